@@ -1,0 +1,106 @@
+//! Command-line arguments and subcommands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "budgie",
+    version,
+    about = "Budget Claude prompts before you send them",
+    long_about = "budgie is a terminal workbench for drafting Claude requests and seeing, as you \
+type, how many input tokens they come to against your budget and the model's context window.\n\n\
+With ANTHROPIC_API_KEY set, counts are exact (POST /v1/messages/count_tokens, debounced and \
+rate-limited); without it, budgie counts offline with its local tokenizer.",
+    after_help = "Examples:\n  budgie                       open the workbench on the last draft (or the example)\n  \
+budgie draft.budgie.json     open a workspace or a request JSON\n  \
+budgie count req.json        count a request headlessly\n  \
+budgie count --json --budget 4000 prompts/   count a folder for CI\n\n\
+Environment:\n  ANTHROPIC_API_KEY    API key for exact counts (never written anywhere)\n  \
+ANTHROPIC_BASE_URL   API base (default https://api.anthropic.com)\n  \
+NO_COLOR             draw without colours\n  \
+BUDGIE_HOME          keep config, data and cache under this folder"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Workspace (.budgie.json) or request JSON to open in the workbench.
+    pub file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub common: Common,
+
+    /// Open the file read-only (nothing is saved over it).
+    #[arg(long)]
+    pub read_only: bool,
+}
+
+/// Options shared by the workbench and the headless commands.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Common {
+    /// Model id (overrides the file's and the config's).
+    #[arg(long, short = 'm', global = true, value_name = "ID")]
+    pub model: Option<String>,
+
+    /// Token budget; counts above it are "over budget".
+    #[arg(long, short = 'b', global = true, value_name = "TOKENS")]
+    pub budget: Option<u64>,
+
+    /// Rate-limit tier for count_tokens: 1, 2, 3, 4, start, build, scale.
+    #[arg(long, global = true, value_name = "TIER", conflicts_with = "rpm")]
+    pub tier: Option<String>,
+
+    /// Requests per minute allowed for count_tokens (overrides --tier).
+    #[arg(long, global = true, value_name = "N")]
+    pub rpm: Option<u32>,
+
+    /// Config file to read instead of the default.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Count the input tokens of request files, headlessly (for scripts and CI).
+    ///
+    /// Each FILE is a JSON request body as sent to count_tokens (a full messages.create body
+    /// works too) or a budgie workspace; `-` reads standard input; directories and globs are
+    /// expanded. Exit status: 0 all counted and within budget, 1 some count over --budget,
+    /// 2 a usage or input error, 3 an API or network failure.
+    Count(CountArgs),
+    /// List the models budgie knows (and, with a key, the ones the API offers).
+    Models {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct CountArgs {
+    /// Request JSON files, workspaces, directories or globs; `-` for standard input.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+
+    /// Count with the local tokenizer even when a key is set.
+    #[arg(long, conflicts_with = "exact")]
+    pub offline: bool,
+
+    /// Require exact counts from the API; fail if there is no key or no network.
+    #[arg(long)]
+    pub exact: bool,
+
+    /// One JSON object per line: {"file","model","input_tokens","source"} or {"file","error"}.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Show how an offline count was made: tokenizer family and constants used.
+    #[arg(long)]
+    pub explain: bool,
+
+    /// Do not use or fill the cache of exact counts.
+    #[arg(long)]
+    pub no_cache: bool,
+}

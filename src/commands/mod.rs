@@ -1,0 +1,16 @@
+//! Headless subcommands.
+
+pub mod count;
+pub mod models;
+
+/// Exit statuses of the headless commands.
+pub mod exit {
+    /// Everything counted and within budget.
+    pub const OK: i32 = 0;
+    /// Some count is over `--budget`.
+    pub const OVER_BUDGET: i32 = 1;
+    /// A usage or input error.
+    pub const INPUT: i32 = 2;
+    /// An API or network failure.
+    pub const API: i32 = 3;
+}

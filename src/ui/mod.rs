@@ -1,0 +1,1 @@
+//! Pure drawing of the workbench, one file per pane. (Issue 4.)

@@ -1,0 +1,1 @@
+//! Workspaces: the whole draft on disk, autosave, recovery. (Issue 6.)
