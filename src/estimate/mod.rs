@@ -5,6 +5,7 @@
 //! characters / 3.5 and says so in `approximate`.
 
 pub mod registry;
+pub mod text;
 
 use crate::request::{Content, ContentBlock, Request, System};
 pub use registry::{Family, ModelInfo, Registry};
@@ -43,7 +44,7 @@ pub fn estimate(request: &Request) -> Estimate {
         approximate: true,
         ..Default::default()
     };
-    let approx = |s: &str| (s.chars().count() as f64 / 3.5).ceil() as u64;
+    let approx = |s: &str| text::count_text(model.family, s);
     if let Some(system) = &request.system {
         e.breakdown.system = match system {
             System::Text(t) => approx(t),
