@@ -182,8 +182,7 @@ impl Client {
             )
             .await?;
         let parsed: CountResponse = serde_json::from_slice(&success.body).map_err(|e| {
-            ApiError::invalid_response(success.status, e, &success.body)
-                .with_hint(ctx)
+            ApiError::invalid_response(success.status, e, &success.body).with_hint(ctx)
         })?;
         Ok(Counted {
             input_tokens: parsed.input_tokens,

@@ -104,8 +104,14 @@ impl ErrorKind {
 }
 
 /// An error from the API or on the way to it. `Display` gives one line with the hint.
+/// Boxed so that `Result<_, ApiError>` stays small; the fields read through `Deref`
+/// (`error.kind`, `error.message`, …).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ApiError {
+pub struct ApiError(Box<ErrorDetails>);
+
+/// What an `ApiError` knows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorDetails {
     pub kind: ErrorKind,
     /// The HTTP status, when a response came back.
     pub status: Option<u16>,
@@ -146,9 +152,22 @@ struct ErrorBody {
     details: Option<Value>,
 }
 
+impl std::ops::Deref for ApiError {
+    type Target = ErrorDetails;
+    fn deref(&self) -> &ErrorDetails {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut ErrorDetails {
+        &mut self.0
+    }
+}
+
 impl ApiError {
     pub fn new(kind: ErrorKind, error_type: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError {
+        ApiError(Box::new(ErrorDetails {
             kind,
             status: None,
             error_type: error_type.into(),
@@ -157,7 +176,7 @@ impl ApiError {
             hint: String::new(),
             retry_after: None,
             attempts: 0,
-        }
+        }))
     }
 
     /// No key to send.
@@ -173,7 +192,11 @@ impl ApiError {
 
     /// A configuration problem found before anything was sent.
     pub fn bad_config(message: impl Into<String>, hint: impl Into<String>) -> Self {
-        let mut e = ApiError::new(ErrorKind::BadConfig, ErrorKind::BadConfig.api_type(), message);
+        let mut e = ApiError::new(
+            ErrorKind::BadConfig,
+            ErrorKind::BadConfig.api_type(),
+            message,
+        );
         e.hint = hint.into();
         e
     }
@@ -216,7 +239,7 @@ impl ApiError {
         let request_id = header_str(headers, "request-id")
             .map(str::to_string)
             .or_else(|| envelope.and_then(|e| e.request_id));
-        ApiError {
+        ApiError(Box::new(ErrorDetails {
             kind,
             status: Some(status),
             error_type: api_type.unwrap_or_else(|| kind.api_type().to_string()),
@@ -225,7 +248,7 @@ impl ApiError {
             hint: String::new(),
             retry_after: retry_after(headers, std::time::SystemTime::now()),
             attempts: 0,
-        }
+        }))
     }
 
     /// A failure with no response: connect, timeout, or a broken connection.
@@ -244,7 +267,10 @@ impl ApiError {
         let mut e = ApiError::new(
             ErrorKind::InvalidResponse,
             ErrorKind::InvalidResponse.api_type(),
-            format!("unexpected response ({why}): {}", truncate(text.trim(), 200)),
+            format!(
+                "unexpected response ({why}): {}",
+                truncate(text.trim(), 200)
+            ),
         );
         e.status = Some(status);
         e
@@ -367,19 +393,24 @@ fn hint(error: &ApiError, ctx: HintContext<'_>) -> String {
     }
 }
 
-/// "error sending request: client error (Connect): tcp connect error: Connection refused",
-/// without repeating a link of the chain.
+/// The useful end of a transport error's chain, e.g. "tcp connect error: Connection refused
+/// (os error 111)": reqwest's own link (which repeats the URL) and hyper's "client error"
+/// wrapper are left out, and no link is repeated.
 fn cause_chain(error: &reqwest::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
-    let mut current: Option<&dyn std::error::Error> = Some(error);
+    let mut current = std::error::Error::source(error);
     while let Some(e) = current {
         let text = e.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
+        if !text.starts_with("client error (") && !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
         current = e.source();
     }
-    parts.join(": ")
+    if parts.is_empty() {
+        error.to_string()
+    } else {
+        parts.join(": ")
+    }
 }
 
 fn truncate(text: &str, max_chars: usize) -> String {

@@ -22,7 +22,9 @@ impl ApiKey {
 
     /// The key from `ANTHROPIC_API_KEY`, when set and not blank.
     pub fn from_env() -> Option<ApiKey> {
-        std::env::var("ANTHROPIC_API_KEY").ok().and_then(ApiKey::new)
+        std::env::var("ANTHROPIC_API_KEY")
+            .ok()
+            .and_then(ApiKey::new)
     }
 
     /// The key itself, for the one header that carries it.

@@ -10,7 +10,7 @@ mod rate_headers;
 pub mod retry;
 
 pub use client::{API_VERSION, Client, Counted, DEFAULT_BASE_URL, Timeouts, USER_AGENT};
-pub use error::{ApiError, ErrorKind};
+pub use error::{ApiError, ErrorDetails, ErrorKind};
 pub use key::ApiKey;
 pub use models::ApiModel;
 pub use pacer::{Pacer, ServerRateInfo, Unpaced};

@@ -114,6 +114,10 @@ mod tests {
     #[test]
     fn the_spend_limit_is_never_retried() {
         let yes = headers(&[("x-should-retry", "true")]);
-        assert!(!should_retry_response(429, &yes, &error(ErrorKind::SpendLimit)));
+        assert!(!should_retry_response(
+            429,
+            &yes,
+            &error(ErrorKind::SpendLimit)
+        ));
     }
 }

@@ -1,9 +1,629 @@
 //! `budgie count`: count request files headlessly. (Issue 2; batch and limiter: issue 5.)
+//!
+//! Three steps, kept apart so a batch runner can wrap the middle one (a pacer on the
+//! client, a progress bar around the loop): `expand` the arguments into inputs, `count_one`
+//! each into an `Outcome`, `Report` each outcome as it comes. The exit status is the worst
+//! outcome's (see `Outcome::exit_status`).
 
+use std::cell::RefCell;
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value, json};
+
+use super::exit;
+use crate::api::{ApiError, Client, ErrorKind};
 use crate::cli::{Common, CountArgs};
+use crate::estimate;
+use crate::request::validate::{Problem, validate};
+use crate::request::{self, ParseError, Request};
+
+use crate::workspace::Workspace;
 
 /// Run the command; returns the process exit status (see `commands::exit`).
-pub fn run(_common: &Common, _args: &CountArgs) -> i32 {
-    eprintln!("budgie count: not built yet");
-    super::exit::INPUT
+pub fn run(common: &Common, args: &CountArgs) -> i32 {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("budgie count: cannot start the async runtime: {e}");
+            return exit::API;
+        }
+    };
+    runtime.block_on(run_async(common, args))
+}
+
+async fn run_async(common: &Common, args: &CountArgs) -> i32 {
+    let mode = match choose_mode(args) {
+        Ok(mode) => mode,
+        Err(message) => {
+            eprintln!("budgie count: {message}");
+            return exit::INPUT;
+        }
+    };
+    let ctx = Context {
+        mode,
+        model: common.model.clone(),
+        budget: common.budget,
+        explain: args.explain,
+        unreachable: RefCell::new(None),
+    };
+    let report = Report { json: args.json };
+    let mut status = exit::OK;
+    for input in expand(&args.files) {
+        let outcome = count_one(&input, &ctx).await;
+        report.print(&outcome);
+        status = status.max(outcome.exit_status());
+    }
+    status
+}
+
+/// How counts are made for this run.
+pub enum Mode {
+    /// Ask the API. `required`: `--exact`, so an unreachable API is an error rather than a
+    /// reason to count offline.
+    Exact {
+        client: Client,
+        required: bool,
+    },
+    Offline,
+}
+
+/// Pick exact or offline from the flags and the environment, saying so on stderr when the
+/// choice is not the one asked for. `Err` is a usage error.
+fn choose_mode(args: &CountArgs) -> Result<Mode, String> {
+    if args.offline {
+        return Ok(Mode::Offline);
+    }
+    match Client::from_env() {
+        Ok(client) => Ok(Mode::Exact {
+            client,
+            required: args.exact,
+        }),
+        Err(e) if e.kind == ErrorKind::MissingKey => {
+            if args.exact {
+                Err(
+                    "--exact needs ANTHROPIC_API_KEY: set it, or leave out --exact to count \
+                     offline"
+                        .to_string(),
+                )
+            } else {
+                eprintln!(
+                    "budgie: ANTHROPIC_API_KEY is not set, so counts are offline estimates \
+                     (set it for exact counts)"
+                );
+                Ok(Mode::Offline)
+            }
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Everything `count_one` needs besides the input.
+pub struct Context {
+    pub mode: Mode,
+    /// `--model`: replaces each file's model.
+    pub model: Option<String>,
+    /// `--budget`: takes precedence over a workspace's own budget.
+    pub budget: Option<u64>,
+    pub explain: bool,
+    /// The first "cannot reach the API" error: after it, the rest count offline (or, with
+    /// `--exact`, fail at once instead of waiting through the retries again).
+    pub unreachable: RefCell<Option<ApiError>>,
+}
+
+/// One thing to count.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    Stdin,
+    File(PathBuf),
+    /// An argument that named nothing countable (with why).
+    Unusable {
+        arg: String,
+        why: String,
+    },
+}
+
+impl Input {
+    pub fn label(&self) -> String {
+        match self {
+            Input::Stdin => "-".to_string(),
+            Input::File(path) => path.display().to_string(),
+            Input::Unusable { arg, .. } => arg.clone(),
+        }
+    }
+}
+
+/// Arguments to inputs: `-` is standard input, a directory gives its `*.json` files (sorted,
+/// not recursive), a pattern with `*`, `?` or `[` that is not itself a file is a glob.
+pub fn expand(args: &[String]) -> Vec<Input> {
+    let mut inputs = Vec::new();
+    for arg in args {
+        let path = Path::new(arg);
+        if arg == "-" {
+            inputs.push(Input::Stdin);
+        } else if path.is_dir() {
+            let files = json_files_in(path);
+            match files {
+                Ok(files) if files.is_empty() => inputs.push(Input::Unusable {
+                    arg: arg.clone(),
+                    why: "the directory holds no .json files".into(),
+                }),
+                Ok(files) => inputs.extend(files.into_iter().map(Input::File)),
+                Err(e) => inputs.push(Input::Unusable {
+                    arg: arg.clone(),
+                    why: format!("cannot read the directory: {e}"),
+                }),
+            }
+        } else if !path.exists() && arg.contains(['*', '?', '[']) {
+            match glob::glob(arg) {
+                Ok(paths) => {
+                    let mut files: Vec<PathBuf> = paths
+                        .filter_map(Result::ok)
+                        .filter(|p| p.is_file())
+                        .collect();
+                    files.sort();
+                    if files.is_empty() {
+                        inputs.push(Input::Unusable {
+                            arg: arg.clone(),
+                            why: "no files match this pattern".into(),
+                        });
+                    }
+                    inputs.extend(files.into_iter().map(Input::File));
+                }
+                Err(e) => inputs.push(Input::Unusable {
+                    arg: arg.clone(),
+                    why: format!("not a valid pattern: {e}"),
+                }),
+            }
+        } else {
+            inputs.push(Input::File(path.to_path_buf()));
+        }
+    }
+    inputs
+}
+
+fn json_files_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// The result of counting one input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub file: String,
+    pub result: Result<Count, Failure>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Exact,
+    Offline,
+}
+
+impl Source {
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Exact => "exact",
+            Source::Offline => "offline",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Count {
+    pub model: String,
+    pub input_tokens: u64,
+    pub source: Source,
+    pub budget: Option<u64>,
+    /// An offline count from the placeholder approximation, not the tokenizer.
+    pub approximate: bool,
+    /// Parts of an offline count that rest on a guess.
+    pub unverified: Vec<String>,
+    /// `--explain` on an offline count: the tokenizer family and how the count was made.
+    pub family: Option<String>,
+    pub explain: Vec<String>,
+    pub request_id: Option<String>,
+    /// Why an exact count was asked for but an offline one given.
+    pub note: Option<String>,
+}
+
+impl Count {
+    pub fn over_budget(&self) -> Option<u64> {
+        self.budget
+            .filter(|b| self.input_tokens > *b)
+            .map(|b| self.input_tokens - b)
+    }
+}
+
+/// Whose fault a failure is: decides the exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureClass {
+    /// The file: unreadable, not JSON, not a request, or fails validation. Exit 2.
+    Input,
+    /// The API refused or failed, or could not be reached. Exit 3.
+    Api,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub class: FailureClass,
+    /// `read_error`, `parse_error`, `validation_error`, or the API's error type.
+    pub error_type: String,
+    /// Each line is one problem, `path: message` where there is a path.
+    pub lines: Vec<String>,
+    pub hint: Option<String>,
+    pub status: Option<u16>,
+    pub request_id: Option<String>,
+}
+
+impl Failure {
+    fn input(error_type: &str, line: String) -> Self {
+        Failure {
+            class: FailureClass::Input,
+            error_type: error_type.into(),
+            lines: vec![line],
+            hint: None,
+            status: None,
+            request_id: None,
+        }
+    }
+
+    fn invalid(problems: &[Problem], prefix: &str) -> Self {
+        Failure {
+            lines: problems.iter().map(|p| format!("{prefix}{p}")).collect(),
+            ..Failure::input("validation_error", String::new())
+        }
+    }
+
+    fn api(error: &ApiError) -> Self {
+        let mut summary = error.message.clone();
+        if let Some(id) = &error.request_id {
+            summary.push_str(&format!(" [request-id {id}]"));
+        }
+        Failure {
+            class: FailureClass::Api,
+            error_type: error.error_type.clone(),
+            lines: vec![summary],
+            hint: Some(error.hint.clone()).filter(|h| !h.is_empty()),
+            status: error.status,
+            request_id: error.request_id.clone(),
+        }
+    }
+
+    pub fn message(&self) -> String {
+        self.lines.join("; ")
+    }
+}
+
+impl Outcome {
+    /// 0 counted within budget, 1 over budget, 2 input error, 3 API error. A run's status is
+    /// the highest of its outcomes'.
+    pub fn exit_status(&self) -> i32 {
+        match &self.result {
+            Ok(count) if count.over_budget().is_some() => exit::OVER_BUDGET,
+            Ok(_) => exit::OK,
+            Err(f) if f.class == FailureClass::Input => exit::INPUT,
+            Err(_) => exit::API,
+        }
+    }
+}
+
+/// A request as read from a file, with the budget a workspace carries.
+struct Loaded {
+    request: Request,
+    budget: Option<u64>,
+    /// Prefix for paths in problems: `request.` inside a workspace.
+    path_prefix: &'static str,
+}
+
+/// Read, parse, validate and count one input.
+pub async fn count_one(input: &Input, ctx: &Context) -> Outcome {
+    let file = input.label();
+    let result = match load(input) {
+        Ok(loaded) => count_loaded(loaded, ctx).await,
+        Err(failure) => Err(failure),
+    };
+    Outcome { file, result }
+}
+
+async fn count_loaded(loaded: Loaded, ctx: &Context) -> Result<Count, Failure> {
+    let mut request = loaded.request;
+    if let Some(model) = &ctx.model {
+        request.model = model.clone();
+    }
+    let problems = validate(&request);
+    if !problems.is_empty() {
+        return Err(Failure::invalid(&problems, loaded.path_prefix));
+    }
+    let budget = ctx.budget.or(loaded.budget);
+    let Mode::Exact { client, required } = &ctx.mode else {
+        return Ok(offline(&request, budget, ctx.explain, None));
+    };
+    let earlier = ctx.unreachable.borrow().clone();
+    if let Some(error) = earlier {
+        return if *required {
+            let mut failure = Failure::api(&error);
+            failure.lines[0].push_str(" (not tried again: unreachable for an earlier file)");
+            Err(failure)
+        } else {
+            Ok(offline(
+                &request,
+                budget,
+                ctx.explain,
+                Some(format!("API unreachable: {}", error.error_type)),
+            ))
+        };
+    }
+    match client.count_tokens(&request.count_body()).await {
+        Ok(counted) => Ok(Count {
+            model: request.model.clone(),
+            input_tokens: counted.input_tokens,
+            source: Source::Exact,
+            budget,
+            approximate: false,
+            unverified: Vec::new(),
+            family: None,
+            explain: Vec::new(),
+            request_id: counted.request_id,
+            note: None,
+        }),
+        Err(error) if error.is_unreachable() && !required => {
+            eprintln!(
+                "budgie: {error}\nbudgie: counting offline instead (use --exact to fail instead)"
+            );
+            let note = format!("API unreachable: {}", error.error_type);
+            *ctx.unreachable.borrow_mut() = Some(error);
+            Ok(offline(&request, budget, ctx.explain, Some(note)))
+        }
+        Err(error) => {
+            if error.is_unreachable() {
+                *ctx.unreachable.borrow_mut() = Some(error.clone());
+            }
+            Err(Failure::api(&error))
+        }
+    }
+}
+
+fn offline(request: &Request, budget: Option<u64>, explain: bool, note: Option<String>) -> Count {
+    let estimate = estimate::estimate(request);
+    Count {
+        model: request.model.clone(),
+        input_tokens: estimate.input_tokens,
+        source: Source::Offline,
+        budget,
+        approximate: estimate.approximate,
+        unverified: estimate.unverified,
+        family: explain.then_some(estimate.family),
+        explain: if explain {
+            estimate.explain
+        } else {
+            Vec::new()
+        },
+        request_id: None,
+        note,
+    }
+}
+
+fn load(input: &Input) -> Result<Loaded, Failure> {
+    let text = match input {
+        Input::Unusable { why, .. } => return Err(Failure::input("read_error", why.clone())),
+        Input::Stdin => {
+            let mut text = String::new();
+            if std::io::stdin().is_terminal() {
+                eprintln!("budgie count: reading a request from standard input (Ctrl-D ends)");
+            }
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| Failure::input("read_error", format!("cannot read: {e}")))?;
+            text
+        }
+        Input::File(path) => std::fs::read_to_string(path)
+            .map_err(|e| Failure::input("read_error", format!("cannot read: {}", io_reason(&e))))?,
+    };
+    parse_input(&text)
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::InvalidData => "not UTF-8 text".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// A request body, or a workspace `{"budgie_workspace": 1, "request": {...}, ...}`.
+fn parse_input(text: &str) -> Result<Loaded, Failure> {
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        // serde_json's message ends with the position, which is given once, up front.
+        let message = e.to_string();
+        let message = message
+            .rfind(" at line ")
+            .map_or(message.as_str(), |i| &message[..i]);
+        Failure::input(
+            "parse_error",
+            format!(
+                "malformed JSON at line {}, column {}: {message}",
+                e.line(),
+                e.column()
+            ),
+        )
+    })?;
+    if value.get("budgie_workspace").is_some() {
+        return parse_workspace(value);
+    }
+    if !value.is_object() {
+        return Err(Failure::input(
+            "parse_error",
+            "request: must be a JSON object (a count_tokens or messages.create body)".into(),
+        ));
+    }
+    let request = request::from_value(value).map_err(|e| shape_failure(e, ""))?;
+    Ok(Loaded {
+        request,
+        budget: None,
+        path_prefix: "",
+    })
+}
+
+fn shape_failure(error: ParseError, prefix: &str) -> Failure {
+    Failure::input("parse_error", format!("{prefix}{error}"))
+}
+
+/// A workspace as `Workspace::to_request` sees it: disabled tools and attachments left out.
+fn parse_workspace(mut value: Value) -> Result<Loaded, Failure> {
+    match value.get("budgie_workspace").and_then(Value::as_u64) {
+        Some(1) => {}
+        other => {
+            return Err(Failure::input(
+                "parse_error",
+                format!(
+                    "budgie_workspace: format {} is not one this budgie reads (1)",
+                    other.map_or_else(|| "unknown".to_string(), |v| v.to_string())
+                ),
+            ));
+        }
+    }
+    let Some(request_value) = value.get_mut("request").map(Value::take) else {
+        return Err(Failure::input(
+            "parse_error",
+            "request: a workspace needs its request".into(),
+        ));
+    };
+    let request = request::from_value(request_value).map_err(|e| match e {
+        ParseError::Shape { path, message } if path == "request" => {
+            Failure::input("parse_error", format!("request: {message}"))
+        }
+        other => shape_failure(other, "request."),
+    })?;
+    let mut workspace = Workspace::from_request(request);
+    workspace.budget = value.get("budget").and_then(Value::as_u64);
+    if let Some(names) = value.get("disabled_tools").and_then(Value::as_array) {
+        workspace.disabled_tools = names
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
+    }
+    Ok(Loaded {
+        request: workspace.to_request(),
+        budget: workspace.budget,
+        path_prefix: "request.",
+    })
+}
+
+/// Prints outcomes: counts on stdout, errors on stderr (plain), or every outcome as one JSON
+/// object per line on stdout (`--json`).
+pub struct Report {
+    pub json: bool,
+}
+
+impl Report {
+    pub fn print(&self, outcome: &Outcome) {
+        if self.json {
+            println!("{}", json_line(outcome));
+            return;
+        }
+        match &outcome.result {
+            Ok(count) => {
+                println!("{}", plain_line(&outcome.file, count));
+                if let Some(family) = &count.family {
+                    println!("  tokenizer family {family}");
+                }
+                for line in &count.explain {
+                    println!("  {line}");
+                }
+            }
+            Err(failure) => {
+                for line in &failure.lines {
+                    eprintln!("{}: {line}", outcome.file);
+                }
+                if let Some(hint) = &failure.hint {
+                    eprintln!("{}: hint: {hint}", outcome.file);
+                }
+            }
+        }
+    }
+}
+
+/// `FILE: N tokens (MODEL, exact|offline[, approximate]) — over budget by K`
+pub fn plain_line(file: &str, count: &Count) -> String {
+    let mut labels = vec![count.model.clone(), count.source.name().to_string()];
+    if count.approximate {
+        labels.push("approximate".into());
+    }
+    if !count.unverified.is_empty() {
+        labels.push(format!("unverified: {}", count.unverified.join(", ")));
+    }
+    if let Some(note) = &count.note {
+        labels.push(note.clone());
+    }
+    let mut line = format!(
+        "{file}: {} tokens ({})",
+        count.input_tokens,
+        labels.join(", ")
+    );
+    if let Some(over) = count.over_budget() {
+        line.push_str(&format!(" — over budget by {over}"));
+    }
+    line
+}
+
+/// `{"file","model","input_tokens","source",...}` or `{"file","error":{"type","message",...}}`.
+pub fn json_line(outcome: &Outcome) -> Value {
+    match &outcome.result {
+        Ok(count) => {
+            let mut line = Map::new();
+            line.insert("file".into(), json!(outcome.file));
+            line.insert("model".into(), json!(count.model));
+            line.insert("input_tokens".into(), json!(count.input_tokens));
+            line.insert("source".into(), json!(count.source.name()));
+            if let Some(budget) = count.budget {
+                line.insert("budget".into(), json!(budget));
+                line.insert("over_budget".into(), json!(count.over_budget().is_some()));
+            }
+            if count.approximate {
+                line.insert("approximate".into(), json!(true));
+            }
+            if !count.unverified.is_empty() {
+                line.insert("unverified".into(), json!(count.unverified));
+            }
+            if let Some(id) = &count.request_id {
+                line.insert("request_id".into(), json!(id));
+            }
+            if let Some(note) = &count.note {
+                line.insert("note".into(), json!(note));
+            }
+            if let Some(family) = &count.family {
+                line.insert("family".into(), json!(family));
+                line.insert("explain".into(), json!(count.explain));
+            }
+            Value::Object(line)
+        }
+        Err(failure) => {
+            let mut error = Map::new();
+            error.insert("type".into(), json!(failure.error_type));
+            error.insert("message".into(), json!(failure.message()));
+            if failure.lines.len() > 1 {
+                error.insert("problems".into(), json!(failure.lines));
+            }
+            if let Some(status) = failure.status {
+                error.insert("status".into(), json!(status));
+            }
+            if let Some(id) = &failure.request_id {
+                error.insert("request_id".into(), json!(id));
+            }
+            if let Some(hint) = &failure.hint {
+                error.insert("hint".into(), json!(hint));
+            }
+            json!({ "file": outcome.file, "error": error })
+        }
+    }
 }

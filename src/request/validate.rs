@@ -158,7 +158,10 @@ impl Checker {
     fn block(&mut self, path: &str, block: &ContentBlock) {
         match block {
             ContentBlock::Text(text) if text.text.is_empty() => {
-                self.report(path, "text block is empty (the API rejects empty text blocks)");
+                self.report(
+                    path,
+                    "text block is empty (the API rejects empty text blocks)",
+                );
             }
             ContentBlock::Image(media) => self.image(path, media),
             ContentBlock::Document(media) => self.document(path, media),
@@ -338,10 +341,7 @@ impl Checker {
                 } else {
                     ""
                 };
-                self.report(
-                    path,
-                    format!("{what} data is not valid base64: {e}{hint}"),
-                );
+                self.report(path, format!("{what} data is not valid base64: {e}{hint}"));
                 None
             }
         }
@@ -404,10 +404,7 @@ impl Checker {
                     format!("{path}.input_schema"),
                     format!("\"type\" must be \"object\", not {other}"),
                 ),
-                None => self.report(
-                    format!("{path}.input_schema"),
-                    "needs \"type\": \"object\"",
-                ),
+                None => self.report(format!("{path}.input_schema"), "needs \"type\": \"object\""),
             },
             Some(other) => self.report(
                 format!("{path}.input_schema"),
@@ -423,10 +420,9 @@ impl Checker {
         let tools = request.tools.as_deref().unwrap_or_default();
         match choice.kind.as_str() {
             "auto" | "none" => {}
-            "any" if tools.is_empty() => self.report(
-                "tool_choice",
-                "\"any\" needs at least one tool in `tools`",
-            ),
+            "any" if tools.is_empty() => {
+                self.report("tool_choice", "\"any\" needs at least one tool in `tools`")
+            }
             "any" => {}
             "tool" => match &choice.name {
                 None => self.report("tool_choice", "type \"tool\" needs the tool's `name`"),
@@ -560,7 +556,12 @@ fn count_body_len(request: &Request) -> usize {
     let total = serialized_len(request);
     let dropped: usize = super::CREATE_ONLY_FIELDS
         .iter()
-        .filter_map(|field| request.extra.get(*field).map(|v| field.len() + 4 + serialized_len(v)))
+        .filter_map(|field| {
+            request
+                .extra
+                .get(*field)
+                .map(|v| field.len() + 4 + serialized_len(v))
+        })
         .sum();
     total.saturating_sub(dropped)
 }
@@ -689,9 +690,15 @@ mod tests {
         assert!(ok.is_empty(), "{ok:?}");
         let bad = problems(r#"{"model":"m","messages":[{"role":"user","content":""}]}"#);
         assert_eq!(bad.len(), 1);
-        assert!(bad[0].starts_with("messages[0]: content is empty"), "{bad:?}");
+        assert!(
+            bad[0].starts_with("messages[0]: content is empty"),
+            "{bad:?}"
+        );
         let block = problems(&with_block(r#"{"type":"text","text":""}"#));
-        assert_eq!(block, vec!["messages[0].content[0]: text block is empty (the API rejects empty text blocks)"]);
+        assert_eq!(
+            block,
+            vec!["messages[0].content[0]: text block is empty (the API rejects empty text blocks)"]
+        );
     }
 
     #[test]
@@ -729,7 +736,10 @@ mod tests {
         let missing = problems(&with_block(
             r#"{"type":"image","source":{"type":"base64","media_type":"image/png"}}"#,
         ));
-        assert_eq!(missing, vec!["messages[0].content[0]: image has no base64 `data`"]);
+        assert_eq!(
+            missing,
+            vec!["messages[0].content[0]: image has no base64 `data`"]
+        );
     }
 
     #[test]
@@ -744,7 +754,10 @@ mod tests {
         let data = "A".repeat(MAX_IMAGE_BASE64_BYTES + 4);
         let found = problems(&with_block(&image_block("image/png", &data)));
         assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].contains("over the API's limit of 10 MB"), "{found:?}");
+        assert!(
+            found[0].contains("over the API's limit of 10 MB"),
+            "{found:?}"
+        );
         let at_limit = "A".repeat(MAX_IMAGE_BASE64_BYTES);
         assert!(problems(&with_block(&image_block("image/png", &at_limit))).is_empty());
     }
@@ -757,7 +770,9 @@ mod tests {
         )));
         assert_eq!(
             found,
-            vec!["messages[0].content[0]: image data is image/png but media_type says \"image/jpeg\""]
+            vec![
+                "messages[0].content[0]: image data is image/png but media_type says \"image/jpeg\""
+            ]
         );
     }
 
@@ -832,21 +847,29 @@ mod tests {
         )));
         assert_eq!(
             wrong_pdf,
-            vec!["messages[0].content[0]: a base64 document must have media_type \"application/pdf\", not \"application/msword\""]
+            vec![
+                "messages[0].content[0]: a base64 document must have media_type \"application/pdf\", not \"application/msword\""
+            ]
         );
         let wrong_text = problems(&with_block(
             r#"{"type":"document","source":{"type":"text","data":"hi"}}"#,
         ));
         assert_eq!(
             wrong_text,
-            vec!["messages[0].content[0]: a text document must have media_type \"text/plain\", not none"]
+            vec![
+                "messages[0].content[0]: a text document must have media_type \"text/plain\", not none"
+            ]
         );
         let nested = problems(&with_block(
             r#"{"type":"document","source":{"type":"content","content":[{"type":"text","text":""}]}}"#,
         ));
         assert_eq!(nested.len(), 1);
-        assert!(nested[0].starts_with("messages[0].content[0].source.content[0]: text block is empty"));
-        let odd = problems(&with_block(r#"{"type":"document","source":{"type":"zip"}}"#));
+        assert!(
+            nested[0].starts_with("messages[0].content[0].source.content[0]: text block is empty")
+        );
+        let odd = problems(&with_block(
+            r#"{"type":"document","source":{"type":"zip"}}"#,
+        ));
         assert!(odd[0].contains("\"zip\" is not one of base64, text, content"));
     }
 
@@ -858,15 +881,21 @@ mod tests {
         ));
         let found = problems(&json);
         assert_eq!(found.len(), 1);
-        assert!(found[0].starts_with("messages[0].content[0].content[1]: image media_type \"image/tiff\""));
+        assert!(
+            found[0]
+                .starts_with("messages[0].content[0].content[1]: image media_type \"image/tiff\"")
+        );
     }
 
     #[test]
     fn tool_use_input_must_be_an_object() {
-        let found = problems(&format!(
-            r#"{{"model":"m","messages":[{{"role":"user","content":"q"}},{{"role":"assistant","content":[{{"type":"tool_use","id":"t","name":"n","input":"x"}}]}}]}}"#
-        ));
-        assert_eq!(found, vec!["messages[1].content[0]: tool_use input must be a JSON object"]);
+        let found = problems(
+            r#"{"model":"m","messages":[{"role":"user","content":"q"},{"role":"assistant","content":[{"type":"tool_use","id":"t","name":"n","input":"x"}]}]}"#,
+        );
+        assert_eq!(
+            found,
+            vec!["messages[1].content[0]: tool_use input must be a JSON object"]
+        );
     }
 
     fn with_tools(tools: &str, extra: &str) -> String {
@@ -896,10 +925,15 @@ mod tests {
         assert!(!valid_tool_name(""));
         assert!(!valid_tool_name("get weather"));
         assert!(!valid_tool_name("météo"));
-        let found = problems(&with_tools(&format!(r#"{{"name":"get weather",{SCHEMA}}}"#), ""));
+        let found = problems(&with_tools(
+            &format!(r#"{{"name":"get weather",{SCHEMA}}}"#),
+            "",
+        ));
         assert_eq!(
             found,
-            vec!["tools[0]: tool name \"get weather\" must be 1 to 128 letters, digits, `_` or `-`"]
+            vec![
+                "tools[0]: tool name \"get weather\" must be 1 to 128 letters, digits, `_` or `-`"
+            ]
         );
     }
 
@@ -909,7 +943,10 @@ mod tests {
             &format!(r#"{{"name":"a",{SCHEMA}}},{{"name":"b",{SCHEMA}}},{{"name":"a",{SCHEMA}}}"#),
             "",
         ));
-        assert_eq!(found, vec!["tools[2]: tool name \"a\" is already used by tools[0]"]);
+        assert_eq!(
+            found,
+            vec!["tools[2]: tool name \"a\" is already used by tools[0]"]
+        );
     }
 
     #[test]
@@ -920,7 +957,10 @@ mod tests {
             vec!["tools[0]: a custom tool needs an input_schema (a JSON Schema object)"]
         );
         let list = problems(&with_tools(r#"{"name":"a","input_schema":[]}"#, ""));
-        assert_eq!(list, vec!["tools[0].input_schema: must be a JSON object, not an array"]);
+        assert_eq!(
+            list,
+            vec!["tools[0].input_schema: must be a JSON object, not an array"]
+        );
         let string = problems(&with_tools(
             r#"{"name":"a","input_schema":{"type":"string"}}"#,
             "",
@@ -930,7 +970,10 @@ mod tests {
             vec!["tools[0].input_schema: \"type\" must be \"object\", not \"string\""]
         );
         let untyped = problems(&with_tools(r#"{"name":"a","input_schema":{}}"#, ""));
-        assert_eq!(untyped, vec!["tools[0].input_schema: needs \"type\": \"object\""]);
+        assert_eq!(
+            untyped,
+            vec!["tools[0].input_schema: needs \"type\": \"object\""]
+        );
     }
 
     #[test]
@@ -944,19 +987,33 @@ mod tests {
         ] {
             assert!(problems(&with_tools(&tool, ok)).is_empty(), "{ok}");
         }
-        let unknown = problems(&with_tools(&tool, r#""tool_choice":{"type":"tool","name":"get_time"},"#));
+        let unknown = problems(&with_tools(
+            &tool,
+            r#""tool_choice":{"type":"tool","name":"get_time"},"#,
+        ));
         assert_eq!(
             unknown,
-            vec!["tool_choice: names tool \"get_time\", which is not in `tools` (known: get_weather)"]
+            vec![
+                "tool_choice: names tool \"get_time\", which is not in `tools` (known: get_weather)"
+            ]
         );
         let nameless = problems(&with_tools(&tool, r#""tool_choice":{"type":"tool"},"#));
-        assert_eq!(nameless, vec!["tool_choice: type \"tool\" needs the tool's `name`"]);
+        assert_eq!(
+            nameless,
+            vec!["tool_choice: type \"tool\" needs the tool's `name`"]
+        );
         let odd = problems(&with_tools(&tool, r#""tool_choice":{"type":"some"},"#));
-        assert_eq!(odd, vec!["tool_choice: type \"some\" is not one of auto, any, tool, none"]);
+        assert_eq!(
+            odd,
+            vec!["tool_choice: type \"some\" is not one of auto, any, tool, none"]
+        );
         let any_without_tools = problems(
             r#"{"model":"m","tool_choice":{"type":"any"},"messages":[{"role":"user","content":"q"}]}"#,
         );
-        assert_eq!(any_without_tools, vec!["tool_choice: \"any\" needs at least one tool in `tools`"]);
+        assert_eq!(
+            any_without_tools,
+            vec!["tool_choice: \"any\" needs at least one tool in `tools`"]
+        );
     }
 
     fn with_thinking(model: &str, thinking: &str) -> Vec<String> {
@@ -968,14 +1025,29 @@ mod tests {
     #[test]
     fn a_thinking_budget_under_1024_names_the_budget() {
         assert_eq!(
-            with_thinking("claude-sonnet-4-5", r#"{"type":"enabled","budget_tokens":512}"#),
+            with_thinking(
+                "claude-sonnet-4-5",
+                r#"{"type":"enabled","budget_tokens":512}"#
+            ),
             vec!["thinking.budget_tokens: 512 is below the minimum of 1024"]
         );
-        assert!(with_thinking("claude-sonnet-4-5", r#"{"type":"enabled","budget_tokens":1024}"#).is_empty());
+        assert!(
+            with_thinking(
+                "claude-sonnet-4-5",
+                r#"{"type":"enabled","budget_tokens":1024}"#
+            )
+            .is_empty()
+        );
         let missing = with_thinking("claude-sonnet-4-5", r#"{"type":"enabled"}"#);
-        assert!(missing[0].starts_with("thinking.budget_tokens: is required"), "{missing:?}");
+        assert!(
+            missing[0].starts_with("thinking.budget_tokens: is required"),
+            "{missing:?}"
+        );
         let odd = with_thinking("claude-sonnet-4-5", r#"{"type":"on"}"#);
-        assert_eq!(odd, vec!["thinking.type: \"on\" is not one of enabled, disabled, adaptive"]);
+        assert_eq!(
+            odd,
+            vec!["thinking.type: \"on\" is not one of enabled, disabled, adaptive"]
+        );
     }
 
     #[test]
@@ -1011,7 +1083,10 @@ mod tests {
         let found = problems(
             r#"{"model":"m","system":[{"type":"text","text":"a"},{"type":"image","text":"b"}],"messages":[{"role":"user","content":"q"}]}"#,
         );
-        assert_eq!(found, vec!["system[1]: system blocks must be text blocks, not \"image\""]);
+        assert_eq!(
+            found,
+            vec!["system[1]: system blocks must be text blocks, not \"image\""]
+        );
     }
 
     #[test]
@@ -1020,7 +1095,9 @@ mod tests {
             r#"{"model":"m","max_tokens":1024,"metadata":{"user_id":"u"},"messages":[{"role":"user","content":"hi"}],"stream":false}"#,
         )
         .expect("parses");
-        let actual = serde_json::to_vec(&request.count_body()).expect("json").len();
+        let actual = serde_json::to_vec(&request.count_body())
+            .expect("json")
+            .len();
         let measured = count_body_len(&request);
         // Separators between dropped fields may be counted once too few or too many.
         assert!(actual.abs_diff(measured) <= 3, "{actual} vs {measured}");
@@ -1032,6 +1109,8 @@ mod tests {
         let request = Request::single_text("claude-sonnet-4-5", "a".repeat(MAX_BODY_BYTES));
         let found: Vec<String> = validate(&request).iter().map(ToString::to_string).collect();
         assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].starts_with("request: the body is 32.0 MB, over the API's limit of 32 MB"));
+        assert!(
+            found[0].starts_with("request: the body is 32.0 MB, over the API's limit of 32 MB")
+        );
     }
 }
