@@ -257,19 +257,23 @@ pub struct Failure {
     pub class: FailureClass,
     /// `read_error`, `parse_error`, `validation_error`, or the API's error type.
     pub error_type: String,
-    /// Each line is one problem, `path: message` where there is a path.
-    pub lines: Vec<String>,
+    /// What went wrong; for a request that fails validation, every problem (`path: message`)
+    /// joined by "; ".
+    pub message: String,
+    /// The validation problems, one per entry.
+    pub problems: Vec<String>,
     pub hint: Option<String>,
     pub status: Option<u16>,
     pub request_id: Option<String>,
 }
 
 impl Failure {
-    fn input(error_type: &str, line: String) -> Self {
+    fn input(error_type: &str, message: String) -> Self {
         Failure {
             class: FailureClass::Input,
             error_type: error_type.into(),
-            lines: vec![line],
+            message,
+            problems: Vec::new(),
             hint: None,
             status: None,
             request_id: None,
@@ -277,29 +281,44 @@ impl Failure {
     }
 
     fn invalid(problems: &[Problem], prefix: &str) -> Self {
+        let problems: Vec<String> = problems.iter().map(|p| format!("{prefix}{p}")).collect();
         Failure {
-            lines: problems.iter().map(|p| format!("{prefix}{p}")).collect(),
-            ..Failure::input("validation_error", String::new())
+            problems: problems.clone(),
+            ..Failure::input("validation_error", problems.join("; "))
         }
     }
 
     fn api(error: &ApiError) -> Self {
-        let mut summary = error.message.clone();
-        if let Some(id) = &error.request_id {
-            summary.push_str(&format!(" [request-id {id}]"));
-        }
         Failure {
             class: FailureClass::Api,
             error_type: error.error_type.clone(),
-            lines: vec![summary],
+            message: error.message.clone(),
+            problems: Vec::new(),
             hint: Some(error.hint.clone()).filter(|h| !h.is_empty()),
             status: error.status,
             request_id: error.request_id.clone(),
         }
     }
 
-    pub fn message(&self) -> String {
-        self.lines.join("; ")
+    /// The lines of plain output: one per problem, or the message (with the API's type,
+    /// status and request-id for an API failure).
+    pub fn plain_lines(&self) -> Vec<String> {
+        if !self.problems.is_empty() {
+            return self.problems.clone();
+        }
+        if self.class == FailureClass::Input {
+            return vec![self.message.clone()];
+        }
+        let mut line = self.error_type.clone();
+        if let Some(status) = self.status {
+            line.push_str(&format!(" (HTTP {status})"));
+        }
+        line.push_str(": ");
+        line.push_str(&self.message);
+        if let Some(id) = &self.request_id {
+            line.push_str(&format!(" [request-id {id}]"));
+        }
+        vec![line]
     }
 }
 
@@ -351,7 +370,9 @@ async fn count_loaded(loaded: Loaded, ctx: &Context) -> Result<Count, Failure> {
     if let Some(error) = earlier {
         return if *required {
             let mut failure = Failure::api(&error);
-            failure.lines[0].push_str(" (not tried again: unreachable for an earlier file)");
+            failure
+                .message
+                .push_str(" (not tried again: unreachable for an earlier file)");
             Err(failure)
         } else {
             Ok(offline(
@@ -542,7 +563,7 @@ impl Report {
                 }
             }
             Err(failure) => {
-                for line in &failure.lines {
+                for line in failure.plain_lines() {
                     eprintln!("{}: {line}", outcome.file);
                 }
                 if let Some(hint) = &failure.hint {
@@ -610,9 +631,9 @@ pub fn json_line(outcome: &Outcome) -> Value {
         Err(failure) => {
             let mut error = Map::new();
             error.insert("type".into(), json!(failure.error_type));
-            error.insert("message".into(), json!(failure.message()));
-            if failure.lines.len() > 1 {
-                error.insert("problems".into(), json!(failure.lines));
+            error.insert("message".into(), json!(failure.message));
+            if failure.problems.len() > 1 {
+                error.insert("problems".into(), json!(failure.problems));
             }
             if let Some(status) = failure.status {
                 error.insert("status".into(), json!(status));

@@ -1,0 +1,135 @@
+//! Real, tiny image and PDF files built in code (no downloads).
+
+use std::io::Write;
+
+use flate2::Compression;
+use flate2::write::ZlibEncoder;
+
+/// A `width`×`height` RGB PNG of one colour.
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut raw = Vec::new();
+    for _ in 0..height {
+        raw.push(0); // filter: none
+        for _ in 0..width {
+            raw.extend([200, 120, 40]);
+        }
+    }
+    let mut encoder = ZlibEncoder::new(Vec::new(), Compression::default());
+    encoder.write_all(&raw).expect("zlib in memory");
+    let idat = encoder.finish().expect("zlib in memory");
+
+    let mut ihdr = Vec::new();
+    ihdr.extend(width.to_be_bytes());
+    ihdr.extend(height.to_be_bytes());
+    ihdr.extend([8, 2, 0, 0, 0]); // 8-bit, RGB, deflate, no filter, no interlace
+
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png_chunk(&mut png, b"IHDR", &ihdr);
+    png_chunk(&mut png, b"IDAT", &idat);
+    png_chunk(&mut png, b"IEND", &[]);
+    png
+}
+
+fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    out.extend((data.len() as u32).to_be_bytes());
+    out.extend(kind);
+    out.extend(data);
+    let mut crc_input = kind.to_vec();
+    crc_input.extend(data);
+    out.extend(crc32(&crc_input).to_be_bytes());
+}
+
+/// CRC-32 (IEEE), as PNG chunks need.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A `width`×`height` mid-grey baseline JPEG: one component, every 8×8 block coded as DC
+/// difference 0 plus end-of-block, with one-code Huffman tables for both (code `0`).
+pub fn jpeg(width: u16, height: u16) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xD8]; // SOI
+    // DQT: table 0, all ones.
+    out.extend([0xFF, 0xDB, 0x00, 0x43, 0x00]);
+    out.extend([1u8; 64]);
+    // SOF0: 8-bit, height, width, 1 component (id 1, 1×1 sampling, table 0).
+    out.extend([0xFF, 0xC0, 0x00, 0x0B, 0x08]);
+    out.extend(height.to_be_bytes());
+    out.extend(width.to_be_bytes());
+    out.extend([0x01, 0x01, 0x11, 0x00]);
+    // DHT: DC table 0 with one 1-bit code for category 0; AC table 0 with one for EOB.
+    for class in [0x00u8, 0x10] {
+        out.extend([0xFF, 0xC4, 0x00, 0x14, class]);
+        let mut counts = [0u8; 16];
+        counts[0] = 1;
+        out.extend(counts);
+        out.push(0x00);
+    }
+    // SOS: 1 component (id 1, tables 0/0), spectral 0..63, no approximation.
+    out.extend([0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00]);
+    let blocks = usize::from(width.div_ceil(8)) * usize::from(height.div_ceil(8));
+    // Two zero bits per block, padded with ones: bytes are 0x00 until the last, never 0xFF.
+    let bits = blocks * 2;
+    let mut data = vec![0u8; bits.div_ceil(8)];
+    let used_in_last = bits % 8;
+    if used_in_last != 0
+        && let Some(last) = data.last_mut()
+    {
+        *last = 0xFF >> used_in_last;
+    }
+    out.extend(data);
+    out.extend([0xFF, 0xD9]); // EOI
+    out
+}
+
+/// A one-page PDF (US Letter) showing `text` in Helvetica, with a correct xref table.
+pub fn pdf(text: &str) -> Vec<u8> {
+    let stream = format!("BT /F1 24 Tf 72 700 Td ({}) Tj ET", pdf_escape(text));
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
+         /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_string(),
+        format!(
+            "<< /Length {} >>\nstream\n{stream}\nendstream",
+            stream.len()
+        ),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut out = b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref_at = out.len();
+    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for offset in offsets {
+        out.extend(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    out.extend(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+fn pdf_escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('(', "\\(")
+        .replace(')', "\\)")
+}
