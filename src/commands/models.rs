@@ -1,30 +1,192 @@
 //! `budgie models`: the models budgie knows, and with a key the ones the API lists.
 
+use serde_json::{Value, json};
+
+use crate::api::{ApiModel, Client, ErrorKind};
 use crate::cli::Common;
-use crate::estimate::Registry;
+use crate::estimate::{ModelInfo, Registry};
+
+/// One line of the listing: a registry model (and whether the API lists it), or a model
+/// only the API knows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Listed<'a> {
+    Known {
+        model: &'a ModelInfo,
+        /// `None` when the API was not asked.
+        available: Option<bool>,
+    },
+    ApiOnly(ApiModel),
+}
+
+/// Registry models in registry order, then the API's models the registry does not know (in
+/// the API's order). A registry model is available when the API lists its id or an alias.
+pub fn merge<'a>(registry: &'a Registry, api: Option<&[ApiModel]>) -> Vec<Listed<'a>> {
+    let mut listed: Vec<Listed<'a>> = registry
+        .models()
+        .iter()
+        .map(|model| Listed::Known {
+            model,
+            available: api.map(|api| {
+                api.iter()
+                    .any(|a| registry.find(&a.id).is_some_and(|m| m.id == model.id))
+            }),
+        })
+        .collect();
+    if let Some(api) = api {
+        listed.extend(
+            api.iter()
+                .filter(|a| registry.find(&a.id).is_none())
+                .cloned()
+                .map(Listed::ApiOnly),
+        );
+    }
+    listed
+}
 
 pub fn run(_common: &Common, json: bool) -> i32 {
-    for m in Registry::builtin().models() {
+    let (api, status) = match fetch() {
+        Fetched::NoKey => (None, super::exit::OK),
+        Fetched::Models(models) => (Some(models), super::exit::OK),
+        Fetched::Failed(message) => {
+            eprintln!("budgie models: {message}\nbudgie models: showing budgie's own list only");
+            (None, super::exit::API)
+        }
+    };
+    for entry in merge(Registry::builtin(), api.as_deref()) {
         if json {
-            let line = serde_json::json!({
-                "id": m.id,
-                "display_name": m.display_name,
-                "family": m.family.name(),
-                "context_window": m.context_window,
-                "max_output": m.max_output,
-                "input_price_per_mtok": m.input_price_per_mtok,
-            });
-            println!("{line}");
+            println!("{}", json_line(&entry));
         } else {
-            println!(
-                "{:<22} {:<18} family {:<6} context {:>9}  ${}/MTok in",
-                m.id,
-                m.display_name,
-                m.family.name(),
-                m.context_window,
-                m.input_price_per_mtok
-            );
+            println!("{}", plain_line(&entry));
         }
     }
-    super::exit::OK
+    status
+}
+
+enum Fetched {
+    NoKey,
+    Models(Vec<ApiModel>),
+    Failed(String),
+}
+
+fn fetch() -> Fetched {
+    let client = match Client::from_env() {
+        Ok(client) => client,
+        Err(e) if e.kind == ErrorKind::MissingKey => return Fetched::NoKey,
+        Err(e) => return Fetched::Failed(e.to_string()),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return Fetched::Failed(format!("cannot start the async runtime: {e}")),
+    };
+    match runtime.block_on(client.list_models()) {
+        Ok(models) => Fetched::Models(models),
+        Err(e) => Fetched::Failed(e.to_string()),
+    }
+}
+
+fn json_line(entry: &Listed<'_>) -> Value {
+    match entry {
+        Listed::Known { model, available } => {
+            let mut line = json!({
+                "id": model.id,
+                "display_name": model.display_name,
+                "family": model.family.name(),
+                "context_window": model.context_window,
+                "max_output": model.max_output,
+                "input_price_per_mtok": model.input_price_per_mtok,
+            });
+            if let (Some(available), Value::Object(map)) = (available, &mut line) {
+                map.insert("available".into(), json!(available));
+            }
+            line
+        }
+        Listed::ApiOnly(model) => json!({
+            "id": model.id,
+            "display_name": model.display_name,
+            "context_window": model.max_input_tokens,
+            "max_output": model.max_tokens,
+            "available": true,
+            "in_registry": false,
+        }),
+    }
+}
+
+fn plain_line(entry: &Listed<'_>) -> String {
+    match entry {
+        Listed::Known { model, available } => {
+            let mark = match available {
+                Some(true) => "  available",
+                Some(false) => "  not listed by the API",
+                None => "",
+            };
+            format!(
+                "{:<22} {:<18} family {:<6} context {:>9}  ${}/MTok in{mark}",
+                model.id,
+                model.display_name,
+                model.family.name(),
+                model.context_window,
+                model.input_price_per_mtok
+            )
+        }
+        Listed::ApiOnly(model) => format!(
+            "{:<22} {:<18} (listed by the API; not in budgie's registry, so offline counts \
+             use the newest family's defaults)",
+            model.id,
+            model.display_name.as_deref().unwrap_or("")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(id: &str) -> ApiModel {
+        ApiModel {
+            id: id.into(),
+            display_name: Some(id.to_uppercase()),
+            created_at: None,
+            max_input_tokens: None,
+            max_tokens: None,
+        }
+    }
+
+    #[test]
+    fn api_ids_and_aliases_mark_registry_models_available() {
+        let registry = Registry::builtin();
+        let listed = merge(
+            registry,
+            Some(&[api("claude-sonnet-4-5-20250929"), api("claude-nova-9")]),
+        );
+        let sonnet = listed
+            .iter()
+            .find_map(|l| match l {
+                Listed::Known { model, available } if model.id == "claude-sonnet-4-5" => {
+                    Some(*available)
+                }
+                _ => None,
+            })
+            .expect("sonnet 4.5 is in the registry");
+        assert_eq!(sonnet, Some(true));
+        let opus = listed.iter().find_map(|l| match l {
+            Listed::Known { model, available } if model.id == "claude-opus-5" => Some(*available),
+            _ => None,
+        });
+        assert_eq!(opus, Some(Some(false)));
+        assert_eq!(listed.last(), Some(&Listed::ApiOnly(api("claude-nova-9"))));
+        assert_eq!(listed.len(), registry.models().len() + 1);
+    }
+
+    #[test]
+    fn without_the_api_nothing_is_marked() {
+        let listed = merge(Registry::builtin(), None);
+        assert!(
+            listed
+                .iter()
+                .all(|l| matches!(l, Listed::Known { available: None, .. }))
+        );
+    }
 }
