@@ -43,15 +43,50 @@ async fn error_for(status: u16, error_type: &str, message: &str) -> (ApiError, u
 #[tokio::test]
 async fn every_documented_error_type_maps_to_its_kind_and_hint() {
     let cases: &[(u16, &str, ErrorKind, &str)] = &[
-        (400, "invalid_request_error", ErrorKind::InvalidRequest, "fix what the message names"),
-        (401, "authentication_error", ErrorKind::Authentication, "check ANTHROPIC_API_KEY"),
+        (
+            400,
+            "invalid_request_error",
+            ErrorKind::InvalidRequest,
+            "fix what the message names",
+        ),
+        (
+            401,
+            "authentication_error",
+            ErrorKind::Authentication,
+            "check ANTHROPIC_API_KEY",
+        ),
         (402, "billing_error", ErrorKind::Billing, "billing"),
-        (403, "permission_error", ErrorKind::Permission, "may not do this"),
-        (404, "not_found_error", ErrorKind::NotFound, "unknown model \"claude-sonnet-4-5\"?"),
-        (413, "request_too_large", ErrorKind::RequestTooLarge, "over the API's 32 MB"),
-        (429, "rate_limit_error", ErrorKind::RateLimited, "rate limited"),
+        (
+            403,
+            "permission_error",
+            ErrorKind::Permission,
+            "may not do this",
+        ),
+        (
+            404,
+            "not_found_error",
+            ErrorKind::NotFound,
+            "unknown model \"claude-sonnet-4-5\"?",
+        ),
+        (
+            413,
+            "request_too_large",
+            ErrorKind::RequestTooLarge,
+            "over the API's 32 MB",
+        ),
+        (
+            429,
+            "rate_limit_error",
+            ErrorKind::RateLimited,
+            "rate limited",
+        ),
         (500, "api_error", ErrorKind::Server, "failed on its side"),
-        (504, "timeout_error", ErrorKind::Server, "failed on its side"),
+        (
+            504,
+            "timeout_error",
+            ErrorKind::Server,
+            "failed on its side",
+        ),
         (529, "overloaded_error", ErrorKind::Overloaded, "overloaded"),
     ];
     for (status, error_type, kind, hint) in cases {
@@ -99,7 +134,10 @@ async fn a_body_that_is_not_the_apis_still_gives_a_message() {
         .with_max_retries(0);
     let error = client.count_tokens(&body()).await.expect_err("502");
     assert_eq!(error.kind, ErrorKind::Server);
-    assert_eq!(error.message, "HTTP 502 Bad Gateway: <html>Bad gateway</html>");
+    assert_eq!(
+        error.message,
+        "HTTP 502 Bad Gateway: <html>Bad gateway</html>"
+    );
 }
 
 #[tokio::test]
@@ -126,7 +164,9 @@ async fn a_closed_port_is_a_connection_error_naming_the_base_url() {
         .expect("addr")
         .port();
     let base = format!("http://127.0.0.1:{port}");
-    let client = Client::new(&base, TEST_KEY).expect("client").with_max_retries(0);
+    let client = Client::new(&base, TEST_KEY)
+        .expect("client")
+        .with_max_retries(0);
     let error = client.count_tokens(&body()).await.expect_err("refused");
     assert_eq!(error.kind, ErrorKind::Connection);
     assert!(error.is_unreachable());
@@ -172,7 +212,11 @@ async fn the_key_never_appears_in_an_error() {
         .await;
     let client = Client::new(&server.uri(), key).expect("client");
     let error = client.count_tokens(&body()).await.expect_err("401");
-    for shown in [error.to_string(), format!("{error:?}"), format!("{client:?}")] {
+    for shown in [
+        error.to_string(),
+        format!("{error:?}"),
+        format!("{client:?}"),
+    ] {
         assert!(!shown.contains("never-show-this"), "{shown}");
     }
 }

@@ -52,7 +52,11 @@ async fn every_page_is_followed() {
     let ids: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
     assert_eq!(
         ids,
-        vec!["claude-opus-5", "claude-sonnet-4-5-20250929", "claude-nova-9"]
+        vec![
+            "claude-opus-5",
+            "claude-sonnet-4-5-20250929",
+            "claude-nova-9"
+        ]
     );
     let received = server.received_requests().await.expect("recorded");
     assert_eq!(received.len(), 2);
@@ -61,7 +65,10 @@ async fn every_page_is_followed() {
         assert_eq!(request.headers["x-api-key"], TEST_KEY);
         assert_eq!(request.headers["anthropic-version"], "2023-06-01");
         assert!(request.headers.get("authorization").is_none());
-        assert!(request.headers.get("content-type").is_none(), "a GET has no body");
+        assert!(
+            request.headers.get("content-type").is_none(),
+            "a GET has no body"
+        );
     }
 }
 

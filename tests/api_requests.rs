@@ -64,10 +64,7 @@ async fn assert_sent_exactly(seed: &str, tokens: u64) {
         Some(format!("budgie/{}", env!("CARGO_PKG_VERSION")))
     );
     assert_eq!(header("accept").as_deref(), Some("application/json"));
-    assert_eq!(
-        header("content-length"),
-        Some(sent.body.len().to_string())
-    );
+    assert_eq!(header("content-length"), Some(sent.body.len().to_string()));
     let names: BTreeSet<&str> = sent.headers.keys().map(|k| k.as_str()).collect();
     let expected: BTreeSet<&str> = [
         "accept",

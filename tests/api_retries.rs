@@ -99,7 +99,11 @@ async fn two_retries_by_default_then_the_error() {
     assert_eq!(error.attempts, 3);
     assert!(error.hint.contains("tried 3 times"), "{}", error.hint);
     assert_eq!(calls(&server).await, 3);
-    assert_eq!(pacer.acquired().len(), 3, "the pacer is asked before every attempt");
+    assert_eq!(
+        pacer.acquired().len(),
+        3,
+        "the pacer is asked before every attempt"
+    );
     assert_eq!(pacer.observed().len(), 3, "and told about every response");
 }
 
@@ -259,5 +263,8 @@ async fn connection_errors_are_retried_with_backoff() {
     assert_eq!(gaps.len(), 2);
     assert_backoff(gaps[0], 0);
     assert_backoff(gaps[1], 1);
-    assert!(pacer.observed().is_empty(), "no response, nothing to observe");
+    assert!(
+        pacer.observed().is_empty(),
+        "no response, nothing to observe"
+    );
 }

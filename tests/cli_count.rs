@@ -123,21 +123,34 @@ async fn counts_come_from_the_server_and_a_bad_file_does_not_stop_the_rest() {
 #[tokio::test]
 async fn plain_output_is_one_line_per_file_and_errors_go_to_stderr() {
     let server = fake_api().await;
-    let dir = files(&[("a.json", A), ("bad.json", BAD), ("broken.json", "{\n \"model\": }")]);
+    let dir = files(&[
+        ("a.json", A),
+        ("bad.json", BAD),
+        ("broken.json", "{\n \"model\": }"),
+    ]);
     let out = budgie(
         dir.path(),
         &["a.json", "bad.json", "broken.json", "missing.json"],
         Some((&server.uri(), TEST_KEY)),
         "",
     );
-    assert_eq!(stdout(&out), "a.json: 11 tokens (claude-sonnet-4-5, exact)\n");
+    assert_eq!(
+        stdout(&out),
+        "a.json: 11 tokens (claude-sonnet-4-5, exact)\n"
+    );
     let err = stderr(&out);
     assert!(
         err.contains("bad.json: messages[0].content[0]: image media_type \"image/bmp\""),
         "{err}"
     );
-    assert!(err.contains("broken.json: malformed JSON at line 2, column"), "{err}");
-    assert!(err.contains("missing.json: cannot read: no such file"), "{err}");
+    assert!(
+        err.contains("broken.json: malformed JSON at line 2, column"),
+        "{err}"
+    );
+    assert!(
+        err.contains("missing.json: cannot read: no such file"),
+        "{err}"
+    );
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -164,7 +177,10 @@ async fn over_budget_exits_1_and_says_by_how_much() {
         "",
     );
     let line = &json_lines(&json)[0];
-    assert_eq!((line["budget"].clone(), line["over_budget"].clone()), (json!(15), json!(true)));
+    assert_eq!(
+        (line["budget"].clone(), line["over_budget"].clone()),
+        (json!(15), json!(true))
+    );
     assert_eq!(json.status.code(), Some(1));
 }
 
@@ -196,7 +212,12 @@ async fn api_errors_exit_3_with_the_apis_type_message_and_hint() {
     ] {
         let server = failing_api(status, error_type, "the server's words").await;
         let dir = files(&[("a.json", A)]);
-        let out = budgie(dir.path(), &["--json", "a.json"], Some((&server.uri(), TEST_KEY)), "");
+        let out = budgie(
+            dir.path(),
+            &["--json", "a.json"],
+            Some((&server.uri(), TEST_KEY)),
+            "",
+        );
         let line = &json_lines(&out)[0];
         assert_eq!(line["file"], "a.json");
         assert_eq!(line["error"]["type"], error_type);
@@ -215,7 +236,10 @@ async fn api_errors_exit_3_with_the_apis_type_message_and_hint() {
             )),
             "{err}"
         );
-        assert!(err.contains(&format!("a.json: hint: {shown_hint}")), "{err}");
+        assert!(
+            err.contains(&format!("a.json: hint: {shown_hint}")),
+            "{err}"
+        );
     }
 }
 
@@ -223,12 +247,20 @@ async fn api_errors_exit_3_with_the_apis_type_message_and_hint() {
 async fn an_overloaded_api_is_retried_then_reported() {
     let server = failing_api(529, "overloaded_error", "Overloaded").await;
     let dir = files(&[("a.json", A)]);
-    let out = budgie(dir.path(), &["--json", "a.json"], Some((&server.uri(), TEST_KEY)), "");
+    let out = budgie(
+        dir.path(),
+        &["--json", "a.json"],
+        Some((&server.uri(), TEST_KEY)),
+        "",
+    );
     assert_eq!(server.received_requests().await.expect("recorded").len(), 3);
     let line = &json_lines(&out)[0];
     assert_eq!(line["error"]["type"], "overloaded_error");
     assert!(
-        line["error"]["hint"].as_str().unwrap_or_default().contains("tried 3 times"),
+        line["error"]["hint"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("tried 3 times"),
         "{line}"
     );
     assert_eq!(out.status.code(), Some(3));
@@ -245,7 +277,11 @@ async fn the_worst_failure_sets_the_exit_status() {
         "",
     );
     assert_eq!(json_lines(&out).len(), 2);
-    assert_eq!(out.status.code(), Some(3), "API failure (3) outranks input error (2)");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "API failure (3) outranks input error (2)"
+    );
 }
 
 #[tokio::test]
@@ -256,7 +292,10 @@ async fn without_a_key_counts_are_offline_with_one_note() {
     assert_eq!(lines.len(), 2);
     for line in &lines {
         assert_eq!(line["source"], "offline");
-        assert!(line["input_tokens"].as_u64().is_some_and(|n| n > 0), "{line}");
+        assert!(
+            line["input_tokens"].as_u64().is_some_and(|n| n > 0),
+            "{line}"
+        );
     }
     let err = stderr(&out);
     assert_eq!(err.matches("ANTHROPIC_API_KEY").count(), 1, "{err}");
@@ -281,7 +320,13 @@ async fn offline_flag_never_calls_the_api() {
         "",
     );
     assert_eq!(json_lines(&out)[0]["source"], "offline");
-    assert!(server.received_requests().await.expect("recorded").is_empty());
+    assert!(
+        server
+            .received_requests()
+            .await
+            .expect("recorded")
+            .is_empty()
+    );
     assert_eq!(stderr(&out), "", "no note: offline was asked for");
 }
 
@@ -290,7 +335,11 @@ async fn exact_without_a_key_is_a_usage_error() {
     let dir = files(&[("a.json", A)]);
     let out = budgie(dir.path(), &["--exact", "a.json"], None, "");
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("--exact needs ANTHROPIC_API_KEY"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--exact needs ANTHROPIC_API_KEY"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(stdout(&out), "");
 }
 
@@ -307,13 +356,21 @@ fn closed_port_url() -> String {
 async fn exact_with_an_unreachable_api_exits_3() {
     let base = closed_port_url();
     let dir = files(&[("a.json", A), ("b.json", B)]);
-    let out = budgie(dir.path(), &["--exact", "--json", "a.json", "b.json"], Some((&base, TEST_KEY)), "");
+    let out = budgie(
+        dir.path(),
+        &["--exact", "--json", "a.json", "b.json"],
+        Some((&base, TEST_KEY)),
+        "",
+    );
     let lines = json_lines(&out);
     assert_eq!(lines.len(), 2);
     for line in &lines {
         assert_eq!(line["error"]["type"], "connection_error", "{line}");
         assert!(
-            line["error"]["hint"].as_str().unwrap_or_default().contains(&base),
+            line["error"]["hint"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(&base),
             "{line}"
         );
     }
@@ -324,13 +381,22 @@ async fn exact_with_an_unreachable_api_exits_3() {
 async fn an_unreachable_api_without_exact_falls_back_to_offline() {
     let base = closed_port_url();
     let dir = files(&[("a.json", A), ("b.json", B)]);
-    let out = budgie(dir.path(), &["--json", "a.json", "b.json"], Some((&base, TEST_KEY)), "");
+    let out = budgie(
+        dir.path(),
+        &["--json", "a.json", "b.json"],
+        Some((&base, TEST_KEY)),
+        "",
+    );
     let lines = json_lines(&out);
     for line in &lines {
         assert_eq!(line["source"], "offline", "{line}");
         assert_eq!(line["note"], "API unreachable: connection_error");
     }
-    assert!(stderr(&out).contains("counting offline instead"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("counting offline instead"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(out.status.code(), Some(0));
 }
 
@@ -343,23 +409,38 @@ async fn stdin_a_directory_and_a_glob_are_inputs() {
 
     let from_stdin = budgie(dir.path(), &["--json", "-"], api, B);
     let line = &json_lines(&from_stdin)[0];
-    assert_eq!((line["file"].clone(), line["input_tokens"].clone()), (json!("-"), json!(22)));
+    assert_eq!(
+        (line["file"].clone(), line["input_tokens"].clone()),
+        (json!("-"), json!(22))
+    );
 
     let from_dir = budgie(dir.path(), &["--json", "."], api, "");
     let counted: Vec<(String, u64)> = json_lines(&from_dir)
         .iter()
         .map(|l| {
             let file = l["file"].as_str().unwrap_or_default();
-            let name = Path::new(file).file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            (name.to_string(), l["input_tokens"].as_u64().unwrap_or_default())
+            let name = Path::new(file)
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            (
+                name.to_string(),
+                l["input_tokens"].as_u64().unwrap_or_default(),
+            )
         })
         .collect();
-    assert_eq!(counted, vec![("a.json".to_string(), 11), ("b.json".to_string(), 22)]);
+    assert_eq!(
+        counted,
+        vec![("a.json".to_string(), 11), ("b.json".to_string(), 22)]
+    );
 
     let from_glob = budgie(dir.path(), &["--json", "*.json"], api, "");
     assert_eq!(json_lines(&from_glob).len(), 2);
     let nothing = budgie(dir.path(), &["--json", "*.yaml"], api, "");
-    assert_eq!(json_lines(&nothing)[0]["error"]["message"], "no files match this pattern");
+    assert_eq!(
+        json_lines(&nothing)[0]["error"]["message"],
+        "no files match this pattern"
+    );
     assert_eq!(nothing.status.code(), Some(2));
 }
 

@@ -262,6 +262,12 @@ pub struct Failure {
     pub message: String,
     /// The validation problems, one per entry.
     pub problems: Vec<String>,
+    /// For an API failure: what the API said beyond type and message.
+    pub api: Option<Box<ApiFacts>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiFacts {
     pub hint: Option<String>,
     pub status: Option<u16>,
     pub request_id: Option<String>,
@@ -274,9 +280,7 @@ impl Failure {
             error_type: error_type.into(),
             message,
             problems: Vec::new(),
-            hint: None,
-            status: None,
-            request_id: None,
+            api: None,
         }
     }
 
@@ -294,9 +298,11 @@ impl Failure {
             error_type: error.error_type.clone(),
             message: error.message.clone(),
             problems: Vec::new(),
-            hint: Some(error.hint.clone()).filter(|h| !h.is_empty()),
-            status: error.status,
-            request_id: error.request_id.clone(),
+            api: Some(Box::new(ApiFacts {
+                hint: Some(error.hint.clone()).filter(|h| !h.is_empty()),
+                status: error.status,
+                request_id: error.request_id.clone(),
+            })),
         }
     }
 
@@ -306,16 +312,16 @@ impl Failure {
         if !self.problems.is_empty() {
             return self.problems.clone();
         }
-        if self.class == FailureClass::Input {
+        let Some(api) = &self.api else {
             return vec![self.message.clone()];
-        }
+        };
         let mut line = self.error_type.clone();
-        if let Some(status) = self.status {
+        if let Some(status) = api.status {
             line.push_str(&format!(" (HTTP {status})"));
         }
         line.push_str(": ");
         line.push_str(&self.message);
-        if let Some(id) = &self.request_id {
+        if let Some(id) = &api.request_id {
             line.push_str(&format!(" [request-id {id}]"));
         }
         vec![line]
@@ -566,7 +572,7 @@ impl Report {
                 for line in failure.plain_lines() {
                     eprintln!("{}: {line}", outcome.file);
                 }
-                if let Some(hint) = &failure.hint {
+                if let Some(hint) = failure.api.as_ref().and_then(|a| a.hint.as_ref()) {
                     eprintln!("{}: hint: {hint}", outcome.file);
                 }
             }
@@ -635,16 +641,169 @@ pub fn json_line(outcome: &Outcome) -> Value {
             if failure.problems.len() > 1 {
                 error.insert("problems".into(), json!(failure.problems));
             }
-            if let Some(status) = failure.status {
-                error.insert("status".into(), json!(status));
-            }
-            if let Some(id) = &failure.request_id {
-                error.insert("request_id".into(), json!(id));
-            }
-            if let Some(hint) = &failure.hint {
-                error.insert("hint".into(), json!(hint));
+            if let Some(api) = &failure.api {
+                if let Some(status) = api.status {
+                    error.insert("status".into(), json!(status));
+                }
+                if let Some(id) = &api.request_id {
+                    error.insert("request_id".into(), json!(id));
+                }
+                if let Some(hint) = &api.hint {
+                    error.insert("hint".into(), json!(hint));
+                }
             }
             json!({ "file": outcome.file, "error": error })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(tokens: u64, budget: Option<u64>, source: Source) -> Count {
+        Count {
+            model: "claude-sonnet-4-5".into(),
+            input_tokens: tokens,
+            source,
+            budget,
+            approximate: false,
+            unverified: Vec::new(),
+            family: None,
+            explain: Vec::new(),
+            request_id: None,
+            note: None,
+        }
+    }
+
+    fn outcome(result: Result<Count, Failure>) -> Outcome {
+        Outcome {
+            file: "f.json".into(),
+            result,
+        }
+    }
+
+    #[test]
+    fn plain_lines_name_model_source_and_overrun() {
+        assert_eq!(
+            plain_line("a.json", &count(14, None, Source::Exact)),
+            "a.json: 14 tokens (claude-sonnet-4-5, exact)"
+        );
+        assert_eq!(
+            plain_line("a.json", &count(120, Some(100), Source::Exact)),
+            "a.json: 120 tokens (claude-sonnet-4-5, exact) — over budget by 20"
+        );
+        let mut approx = count(9, Some(9), Source::Offline);
+        approx.approximate = true;
+        assert_eq!(
+            plain_line("-", &approx),
+            "-: 9 tokens (claude-sonnet-4-5, offline, approximate)"
+        );
+    }
+
+    #[test]
+    fn exit_statuses_rank_api_over_input_over_budget() {
+        let within = outcome(Ok(count(5, Some(5), Source::Exact)));
+        let over = outcome(Ok(count(6, Some(5), Source::Exact)));
+        let input = outcome(Err(Failure::input("parse_error", "x".into())));
+        let api = outcome(Err(Failure::api(&ApiError::missing_key())));
+        assert_eq!(within.exit_status(), exit::OK);
+        assert_eq!(over.exit_status(), exit::OVER_BUDGET);
+        assert_eq!(input.exit_status(), exit::INPUT);
+        assert_eq!(api.exit_status(), exit::API);
+        // A run's status is the max of its outcomes': the order of the codes is the ranking.
+        const { assert!(exit::OK < exit::OVER_BUDGET && exit::OVER_BUDGET < exit::INPUT) };
+        const { assert!(exit::INPUT < exit::API) };
+    }
+
+    #[test]
+    fn a_request_body_and_a_workspace_both_load() {
+        let plain = parse_input(r#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#)
+            .expect("a request");
+        assert_eq!((plain.budget, plain.path_prefix), (None, ""));
+        let workspace = parse_input(
+            r#"{"budgie_workspace":1,"budget":500,"request":{"model":"m","messages":[{"role":"user","content":"hi"}]}}"#,
+        )
+        .expect("a workspace");
+        assert_eq!(workspace.budget, Some(500));
+        assert_eq!(workspace.request.model, "m");
+    }
+
+    #[test]
+    fn load_errors_say_where() {
+        let err = |text: &str| {
+            parse_input(text)
+                .err()
+                .map(|f| f.message)
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            err("{\n  \"model\": }"),
+            "malformed JSON at line 2, column 12: expected value"
+        );
+        assert_eq!(
+            err("[1]"),
+            "request: must be a JSON object (a count_tokens or messages.create body)"
+        );
+        assert!(
+            err(r#"{"model":"m","messages":[{"role":"robot","content":"x"}]}"#)
+                .starts_with("messages[0].role: unknown variant `robot`")
+        );
+        assert!(
+            err(r#"{"budgie_workspace":1,"request":{"model":"m","messages":[{"role":"robot","content":"x"}]}}"#)
+                .starts_with("request.messages[0].role: unknown variant `robot`")
+        );
+        assert_eq!(
+            err(r#"{"budgie_workspace":2,"request":{}}"#),
+            "budgie_workspace: format 2 is not one this budgie reads (1)"
+        );
+        assert_eq!(
+            err(r#"{"budgie_workspace":1}"#),
+            "request: a workspace needs its request"
+        );
+    }
+
+    #[test]
+    fn workspace_problems_are_prefixed_with_request() {
+        let loaded = parse_input(
+            r#"{"budgie_workspace":1,"request":{"model":"m","messages":[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"https://x/a.png"}}]}]}}"#,
+        )
+        .expect("loads");
+        let failure = Failure::invalid(&validate(&loaded.request), loaded.path_prefix);
+        assert!(
+            failure
+                .message
+                .starts_with("request.messages[0].content[0]: image source \"url\""),
+            "{}",
+            failure.message
+        );
+    }
+
+    #[test]
+    fn expand_keeps_order_and_flags_what_matches_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for name in ["b.json", "a.json", "c.txt"] {
+            std::fs::write(dir.path().join(name), "{}").expect("write");
+        }
+        let base = dir.path().display().to_string();
+        let inputs = expand(&[
+            "-".to_string(),
+            base.clone(),
+            format!("{base}/*.txt"),
+            format!("{base}/*.yaml"),
+        ]);
+        assert_eq!(
+            inputs,
+            vec![
+                Input::Stdin,
+                Input::File(dir.path().join("a.json")),
+                Input::File(dir.path().join("b.json")),
+                Input::File(dir.path().join("c.txt")),
+                Input::Unusable {
+                    arg: format!("{base}/*.yaml"),
+                    why: "no files match this pattern".into()
+                },
+            ]
+        );
     }
 }

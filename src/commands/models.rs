@@ -183,10 +183,12 @@ mod tests {
     #[test]
     fn without_the_api_nothing_is_marked() {
         let listed = merge(Registry::builtin(), None);
-        assert!(
-            listed
-                .iter()
-                .all(|l| matches!(l, Listed::Known { available: None, .. }))
-        );
+        assert!(listed.iter().all(|l| matches!(
+            l,
+            Listed::Known {
+                available: None,
+                ..
+            }
+        )));
     }
 }

@@ -7,13 +7,10 @@ use flate2::write::ZlibEncoder;
 
 /// A `width`×`height` RGB PNG of one colour.
 pub fn png(width: u32, height: u32) -> Vec<u8> {
-    let mut raw = Vec::new();
-    for _ in 0..height {
-        raw.push(0); // filter: none
-        for _ in 0..width {
-            raw.extend([200, 120, 40]);
-        }
-    }
+    // Each scanline: filter byte 0 (none), then RGB pixels.
+    let mut scanline = vec![0u8];
+    scanline.extend([200u8, 120, 40].repeat(width as usize));
+    let raw = scanline.repeat(height as usize);
     let mut encoder = ZlibEncoder::new(Vec::new(), Compression::default());
     encoder.write_all(&raw).expect("zlib in memory");
     let idat = encoder.finish().expect("zlib in memory");
