@@ -5,9 +5,9 @@
 //! each into an `Outcome`, `Report` each outcome as it comes. The exit status is the worst
 //! outcome's (see `Outcome::exit_status`).
 
-use std::cell::RefCell;
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use serde_json::{Map, Value, json};
 
@@ -48,7 +48,7 @@ async fn run_async(common: &Common, args: &CountArgs) -> i32 {
         model: common.model.clone(),
         budget: common.budget,
         explain: args.explain,
-        unreachable: RefCell::new(None),
+        unreachable: Mutex::new(None),
     };
     let report = Report { json: args.json };
     let mut status = exit::OK;
@@ -73,7 +73,7 @@ pub enum Mode {
 
 /// Pick exact or offline from the flags and the environment, saying so on stderr when the
 /// choice is not the one asked for. `Err` is a usage error.
-fn choose_mode(args: &CountArgs) -> Result<Mode, String> {
+pub fn choose_mode(args: &CountArgs) -> Result<Mode, String> {
     if args.offline {
         return Ok(Mode::Offline);
     }
@@ -111,7 +111,24 @@ pub struct Context {
     pub explain: bool,
     /// The first "cannot reach the API" error: after it, the rest count offline (or, with
     /// `--exact`, fail at once instead of waiting through the retries again).
-    pub unreachable: RefCell<Option<ApiError>>,
+    pub unreachable: Mutex<Option<ApiError>>,
+}
+
+impl Context {
+    fn unreachable_error(&self) -> Option<ApiError> {
+        self.unreachable
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set_unreachable(&self, error: ApiError) {
+        let mut slot = self
+            .unreachable
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        slot.get_or_insert(error);
+    }
 }
 
 /// One thing to count.
@@ -352,7 +369,7 @@ struct Loaded {
 /// Read, parse, validate and count one input.
 pub async fn count_one(input: &Input, ctx: &Context) -> Outcome {
     let file = input.label();
-    let result = match load(input) {
+    let result = match load(input, ctx.model.as_deref()) {
         Ok(loaded) => count_loaded(loaded, ctx).await,
         Err(failure) => Err(failure),
     };
@@ -372,7 +389,7 @@ async fn count_loaded(loaded: Loaded, ctx: &Context) -> Result<Count, Failure> {
     let Mode::Exact { client, required } = &ctx.mode else {
         return Ok(offline(&request, budget, ctx.explain, None));
     };
-    let earlier = ctx.unreachable.borrow().clone();
+    let earlier = ctx.unreachable_error();
     if let Some(error) = earlier {
         return if *required {
             let mut failure = Failure::api(&error);
@@ -404,15 +421,15 @@ async fn count_loaded(loaded: Loaded, ctx: &Context) -> Result<Count, Failure> {
         }),
         Err(error) if error.is_unreachable() && !required => {
             eprintln!(
-                "budgie: {error}\nbudgie: counting offline instead (use --exact to fail instead)"
+                "budgie: {error}\nbudgie: counting offline from here on (--exact fails instead)"
             );
             let note = format!("API unreachable: {}", error.error_type);
-            *ctx.unreachable.borrow_mut() = Some(error);
+            ctx.set_unreachable(error);
             Ok(offline(&request, budget, ctx.explain, Some(note)))
         }
         Err(error) => {
             if error.is_unreachable() {
-                *ctx.unreachable.borrow_mut() = Some(error.clone());
+                ctx.set_unreachable(error.clone());
             }
             Err(Failure::api(&error))
         }
@@ -439,7 +456,7 @@ fn offline(request: &Request, budget: Option<u64>, explain: bool, note: Option<S
     }
 }
 
-fn load(input: &Input) -> Result<Loaded, Failure> {
+fn load(input: &Input, model: Option<&str>) -> Result<Loaded, Failure> {
     let text = match input {
         Input::Unusable { why, .. } => return Err(Failure::input("read_error", why.clone())),
         Input::Stdin => {
@@ -455,7 +472,7 @@ fn load(input: &Input) -> Result<Loaded, Failure> {
         Input::File(path) => std::fs::read_to_string(path)
             .map_err(|e| Failure::input("read_error", format!("cannot read: {}", io_reason(&e))))?,
     };
-    parse_input(&text)
+    parse_input(&text, model)
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -467,8 +484,11 @@ fn io_reason(e: &std::io::Error) -> String {
 }
 
 /// A request body, or a workspace `{"budgie_workspace": 1, "request": {...}, ...}`.
-fn parse_input(text: &str) -> Result<Loaded, Failure> {
-    let value: Value = serde_json::from_str(text).map_err(|e| {
+/// `model` (from `--model`) fills in a request that names none.
+fn parse_input(text: &str, model: Option<&str>) -> Result<Loaded, Failure> {
+    // Editors on some systems start files with a byte-order mark; JSON does not allow one.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut value: Value = serde_json::from_str(text).map_err(|e| {
         // serde_json's message ends with the position, which is given once, up front.
         let message = e.to_string();
         let message = message
@@ -484,20 +504,40 @@ fn parse_input(text: &str) -> Result<Loaded, Failure> {
         )
     })?;
     if value.get("budgie_workspace").is_some() {
+        if let Some(request) = value.get_mut("request") {
+            fill_model(request, model);
+        }
         return parse_workspace(value);
     }
+    fill_model(&mut value, model);
     if !value.is_object() {
         return Err(Failure::input(
             "parse_error",
             "request: must be a JSON object (a count_tokens or messages.create body)".into(),
         ));
     }
-    let request = request::from_value(value).map_err(|e| shape_failure(e, ""))?;
+    let request = request::from_value(value).map_err(|e| match e {
+        ParseError::Shape { path, message }
+            if path == "request" && message == "missing field `model`" =>
+        {
+            Failure::input(
+                "parse_error",
+                format!("request: {message}: name one in the file, or pass --model"),
+            )
+        }
+        other => shape_failure(other, ""),
+    })?;
     Ok(Loaded {
         request,
         budget: None,
         path_prefix: "",
     })
+}
+
+fn fill_model(request: &mut Value, model: Option<&str>) {
+    if let (Value::Object(map), Some(model)) = (request, model) {
+        map.entry("model").or_insert_with(|| json!(model));
+    }
 }
 
 fn shape_failure(error: ParseError, prefix: &str) -> Failure {
@@ -718,11 +758,15 @@ mod tests {
 
     #[test]
     fn a_request_body_and_a_workspace_both_load() {
-        let plain = parse_input(r#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#)
-            .expect("a request");
+        let plain = parse_input(
+            r#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#,
+            None,
+        )
+        .expect("a request");
         assert_eq!((plain.budget, plain.path_prefix), (None, ""));
         let workspace = parse_input(
             r#"{"budgie_workspace":1,"budget":500,"request":{"model":"m","messages":[{"role":"user","content":"hi"}]}}"#,
+            None,
         )
         .expect("a workspace");
         assert_eq!(workspace.budget, Some(500));
@@ -730,9 +774,21 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_model_comes_from_the_flag_and_a_bom_is_skipped() {
+        let text = "\u{feff}{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        let loaded = parse_input(text, Some("claude-opus-5")).expect("model filled in");
+        assert_eq!(loaded.request.model, "claude-opus-5");
+        let missing = parse_input(text, None).err().map(|f| f.message);
+        assert_eq!(
+            missing.as_deref(),
+            Some("request: missing field `model`: name one in the file, or pass --model")
+        );
+    }
+
+    #[test]
     fn load_errors_say_where() {
         let err = |text: &str| {
-            parse_input(text)
+            parse_input(text, None)
                 .err()
                 .map(|f| f.message)
                 .unwrap_or_default()
@@ -767,6 +823,7 @@ mod tests {
     fn workspace_problems_are_prefixed_with_request() {
         let loaded = parse_input(
             r#"{"budgie_workspace":1,"request":{"model":"m","messages":[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"https://x/a.png"}}]}]}}"#,
+            None,
         )
         .expect("loads");
         let failure = Failure::invalid(&validate(&loaded.request), loaded.path_prefix);
