@@ -68,9 +68,10 @@ pub enum Command {
     /// Each FILE is a JSON request body as sent to count_tokens (a full messages.create body
     /// works too) or a budgie workspace; `-` reads standard input; directories and globs are
     /// expanded. Exit status: 0 all counted and within budget, 1 some count over --budget,
-    /// 2 a usage or input error, 3 an API error response or network failure; when several apply, the highest
-    /// wins. Without ANTHROPIC_API_KEY counts are offline (said once on stderr) and --exact
-    /// exits 2; with a key and no --exact, an unreachable API means offline counts.
+    /// 2 a usage or input error, 3 an API error response or network failure; when several
+    /// apply, the highest wins. Without ANTHROPIC_API_KEY counts are offline (said once on
+    /// stderr) and --exact exits 2; with a key and no --exact, an unreachable API means
+    /// offline counts.
     Count(CountArgs),
     /// List the models budgie knows (and, with a key, the ones the API offers).
     Models {
