@@ -1,5 +1,16 @@
 //! HTTP client for `POST /v1/messages/count_tokens` and `GET /v1/models`: headers, typed
 //! errors, SDK-compatible retries. (Issue 2.)
+//!
+//! ```no_run
+//! # async fn demo(request: budgie::request::Request) -> Result<(), budgie::api::ApiError> {
+//! let client = budgie::api::Client::from_env()?; // ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL
+//! let counted = client.count_tokens(&request.count_body()).await?;
+//! println!("{} tokens", counted.input_tokens);
+//! # Ok(()) }
+//! ```
+//!
+//! Every attempt (retries included) first awaits `Pacer::acquire`, and every response is
+//! shown to `Pacer::observe`; `Client::with_pacer` plugs the rate limiter in.
 
 mod client;
 mod error;

@@ -17,7 +17,6 @@ use crate::cli::{Common, CountArgs};
 use crate::estimate;
 use crate::request::validate::{Problem, validate};
 use crate::request::{self, ParseError, Request};
-
 use crate::workspace::Workspace;
 
 /// Run the command; returns the process exit status (see `commands::exit`).
@@ -43,13 +42,7 @@ async fn run_async(common: &Common, args: &CountArgs) -> i32 {
             return exit::INPUT;
         }
     };
-    let ctx = Context {
-        mode,
-        model: common.model.clone(),
-        budget: common.budget,
-        explain: args.explain,
-        unreachable: Mutex::new(None),
-    };
+    let ctx = Context::new(mode, common, args);
     let report = Report { json: args.json };
     let mut status = exit::OK;
     for input in expand(&args.files) {
@@ -115,6 +108,16 @@ pub struct Context {
 }
 
 impl Context {
+    pub fn new(mode: Mode, common: &Common, args: &CountArgs) -> Self {
+        Context {
+            mode,
+            model: common.model.clone(),
+            budget: common.budget,
+            explain: args.explain,
+            unreachable: Mutex::new(None),
+        }
+    }
+
     fn unreachable_error(&self) -> Option<ApiError> {
         self.unreachable
             .lock()
