@@ -393,7 +393,7 @@ async fn an_unreachable_api_without_exact_falls_back_to_offline() {
         assert_eq!(line["note"], "API unreachable: connection_error");
     }
     assert!(
-        stderr(&out).contains("counting offline instead"),
+        stderr(&out).contains("counting offline from here on"),
         "{}",
         stderr(&out)
     );
