@@ -82,7 +82,12 @@ fn assert_backoff(gap_ms: u128, n: u32) {
 async fn overloaded_twice_then_counted_with_backoff_and_jitter() {
     let server = server(error_response(529, "overloaded_error"), 2).await;
     let (result, pacer) = count(&server, None).await;
-    assert_eq!(result.expect("third attempt succeeds").input_tokens, 14);
+    let counted = result.expect("third attempt succeeds");
+    assert_eq!(counted.input_tokens, 14);
+    assert_eq!(
+        (counted.rate.limit, counted.rate.remaining),
+        (Some(100), Some(99))
+    );
     assert_eq!(calls(&server).await, 3);
     let gaps = pacer.gaps_ms();
     assert_eq!(gaps.len(), 2);

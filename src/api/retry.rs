@@ -111,6 +111,16 @@ mod tests {
         assert!(!should_retry_response(529, &no, &e));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn backoff_stays_within_the_jitter_band(n in 0u32..64, r in 0.0f64..1.0) {
+            let full = (0.5 * 2f64.powi(n.min(16) as i32)).min(8.0);
+            let waited = backoff(n, r).as_secs_f64();
+            proptest::prop_assert!(waited <= full + 1e-9);
+            proptest::prop_assert!(waited >= full * 0.75 - 1e-9);
+        }
+    }
+
     #[test]
     fn the_spend_limit_is_never_retried() {
         let yes = headers(&[("x-should-retry", "true")]);

@@ -336,7 +336,9 @@ impl Checker {
             }
             Ok(bytes) => Some(bytes),
             Err(e) => {
-                let hint = if data.contains(['\n', '\r', ' ']) {
+                let hint = if data.starts_with("data:") {
+                    " (drop the `data:...;base64,` prefix: the API wants the bare base64)"
+                } else if data.contains(['\n', '\r', ' ']) {
                     " (remove the line breaks: `base64 -w0`)"
                 } else {
                     ""
@@ -733,6 +735,11 @@ mod tests {
         );
         let wrapped = problems(&with_block(&image_block("image/png", "aGVs\\nbG8=")));
         assert!(wrapped[0].contains("base64 -w0"), "{wrapped:?}");
+        let data_url = problems(&with_block(&image_block(
+            "image/png",
+            "data:image/png;base64,aGVsbG8=",
+        )));
+        assert!(data_url[0].contains("drop the `data:"), "{data_url:?}");
         let missing = problems(&with_block(
             r#"{"type":"image","source":{"type":"base64","media_type":"image/png"}}"#,
         ));
