@@ -40,6 +40,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     tokio::signal::ctrl_c().await?;
     let stats = api.stats();
-    println!("served: {} counted, {} refused with 429", stats.ok, stats.limited);
+    println!(
+        "served: {} counted, {} refused with 429",
+        stats.ok, stats.limited
+    );
     Ok(())
 }

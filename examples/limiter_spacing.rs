@@ -11,7 +11,7 @@ mod rate_client;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use budgie::api::pacer::{Pacer, ServerRateInfo};
 use budgie::limiter::Limiter;
@@ -20,7 +20,7 @@ use futures::StreamExt;
 /// Wraps the limiter to note the moment each attempt is let through.
 struct Timed {
     inner: Limiter,
-    sent: Mutex<Vec<Instant>>,
+    sent: Mutex<Vec<(Instant, SystemTime)>>,
 }
 
 impl Pacer for Timed {
@@ -30,7 +30,7 @@ impl Pacer for Timed {
             self.sent
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .push(Instant::now());
+                .push((Instant::now(), SystemTime::now()));
         })
     }
     fn observe(&self, info: &ServerRateInfo) {
@@ -79,23 +79,34 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let elapsed = start.elapsed();
     let sent = timed.sent.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let mut previous: Option<Instant> = None;
-    for (i, t) in sent.iter().enumerate() {
+    for (i, (t, wall)) in sent.iter().enumerate() {
         let gap = previous.map_or(Duration::ZERO, |p| *t - p);
+        let wall = wall.duration_since(UNIX_EPOCH).unwrap_or_default();
         println!(
-            "{name} attempt {:>3} at {:>8.3} s  gap {:>7.1} ms",
+            "{name} attempt {:>3} at {:>8.3} s  gap {:>7.1} ms  wall {:.6}",
             i + 1,
             (*t - start).as_secs_f64(),
-            gap.as_secs_f64() * 1000.0
+            gap.as_secs_f64() * 1000.0,
+            wall.as_secs_f64()
         );
         previous = Some(*t);
     }
-    let refused: u32 = results.iter().filter_map(|r| r.as_ref().ok()).map(|s| s.refused).sum();
+    let sent: Vec<Instant> = sent.into_iter().map(|(t, _)| t).collect();
+    let refused: u32 = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|s| s.refused)
+        .sum();
     let failed = results.iter().filter(|r| r.is_err()).count();
     let span = match (sent.first(), sent.last()) {
         (Some(a), Some(b)) if sent.len() > 1 => (*b - *a).as_secs_f64(),
         _ => 0.0,
     };
-    let achieved = if span > 0.0 { (sent.len() - 1) as f64 * 60.0 / span } else { 0.0 };
+    let achieved = if span > 0.0 {
+        (sent.len() - 1) as f64 * 60.0 / span
+    } else {
+        0.0
+    };
     println!(
         "{name}: {n} requests, {} attempts, {refused} refused (429), {failed} failed, \
          {:.2} s total, achieved {achieved:.1} rpm of {rpm} ({:.1} %)",

@@ -34,7 +34,14 @@ fn files(inputs: &[Input]) -> Vec<PathBuf> {
 fn a_directory_expands_to_its_json_files_recursively_in_path_order() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
-    for name in ["b.json", "a.json", "sub/c.json", "sub/deeper/d.budgie.json", "notes.txt", ".hidden/e.json"] {
+    for name in [
+        "b.json",
+        "a.json",
+        "sub/c.json",
+        "sub/deeper/d.budgie.json",
+        "notes.txt",
+        ".hidden/e.json",
+    ] {
         touch(&root.join(name));
     }
     let inputs = expand(&[arg(root)]).expect("expand");
@@ -77,14 +84,20 @@ fn a_glob_expands_to_its_sorted_matches() {
 fn a_missing_path_is_named() {
     let err = expand(&["no/such/file.json".into()]).expect_err("missing");
     assert_eq!(err, ExpandError::Missing("no/such/file.json".into()));
-    assert_eq!(err.to_string(), "no/such/file.json: no such file or directory");
+    assert_eq!(
+        err.to_string(),
+        "no/such/file.json: no such file or directory"
+    );
 }
 
 #[test]
 fn a_glob_matching_nothing_and_an_empty_directory_are_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
     let pattern = format!("{}/*.json", dir.path().display());
-    assert_eq!(expand(&[pattern.clone()]), Err(ExpandError::NoMatch(pattern)));
+    assert_eq!(
+        expand(&[pattern.clone()]),
+        Err(ExpandError::NoMatch(pattern))
+    );
     assert_eq!(
         expand(&[arg(dir.path())]),
         Err(ExpandError::EmptyDir(arg(dir.path())))
@@ -96,7 +109,9 @@ fn a_glob_matching_nothing_and_an_empty_directory_are_errors() {
 }
 
 fn inputs(n: usize) -> Vec<Input> {
-    (0..n).map(|i| Input::File(PathBuf::from(format!("f{i:02}.json")))).collect()
+    (0..n)
+        .map(|i| Input::File(PathBuf::from(format!("f{i:02}.json"))))
+        .collect()
 }
 
 /// A writer the test can read back.
@@ -151,12 +166,20 @@ async fn results_are_reported_in_input_order_with_bounded_concurrency() {
     assert_eq!(summary.done, 12);
     assert!(!summary.interrupted);
     assert_eq!(most.load(Ordering::SeqCst), 3);
-    let expected: Vec<String> = (0..12).map(|i| format!("f{i:02}.json {}", i * 10)).collect();
+    let expected: Vec<String> = (0..12)
+        .map(|i| format!("f{i:02}.json {}", i * 10))
+        .collect();
     assert_eq!(reported, expected);
     // Plain progress lines (stderr is not a terminal here); the last always says all done.
     let text = progress.text();
     assert!(text.lines().all(|l| l.starts_with("counted ")), "{text}");
-    assert!(text.lines().last().expect("a line").starts_with("counted 12/12"), "{text}");
+    assert!(
+        text.lines()
+            .last()
+            .expect("a line")
+            .starts_with("counted 12/12"),
+        "{text}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -184,7 +207,11 @@ async fn an_interrupt_reports_what_was_counted_and_stops() {
     assert!(summary.interrupted);
     assert_eq!(summary.done, 3);
     assert_eq!(reported, vec![0, 2, 3]);
-    assert!(progress.text().contains("interrupted: counted 3 of 10 inputs"));
+    assert!(
+        progress
+            .text()
+            .contains("interrupted: counted 3 of 10 inputs")
+    );
 }
 
 #[test]

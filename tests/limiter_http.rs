@@ -20,7 +20,12 @@ fn interval(rpm: u32) -> Duration {
 }
 
 /// Count `n` bodies (the i-th has i words) through `pacer`, `concurrency` at a time.
-async fn count_n(base: &str, pacer: Arc<dyn Pacer>, n: usize, concurrency: usize) -> Vec<(u64, Sent)> {
+async fn count_n(
+    base: &str,
+    pacer: Arc<dyn Pacer>,
+    n: usize,
+    concurrency: usize,
+) -> Vec<(u64, Sent)> {
     let client = reqwest::Client::new();
     futures::stream::iter(0..n)
         .map(|i| {
@@ -58,7 +63,11 @@ async fn requests_are_spaced_and_none_is_refused() {
     assert!(elapsed >= interval(600) * 15, "took {elapsed:?}");
     // Arrivals are spaced by the interval, give or take scheduling jitter.
     let arrivals: Vec<Instant> = stats.arrivals.iter().map(|(t, _)| *t).collect();
-    let smallest = arrivals.windows(2).map(|w| w[1] - w[0]).min().expect("gaps");
+    let smallest = arrivals
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .min()
+        .expect("gaps");
     assert!(smallest >= interval(600) / 2, "smallest gap {smallest:?}");
 }
 
@@ -89,7 +98,10 @@ async fn an_rpm_far_above_the_server_limit_ends_with_every_count_right() {
     }
     let worst = results.iter().map(|(_, s)| s.refused).max().unwrap_or(0);
     let stats = api.stats();
-    println!("refused {} times, worst {worst} refusals for one request", stats.limited);
+    println!(
+        "refused {} times, worst {worst} refusals for one request",
+        stats.limited
+    );
     assert_eq!(stats.ok, 15);
     // The SDK-style client retries twice; nothing should need more.
     assert!(worst <= 2, "a request was refused {worst} times");

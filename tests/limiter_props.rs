@@ -121,8 +121,14 @@ fn assert_windows(rpm: u32, run: &Run) -> Result<(), TestCaseError> {
     let share = rpm.div_ceil(60) as usize;
     let per_second = most_in_window(&run.grants, Duration::from_secs(1));
     let per_minute = most_in_window(&run.grants, Duration::from_secs(60));
-    prop_assert!(per_second <= share, "{per_second} in 1 s > share {share} at rpm {rpm}");
-    prop_assert!(per_minute <= rpm as usize, "{per_minute} in 60 s > rpm {rpm}");
+    prop_assert!(
+        per_second <= share,
+        "{per_second} in 1 s > share {share} at rpm {rpm}"
+    );
+    prop_assert!(
+        per_minute <= rpm as usize,
+        "{per_minute} in 60 s > rpm {rpm}"
+    );
     Ok(())
 }
 

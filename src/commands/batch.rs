@@ -238,10 +238,8 @@ impl ProgressSink {
     fn new(progress: Progress, total: usize) -> Self {
         match progress {
             Progress::Auto if io::stderr().is_terminal() => {
-                let bar = ProgressBar::with_draw_target(
-                    Some(total as u64),
-                    ProgressDrawTarget::stderr(),
-                );
+                let bar =
+                    ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
                 let style = ProgressStyle::with_template(
                     "{spinner} {wide_bar} {pos}/{len} counted · {per_sec} · ETA {eta}",
                 )

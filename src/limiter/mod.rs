@@ -69,7 +69,11 @@ impl Limiter {
 
     /// `shared` with another clock (tests: several limiters on one `TokioClock` behave like
     /// processes on paused time).
-    pub fn shared_with_clock(rpm: u32, state_dir: &Path, clock: Arc<dyn Clock>) -> io::Result<Self> {
+    pub fn shared_with_clock(
+        rpm: u32,
+        state_dir: &Path,
+        clock: Arc<dyn Clock>,
+    ) -> io::Result<Self> {
         Ok(Limiter {
             rpm: rpm.max(1),
             store: Store::file(state_dir)?,

@@ -81,7 +81,8 @@ impl Respond for CountTokens {
         bucket.stats.arrivals.push((now, counted));
         let mut response = if counted {
             let body: Value = request.body_json().unwrap_or(Value::Null);
-            ResponseTemplate::new(200).set_body_json(json!({ "input_tokens": expected_tokens(&body) }))
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "input_tokens": expected_tokens(&body) }))
         } else {
             let wait = ((1.0 - bucket.tokens) / per_sec).ceil().max(1.0);
             ResponseTemplate::new(429)
@@ -98,8 +99,14 @@ impl Respond for CountTokens {
             let full_in = Duration::from_secs_f64((missing / per_sec).max(0.0));
             let reset = httpdate_rfc3339(SystemTime::now() + full_in);
             response = response
-                .insert_header("anthropic-ratelimit-requests-limit", bucket.config.rpm.to_string().as_str())
-                .insert_header("anthropic-ratelimit-requests-remaining", (bucket.tokens.floor() as u64).to_string().as_str())
+                .insert_header(
+                    "anthropic-ratelimit-requests-limit",
+                    bucket.config.rpm.to_string().as_str(),
+                )
+                .insert_header(
+                    "anthropic-ratelimit-requests-remaining",
+                    (bucket.tokens.floor() as u64).to_string().as_str(),
+                )
                 .insert_header("anthropic-ratelimit-requests-reset", reset.as_str());
         }
         response

@@ -29,8 +29,8 @@ impl SimBucket {
         let mut guard = self.inner.lock().expect("sim bucket");
         let (tokens, at, accepted, refused) = &mut *guard;
         let per_sec = f64::from(self.rpm) / 60.0;
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * per_sec)
-            .min(f64::from(self.burst));
+        *tokens =
+            (*tokens + now.duration_since(*at).as_secs_f64() * per_sec).min(f64::from(self.burst));
         *at = now;
         // A hair of tolerance for float rounding of the refill.
         if *tokens >= 1.0 - 1e-9 {
@@ -39,7 +39,9 @@ impl SimBucket {
             Ok(())
         } else {
             *refused += 1;
-            Err(Duration::from_secs_f64(((1.0 - *tokens) / per_sec).ceil().max(1.0)))
+            Err(Duration::from_secs_f64(
+                ((1.0 - *tokens) / per_sec).ceil().max(1.0),
+            ))
         }
     }
 
