@@ -95,7 +95,7 @@ fn a_glob_matching_nothing_and_an_empty_directory_are_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
     let pattern = format!("{}/*.json", dir.path().display());
     assert_eq!(
-        expand(&[pattern.clone()]),
+        expand(std::slice::from_ref(&pattern)),
         Err(ExpandError::NoMatch(pattern))
     );
     assert_eq!(
