@@ -184,3 +184,23 @@ async fn status_says_what_is_left_and_when_the_next_may_go() {
     );
     assert_eq!(status.paused_until, None);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_garbled_state_file_counts_as_fresh_and_is_rewritten_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join(budgie::limiter::STATE_FILE);
+    // What a torn write would leave (it cannot happen with write-then-rename, but a disk can).
+    std::fs::write(&state, b"{\"next_slot\": 17").expect("write");
+    let clock: Arc<dyn Clock> = Arc::new(TokioClock::new());
+    let limiter = Limiter::shared_with_clock(120, dir.path(), clock).expect("limiter");
+    let start = Instant::now();
+    limiter.acquire().await;
+    limiter.acquire().await;
+    assert!(start.elapsed() <= interval(120) + Duration::from_millis(2));
+    let text = std::fs::read_to_string(&state).expect("read");
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+        "{text}"
+    );
+    assert_eq!(limiter.status().left_this_minute, 118);
+}

@@ -117,7 +117,7 @@ impl Limiter {
 
     pub fn status(&self) -> LimiterStatus {
         let now = self.clock.now();
-        let raw = self.store.with(|s| s.status(now, self.rpm));
+        let raw = self.store.peek(|s| s.status(now, self.rpm));
         let instant_now = Instant::now();
         LimiterStatus {
             rpm: raw.rpm,

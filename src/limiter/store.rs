@@ -57,18 +57,40 @@ impl Store {
             Store::File(file) => file.with(f),
         }
     }
+
+    /// Run `f` on a copy of the state; nothing it changes is kept.
+    pub fn peek<R>(&self, f: impl FnOnce(&mut RateState) -> R) -> R {
+        match self {
+            Store::Memory(state) => f(&mut lock_ignoring_poison(state).clone()),
+            Store::File(file) => file.peek(f),
+        }
+    }
 }
 
 impl FileStore {
+    /// Read-only: for `status`, which the workbench may call every frame.
+    fn peek<R>(&self, f: impl FnOnce(&mut RateState) -> R) -> R {
+        if fs4::FileExt::lock_shared(&self.lock).is_err() {
+            return f(&mut lock_ignoring_poison(&self.fallback).clone());
+        }
+        let mut state = self.read();
+        let _ = fs4::FileExt::unlock(&self.lock);
+        f(&mut state)
+    }
+
+    fn read(&self) -> RateState {
+        fs::read(self.dir.join(STATE_FILE))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<RateState>(&bytes).ok())
+            .unwrap_or_default()
+    }
+
     fn with<R>(&self, f: impl FnOnce(&mut RateState) -> R) -> R {
         if fs4::FileExt::lock(&self.lock).is_err() {
             return f(&mut lock_ignoring_poison(&self.fallback));
         }
         let path = self.dir.join(STATE_FILE);
-        let mut state = fs::read(&path)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice::<RateState>(&bytes).ok())
-            .unwrap_or_default();
+        let mut state = self.read();
         let result = f(&mut state);
         let written = self.write(&path, &state);
         // Unlock errors are ignored: closing the file at exit releases it anyway.
