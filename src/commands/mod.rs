@@ -1,5 +1,6 @@
 //! Headless subcommands.
 
+pub mod batch;
 pub mod count;
 pub mod models;
 

@@ -1,0 +1,331 @@
+//! The batch driver behind `budgie count`: expand FILE arguments into inputs, count them with
+//! a few in flight (every request still goes through the limiter, which does the spacing),
+//! report each result in input order, show progress on stderr, and stop cleanly on Ctrl-C.
+//!
+//! The driver knows nothing about counting: the caller passes `count_one` (one input to one
+//! result) and `report` (print one result). Each `report` call should write one whole line
+//! and flush it (`print_line`), so `--json` output stays valid line by line even when the run
+//! is interrupted.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// One thing to count.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Input {
+    /// `-`: the request JSON on standard input.
+    Stdin,
+    File(PathBuf),
+}
+
+impl fmt::Display for Input {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Input::Stdin => f.write_str("-"),
+            Input::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ExpandError {
+    #[error("{0}: no such file or directory")]
+    Missing(String),
+    #[error("{pattern}: not a valid glob pattern ({message})")]
+    BadGlob { pattern: String, message: String },
+    #[error("{0}: the pattern matches no file")]
+    NoMatch(String),
+    #[error("{path}: cannot read ({message})")]
+    Unreadable { path: String, message: String },
+    #[error("{0}: a directory with no .json file in it")]
+    EmptyDir(String),
+}
+
+/// Expand FILE arguments, in a stable order: arguments as given; a directory becomes every
+/// `*.json` file under it (recursively, hidden entries skipped, sorted by path); a pattern
+/// with `*`, `?` or `[` becomes its matches (sorted). A file named twice is counted once.
+pub fn expand(args: &[String]) -> Result<Vec<Input>, ExpandError> {
+    let mut inputs = Vec::new();
+    for arg in args {
+        if arg == "-" {
+            inputs.push(Input::Stdin);
+            continue;
+        }
+        let path = Path::new(arg);
+        if path.exists() {
+            add_path(path, arg, &mut inputs)?;
+        } else if arg.contains(['*', '?', '[']) {
+            let matches = glob::glob(arg).map_err(|e| ExpandError::BadGlob {
+                pattern: arg.clone(),
+                message: e.msg.to_string(),
+            })?;
+            let mut paths: Vec<PathBuf> = matches.filter_map(Result::ok).collect();
+            if paths.is_empty() {
+                return Err(ExpandError::NoMatch(arg.clone()));
+            }
+            paths.sort();
+            for p in paths {
+                add_path(&p, &p.display().to_string(), &mut inputs)?;
+            }
+        } else {
+            return Err(ExpandError::Missing(arg.clone()));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    inputs.retain(|i| seen.insert(i.clone()));
+    Ok(inputs)
+}
+
+fn add_path(path: &Path, shown: &str, inputs: &mut Vec<Input>) -> Result<(), ExpandError> {
+    if path.is_dir() {
+        let mut files = Vec::new();
+        collect_json(path, &mut files)?;
+        if files.is_empty() {
+            return Err(ExpandError::EmptyDir(shown.to_string()));
+        }
+        files.sort();
+        inputs.extend(files.into_iter().map(Input::File));
+    } else {
+        inputs.push(Input::File(path.to_path_buf()));
+    }
+    Ok(())
+}
+
+fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ExpandError> {
+    let unreadable = |e: io::Error| ExpandError::Unreadable {
+        path: dir.display().to_string(),
+        message: e.to_string(),
+    };
+    for entry in std::fs::read_dir(dir).map_err(unreadable)? {
+        let entry = entry.map_err(unreadable)?;
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        // Symlinked directories are not followed (no loops); symlinked files are counted.
+        let kind = entry.file_type().map_err(unreadable)?;
+        if kind.is_dir() {
+            collect_json(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "json") && path.is_file() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Where progress goes.
+pub enum Progress {
+    /// A bar on stderr when it is a terminal, else plain lines on stderr.
+    Auto,
+    /// "counted N/M (rate, ETA)" lines, at most one a second plus the last one.
+    Lines(Box<dyn Write + Send>),
+    Hidden,
+}
+
+pub struct BatchOptions {
+    /// How many inputs are counted at once (the limiter still spaces the requests).
+    pub concurrency: usize,
+    pub progress: Progress,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchSummary {
+    pub total: usize,
+    /// Inputs counted and reported.
+    pub done: usize,
+    /// Stopped by the `interrupt` future (Ctrl-C) before every input was counted.
+    pub interrupted: bool,
+}
+
+/// Count every input with `count_one`, up to `concurrency` at once, and hand each result to
+/// `report` in input order. When `interrupt` completes (pass `tokio::signal::ctrl_c()`),
+/// in-flight counts are dropped, results already finished are reported, and a note goes to
+/// stderr-side progress. Returns what was done.
+pub async fn run_batch<T, F, Fut, R, I>(
+    inputs: Vec<Input>,
+    mut count_one: F,
+    mut report: R,
+    interrupt: I,
+    options: BatchOptions,
+) -> BatchSummary
+where
+    F: FnMut(Input) -> Fut,
+    Fut: Future<Output = T>,
+    R: FnMut(&Input, T),
+    I: Future,
+{
+    let total = inputs.len();
+    let mut progress = ProgressSink::new(options.progress, total);
+    let mut queue = inputs.into_iter().enumerate();
+    let mut running = FuturesUnordered::new();
+    let mut start_next = |running: &mut FuturesUnordered<_>| {
+        if let Some((index, input)) = queue.next() {
+            let counting = count_one(input.clone());
+            running.push(async move { (index, input, counting.await) });
+        }
+    };
+    for _ in 0..options.concurrency.max(1) {
+        start_next(&mut running);
+    }
+
+    // Finished results wait here until every earlier input has been reported.
+    let mut held: BTreeMap<usize, (Input, T)> = BTreeMap::new();
+    let mut next_to_report = 0;
+    let mut done = 0;
+    let mut interrupted = false;
+    let interrupt = std::pin::pin!(interrupt);
+    let mut interrupt = interrupt;
+    loop {
+        tokio::select! {
+            biased;
+            _ = &mut interrupt => {
+                interrupted = true;
+                break;
+            }
+            finished = running.next() => {
+                let Some((index, input, result)) = finished else { break };
+                held.insert(index, (input, result));
+                while let Some((input, result)) = held.remove(&next_to_report) {
+                    progress.suspend(|| report(&input, result));
+                    next_to_report += 1;
+                    done += 1;
+                    progress.advance(done);
+                }
+                start_next(&mut running);
+            }
+        }
+    }
+    // Interrupted: report what finished out of order too (each line names its input).
+    for (_, (input, result)) in std::mem::take(&mut held) {
+        progress.suspend(|| report(&input, result));
+        done += 1;
+    }
+    progress.finish(done, interrupted);
+    BatchSummary {
+        total,
+        done,
+        interrupted: interrupted && done < total,
+    }
+}
+
+/// Write one line to stdout whole and flush it. A closed pipe (`| head`) is not an error.
+pub fn print_line(line: &str) {
+    let mut out = io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+}
+
+enum ProgressSink {
+    Bar(ProgressBar),
+    Lines {
+        out: Box<dyn Write + Send>,
+        total: usize,
+        started: Instant,
+        last: Option<Instant>,
+    },
+    Hidden,
+}
+
+impl ProgressSink {
+    fn new(progress: Progress, total: usize) -> Self {
+        match progress {
+            Progress::Auto if io::stderr().is_terminal() => {
+                let bar =
+                    ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+                let style = ProgressStyle::with_template(
+                    "{spinner} {wide_bar} {pos}/{len} counted · {per_sec} · ETA {eta}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+                bar.set_style(style);
+                bar.enable_steady_tick(Duration::from_millis(200));
+                ProgressSink::Bar(bar)
+            }
+            Progress::Auto => Self::lines(Box::new(io::stderr()), total),
+            Progress::Lines(out) => Self::lines(out, total),
+            Progress::Hidden => ProgressSink::Hidden,
+        }
+    }
+
+    fn lines(out: Box<dyn Write + Send>, total: usize) -> Self {
+        ProgressSink::Lines {
+            out,
+            total,
+            started: Instant::now(),
+            last: None,
+        }
+    }
+
+    /// Run `f` (which prints to stdout) without tearing the bar.
+    fn suspend(&self, f: impl FnOnce()) {
+        match self {
+            ProgressSink::Bar(bar) => bar.suspend(f),
+            _ => f(),
+        }
+    }
+
+    fn advance(&mut self, done: usize) {
+        match self {
+            ProgressSink::Bar(bar) => bar.set_position(done as u64),
+            ProgressSink::Lines {
+                out,
+                total,
+                started,
+                last,
+            } => {
+                let now = Instant::now();
+                let due = last.is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1));
+                if due || done == *total {
+                    *last = Some(now);
+                    let _ = writeln!(out, "{}", progress_line(done, *total, started.elapsed()));
+                }
+            }
+            ProgressSink::Hidden => {}
+        }
+    }
+
+    fn finish(&mut self, done: usize, interrupted: bool) {
+        let note = format!("interrupted: counted {done} of {} inputs", self.total());
+        match self {
+            ProgressSink::Bar(bar) => {
+                bar.finish_and_clear();
+                if interrupted {
+                    eprintln!("{note}");
+                }
+            }
+            ProgressSink::Lines { out, .. } => {
+                if interrupted {
+                    let _ = writeln!(out, "{note}");
+                }
+                let _ = out.flush();
+            }
+            ProgressSink::Hidden => {}
+        }
+    }
+
+    fn total(&self) -> usize {
+        match self {
+            ProgressSink::Bar(bar) => bar.length().unwrap_or(0) as usize,
+            ProgressSink::Lines { total, .. } => *total,
+            ProgressSink::Hidden => 0,
+        }
+    }
+}
+
+/// "counted 12/30 (2.0/s, ETA 9 s)"
+pub fn progress_line(done: usize, total: usize, elapsed: Duration) -> String {
+    let secs = elapsed.as_secs_f64();
+    if done == 0 || secs <= 0.0 {
+        return format!("counted {done}/{total}");
+    }
+    let rate = done as f64 / secs;
+    let eta = (total.saturating_sub(done)) as f64 / rate;
+    format!("counted {done}/{total} ({rate:.1}/s, ETA {eta:.0} s)")
+}

@@ -1,0 +1,147 @@
+//! Requests-per-minute limiter for count_tokens, shared by every budgie on the machine.
+//!
+//! Requests are spaced, never burst: one per `60 s / (rpm × 0.95)`, so no 1 s window holds
+//! more than the per-second share `ceil(rpm / 60)` and no 60 s window more than `rpm`, while a
+//! saturated limiter still uses 95 % of the rate. The server's answers tighten it:
+//! `retry-after` pauses every request (in every process sharing the state) until it has
+//! passed, `limit` caps the rate, `remaining`/`reset` hold requests back when the server says
+//! nothing is left, and each new episode of 429s halves the rate (or drops it to what the
+//! server actually let through), which then creeps back up.
+//!
+//! `Limiter::new` paces one process on tokio's clock; `Limiter::shared` keeps the state in a
+//! locked file in the data dir (`limiter.json`), and each acquire reserves the next free slot
+//! in wall-clock time, so two processes at full speed together stay under the rate.
+
+mod clock;
+mod state;
+mod store;
+
+use std::future::Future;
+use std::io;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
+
+pub use clock::{Clock, TokioClock, WallClock};
+pub use state::{HEADROOM, MAX_PAUSE};
+pub use store::{LOCK_FILE, STATE_FILE};
+
+use crate::api::pacer::{Pacer, ServerRateInfo};
+use store::Store;
+
+/// What the workbench's side panel shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimiterStatus {
+    /// The rate in force: the setting, or less when the server said so.
+    pub rpm: u32,
+    /// Requests still allowed in the last 60 s (by our sends, and the server's `remaining`).
+    pub left_this_minute: u32,
+    /// How long until the next request may go; `None` when one may go now.
+    pub next_slot_in: Option<Duration>,
+    /// A server `retry-after` (or empty bucket) holds every request until then.
+    pub paused_until: Option<Instant>,
+}
+
+pub struct Limiter {
+    rpm: u32,
+    store: Store,
+    clock: Arc<dyn Clock>,
+}
+
+impl Limiter {
+    /// A limiter for this process alone, on tokio's clock. An `rpm` of 0 counts as 1.
+    pub fn new(rpm: u32) -> Self {
+        Limiter {
+            rpm: rpm.max(1),
+            store: Store::memory(),
+            clock: Arc::new(TokioClock::new()),
+        }
+    }
+
+    /// A limiter whose budget is shared with every process using the same `state_dir`
+    /// (normally `config::dirs()?.data`), on the wall clock.
+    pub fn shared(rpm: u32, state_dir: &Path) -> io::Result<Self> {
+        Self::shared_with_clock(rpm, state_dir, Arc::new(WallClock))
+    }
+
+    /// `shared` with another clock (tests: several limiters on one `TokioClock` behave like
+    /// processes on paused time).
+    pub fn shared_with_clock(
+        rpm: u32,
+        state_dir: &Path,
+        clock: Arc<dyn Clock>,
+    ) -> io::Result<Self> {
+        Ok(Limiter {
+            rpm: rpm.max(1),
+            store: Store::file(state_dir)?,
+            clock,
+        })
+    }
+
+    /// The configured requests per minute.
+    pub fn rpm(&self) -> u32 {
+        self.rpm
+    }
+
+    /// Wait until one request may be sent.
+    pub async fn acquire(&self) {
+        let rpm = self.rpm;
+        let mut slot = self.store.with(|s| s.reserve(self.clock.now(), rpm));
+        loop {
+            let now = self.clock.now();
+            if slot > now {
+                tokio::time::sleep(Duration::from_nanos(slot - now)).await;
+            }
+            match self.store.with(|s| s.commit(self.clock.now(), rpm)) {
+                Ok(()) => return,
+                Err(next) => slot = next,
+            }
+        }
+    }
+
+    /// Learn from a response (any status).
+    pub fn observe(&self, info: &ServerRateInfo) {
+        let reset_in = info.reset.map(|reset| {
+            reset
+                .duration_since(SystemTime::now())
+                .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX / 4))
+                .unwrap_or(0)
+        });
+        let now = self.clock.now();
+        self.store
+            .with(|s| s.observe(now, self.rpm, info, reset_in));
+    }
+
+    pub fn status(&self) -> LimiterStatus {
+        let now = self.clock.now();
+        let raw = self.store.peek(|s| s.status(now, self.rpm));
+        let instant_now = Instant::now();
+        LimiterStatus {
+            rpm: raw.rpm,
+            left_this_minute: raw.left_this_minute,
+            next_slot_in: (raw.next_slot > now).then(|| Duration::from_nanos(raw.next_slot - now)),
+            paused_until: raw
+                .paused_until
+                .map(|until| instant_now + Duration::from_nanos(until - now)),
+        }
+    }
+}
+
+impl Pacer for Limiter {
+    fn acquire(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(Limiter::acquire(self))
+    }
+
+    fn observe(&self, info: &ServerRateInfo) {
+        Limiter::observe(self, info);
+    }
+}
+
+/// How many requests a batch should keep in flight to use `rpm`: enough to cover about
+/// a second of latency at the per-second share, at least 2, at most 64.
+pub fn batch_concurrency(rpm: u32) -> usize {
+    (rpm.div_ceil(60) as usize * 2).clamp(2, 64)
+}
