@@ -24,6 +24,9 @@ pub enum Input {
     /// `-`: the request JSON on standard input.
     Stdin,
     File(PathBuf),
+    /// An argument that names nothing countable; reported as that input's error so the
+    /// other inputs are still counted.
+    Unusable(ExpandError),
 }
 
 impl fmt::Display for Input {
@@ -31,17 +34,18 @@ impl fmt::Display for Input {
         match self {
             Input::Stdin => f.write_str("-"),
             Input::File(path) => write!(f, "{}", path.display()),
+            Input::Unusable(error) => f.write_str(error.arg()),
         }
     }
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ExpandError {
     #[error("{0}: no such file or directory")]
     Missing(String),
     #[error("{pattern}: not a valid glob pattern ({message})")]
     BadGlob { pattern: String, message: String },
-    #[error("{0}: the pattern matches no file")]
+    #[error("{0}: no files match this pattern")]
     NoMatch(String),
     #[error("{path}: cannot read ({message})")]
     Unreadable { path: String, message: String },
@@ -49,39 +53,67 @@ pub enum ExpandError {
     EmptyDir(String),
 }
 
+impl ExpandError {
+    /// The argument the error is about.
+    pub fn arg(&self) -> &str {
+        match self {
+            ExpandError::Missing(arg) | ExpandError::NoMatch(arg) | ExpandError::EmptyDir(arg) => {
+                arg
+            }
+            ExpandError::BadGlob { pattern, .. } => pattern,
+            ExpandError::Unreadable { path, .. } => path,
+        }
+    }
+
+    /// The message without the argument in front.
+    pub fn reason(&self) -> String {
+        let full = self.to_string();
+        full.strip_prefix(&format!("{}: ", self.arg()))
+            .map_or(full.clone(), str::to_string)
+    }
+}
+
 /// Expand FILE arguments, in a stable order: arguments as given; a directory becomes every
 /// `*.json` file under it (recursively, hidden entries skipped, sorted by path); a pattern
 /// with `*`, `?` or `[` becomes its matches (sorted). A file named twice is counted once.
-pub fn expand(args: &[String]) -> Result<Vec<Input>, ExpandError> {
+/// An argument that names nothing becomes `Input::Unusable`, in its place.
+pub fn expand(args: &[String]) -> Vec<Input> {
     let mut inputs = Vec::new();
     for arg in args {
-        if arg == "-" {
-            inputs.push(Input::Stdin);
-            continue;
-        }
-        let path = Path::new(arg);
-        if path.exists() {
-            add_path(path, arg, &mut inputs)?;
-        } else if arg.contains(['*', '?', '[']) {
-            let matches = glob::glob(arg).map_err(|e| ExpandError::BadGlob {
-                pattern: arg.clone(),
-                message: e.msg.to_string(),
-            })?;
-            let mut paths: Vec<PathBuf> = matches.filter_map(Result::ok).collect();
-            if paths.is_empty() {
-                return Err(ExpandError::NoMatch(arg.clone()));
-            }
-            paths.sort();
-            for p in paths {
-                add_path(&p, &p.display().to_string(), &mut inputs)?;
-            }
-        } else {
-            return Err(ExpandError::Missing(arg.clone()));
+        if let Err(error) = expand_one(arg, &mut inputs) {
+            inputs.push(Input::Unusable(error));
         }
     }
     let mut seen = std::collections::HashSet::new();
     inputs.retain(|i| seen.insert(i.clone()));
-    Ok(inputs)
+    inputs
+}
+
+fn expand_one(arg: &str, inputs: &mut Vec<Input>) -> Result<(), ExpandError> {
+    if arg == "-" {
+        inputs.push(Input::Stdin);
+        return Ok(());
+    }
+    let path = Path::new(arg);
+    if path.exists() {
+        add_path(path, arg, inputs)?;
+    } else if arg.contains(['*', '?', '[']) {
+        let matches = glob::glob(arg).map_err(|e| ExpandError::BadGlob {
+            pattern: arg.to_string(),
+            message: e.msg.to_string(),
+        })?;
+        let mut paths: Vec<PathBuf> = matches.filter_map(Result::ok).collect();
+        if paths.is_empty() {
+            return Err(ExpandError::NoMatch(arg.to_string()));
+        }
+        paths.sort();
+        for p in paths {
+            add_path(&p, &p.display().to_string(), inputs)?;
+        }
+    } else {
+        return Err(ExpandError::Missing(arg.to_string()));
+    }
+    Ok(())
 }
 
 fn add_path(path: &Path, shown: &str, inputs: &mut Vec<Input>) -> Result<(), ExpandError> {
@@ -230,6 +262,8 @@ enum ProgressSink {
         total: usize,
         started: Instant,
         last: Option<Instant>,
+        /// No line before this much time has passed.
+        quiet_for: Duration,
     },
     Hidden,
 }
@@ -248,18 +282,20 @@ impl ProgressSink {
                 bar.enable_steady_tick(Duration::from_millis(200));
                 ProgressSink::Bar(bar)
             }
-            Progress::Auto => Self::lines(Box::new(io::stderr()), total),
-            Progress::Lines(out) => Self::lines(out, total),
+            // In a log, a run that ends within a second needs no progress report.
+            Progress::Auto => Self::lines(Box::new(io::stderr()), total, Duration::from_secs(1)),
+            Progress::Lines(out) => Self::lines(out, total, Duration::ZERO),
             Progress::Hidden => ProgressSink::Hidden,
         }
     }
 
-    fn lines(out: Box<dyn Write + Send>, total: usize) -> Self {
+    fn lines(out: Box<dyn Write + Send>, total: usize, quiet_for: Duration) -> Self {
         ProgressSink::Lines {
             out,
             total,
             started: Instant::now(),
             last: None,
+            quiet_for,
         }
     }
 
@@ -279,8 +315,12 @@ impl ProgressSink {
                 total,
                 started,
                 last,
+                quiet_for,
             } => {
                 let now = Instant::now();
+                if now.duration_since(*started) < *quiet_for {
+                    return;
+                }
                 let due = last.is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1));
                 if due || done == *total {
                     *last = Some(now);

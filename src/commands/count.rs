@@ -6,15 +6,18 @@
 //! outcome's (see `Outcome::exit_status`).
 
 use std::io::{IsTerminal, Read};
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value, json};
 
+use super::batch::{BatchOptions, ExpandError, Input, Progress, expand, run_batch};
 use super::exit;
 use crate::api::{ApiError, Client, ErrorKind};
+use crate::cache::CountCache;
 use crate::cli::{Common, CountArgs};
+use crate::config::{self, Settings};
 use crate::estimate;
+use crate::limiter::{Limiter, batch_concurrency};
 use crate::request::validate::{Problem, validate};
 use crate::request::{self, ParseError, Request};
 use crate::workspace::Workspace;
@@ -35,22 +38,81 @@ pub fn run(common: &Common, args: &CountArgs) -> i32 {
 }
 
 async fn run_async(common: &Common, args: &CountArgs) -> i32 {
-    let mode = match choose_mode(args) {
+    let mut mode = match choose_mode(args) {
         Ok(mode) => mode,
         Err(message) => {
             eprintln!("budgie count: {message}");
             return exit::INPUT;
         }
     };
-    let ctx = Context::new(mode, common, args);
+    let settings = settings(common);
+    let rpm = settings.effective_rpm();
+    let dirs = config::dirs();
+    if let Mode::Exact { client, .. } = &mut mode {
+        // Every process on the machine shares one budget through the data dir; without one,
+        // this process still paces itself.
+        let limiter = dirs
+            .as_ref()
+            .and_then(|d| Limiter::shared(rpm, &d.data).ok())
+            .unwrap_or_else(|| Limiter::new(rpm));
+        *client = client.clone().with_pacer(Arc::new(limiter));
+    }
+    let mut ctx = Context::new(mode, common, args);
+    if !args.no_cache {
+        ctx.cache = dirs.and_then(|d| CountCache::open(&d.data).ok());
+    }
     let report = Report { json: args.json };
     let mut status = exit::OK;
-    for input in expand(&args.files) {
-        let outcome = count_one(&input, &ctx).await;
-        report.print(&outcome);
-        status = status.max(outcome.exit_status());
+    let interrupt = async {
+        // A handler that cannot be installed must not read as an immediate Ctrl-C.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let inputs = expand(&args.files);
+    let options = BatchOptions {
+        concurrency: batch_concurrency(rpm),
+        // A bar on a terminal; plain "counted N/M" lines on stderr for a batch in a log;
+        // nothing for one file or when stderr carries no terminal beside `--json` output.
+        progress: match (std::io::stderr().is_terminal(), args.json, inputs.len() > 1) {
+            (_, _, false) | (false, true, _) => Progress::Hidden,
+            _ => Progress::Auto,
+        },
+    };
+    let ctx = &ctx;
+    let summary = run_batch(
+        inputs,
+        |input| async move { count_one(&input, ctx).await },
+        |_, outcome: Outcome| {
+            report.print(&outcome);
+            status = status.max(outcome.exit_status());
+        },
+        interrupt,
+        options,
+    )
+    .await;
+    if summary.interrupted {
+        return exit::INTERRUPTED;
     }
     status
+}
+
+/// The config file's settings with `--tier` / `--rpm` / `--budget` / `--model` on top.
+fn settings(common: &Common) -> Settings {
+    let loaded = config::load(common.config.as_deref());
+    for warning in &loaded.warnings {
+        eprintln!("budgie: {warning}");
+    }
+    let mut settings = loaded.settings;
+    if let Some(tier) = &common.tier {
+        settings.tier = tier.clone();
+    }
+    if common.rpm.is_some() {
+        settings.rpm = common.rpm;
+    } else if common.tier.is_some() {
+        settings.rpm = None;
+    }
+    settings
 }
 
 /// How counts are made for this run.
@@ -105,6 +167,8 @@ pub struct Context {
     /// The first "cannot reach the API" error: after it, the rest count offline (or, with
     /// `--exact`, fail at once instead of waiting through the retries again).
     pub unreachable: Mutex<Option<ApiError>>,
+    /// Exact counts already made, by request hash (`None` with `--no-cache`).
+    pub cache: Option<CountCache>,
 }
 
 impl Context {
@@ -115,6 +179,7 @@ impl Context {
             budget: common.budget,
             explain: args.explain,
             unreachable: Mutex::new(None),
+            cache: None,
         }
     }
 
@@ -132,87 +197,6 @@ impl Context {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         slot.get_or_insert(error);
     }
-}
-
-/// One thing to count.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Input {
-    Stdin,
-    File(PathBuf),
-    /// An argument that named nothing countable (with why).
-    Unusable {
-        arg: String,
-        why: String,
-    },
-}
-
-impl Input {
-    pub fn label(&self) -> String {
-        match self {
-            Input::Stdin => "-".to_string(),
-            Input::File(path) => path.display().to_string(),
-            Input::Unusable { arg, .. } => arg.clone(),
-        }
-    }
-}
-
-/// Arguments to inputs: `-` is standard input, a directory gives its `*.json` files (sorted,
-/// not recursive), a pattern with `*`, `?` or `[` that is not itself a file is a glob.
-pub fn expand(args: &[String]) -> Vec<Input> {
-    let mut inputs = Vec::new();
-    for arg in args {
-        let path = Path::new(arg);
-        if arg == "-" {
-            inputs.push(Input::Stdin);
-        } else if path.is_dir() {
-            let files = json_files_in(path);
-            match files {
-                Ok(files) if files.is_empty() => inputs.push(Input::Unusable {
-                    arg: arg.clone(),
-                    why: "the directory holds no .json files".into(),
-                }),
-                Ok(files) => inputs.extend(files.into_iter().map(Input::File)),
-                Err(e) => inputs.push(Input::Unusable {
-                    arg: arg.clone(),
-                    why: format!("cannot read the directory: {e}"),
-                }),
-            }
-        } else if !path.exists() && arg.contains(['*', '?', '[']) {
-            match glob::glob(arg) {
-                Ok(paths) => {
-                    let mut files: Vec<PathBuf> = paths
-                        .filter_map(Result::ok)
-                        .filter(|p| p.is_file())
-                        .collect();
-                    files.sort();
-                    if files.is_empty() {
-                        inputs.push(Input::Unusable {
-                            arg: arg.clone(),
-                            why: "no files match this pattern".into(),
-                        });
-                    }
-                    inputs.extend(files.into_iter().map(Input::File));
-                }
-                Err(e) => inputs.push(Input::Unusable {
-                    arg: arg.clone(),
-                    why: format!("not a valid pattern: {e}"),
-                }),
-            }
-        } else {
-            inputs.push(Input::File(path.to_path_buf()));
-        }
-    }
-    inputs
-}
-
-fn json_files_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    Ok(files)
 }
 
 /// The result of counting one input.
@@ -253,6 +237,8 @@ pub struct Count {
     pub request_id: Option<String>,
     /// Why an exact count was asked for but an offline one given.
     pub note: Option<String>,
+    /// An exact count from the cache of earlier answers: no request was spent.
+    pub cached: bool,
 }
 
 impl Count {
@@ -371,7 +357,7 @@ struct Loaded {
 
 /// Read, parse, validate and count one input.
 pub async fn count_one(input: &Input, ctx: &Context) -> Outcome {
-    let file = input.label();
+    let file = input.to_string();
     let result = match load(input, ctx.model.as_deref()) {
         Ok(loaded) => count_loaded(loaded, ctx).await,
         Err(failure) => Err(failure),
@@ -409,19 +395,32 @@ async fn count_loaded(loaded: Loaded, ctx: &Context) -> Result<Count, Failure> {
             ))
         };
     }
+    let hash = request.content_hash();
+    let exact = |input_tokens, request_id, cached| Count {
+        model: request.model.clone(),
+        input_tokens,
+        source: Source::Exact,
+        budget,
+        approximate: false,
+        unverified: Vec::new(),
+        family: None,
+        explain: Vec::new(),
+        request_id,
+        note: None,
+        cached,
+    };
+    if let Some(tokens) = ctx.cache.as_ref().and_then(|c| c.get(&hash)) {
+        return Ok(exact(tokens, None, true));
+    }
     match client.count_tokens(&request.count_body()).await {
-        Ok(counted) => Ok(Count {
-            model: request.model.clone(),
-            input_tokens: counted.input_tokens,
-            source: Source::Exact,
-            budget,
-            approximate: false,
-            unverified: Vec::new(),
-            family: None,
-            explain: Vec::new(),
-            request_id: counted.request_id,
-            note: None,
-        }),
+        Ok(counted) => {
+            if let Some(cache) = &ctx.cache
+                && let Err(e) = cache.put(&hash, &request.model, counted.input_tokens)
+            {
+                eprintln!("budgie: cannot write the count cache: {e}");
+            }
+            Ok(exact(counted.input_tokens, counted.request_id, false))
+        }
         Err(error) if error.is_unreachable() && !required => {
             eprintln!(
                 "budgie: {error}\nbudgie: counting offline from here on (--exact fails instead)"
@@ -456,12 +455,19 @@ fn offline(request: &Request, budget: Option<u64>, explain: bool, note: Option<S
         },
         request_id: None,
         note,
+        cached: false,
     }
 }
 
 fn load(input: &Input, model: Option<&str>) -> Result<Loaded, Failure> {
     let text = match input {
-        Input::Unusable { why, .. } => return Err(Failure::input("read_error", why.clone())),
+        Input::Unusable(error @ ExpandError::Missing(_)) => {
+            return Err(Failure::input(
+                "read_error",
+                format!("cannot read: {}", error.reason()),
+            ));
+        }
+        Input::Unusable(error) => return Err(Failure::input("read_error", error.reason())),
         Input::Stdin => {
             let mut text = String::new();
             if std::io::stdin().is_terminal() {
@@ -629,6 +635,9 @@ pub fn plain_line(file: &str, count: &Count) -> String {
     if count.approximate {
         labels.push("approximate".into());
     }
+    if count.cached {
+        labels.push("cached".into());
+    }
     if !count.unverified.is_empty() {
         labels.push(format!("unverified: {}", count.unverified.join(", ")));
     }
@@ -661,6 +670,9 @@ pub fn json_line(outcome: &Outcome) -> Value {
             }
             if count.approximate {
                 line.insert("approximate".into(), json!(true));
+            }
+            if count.cached {
+                line.insert("cached".into(), json!(true));
             }
             if !count.unverified.is_empty() {
                 line.insert("unverified".into(), json!(count.unverified));
@@ -716,6 +728,7 @@ mod tests {
             explain: Vec::new(),
             request_id: None,
             note: None,
+            cached: false,
         }
     }
 
@@ -859,10 +872,7 @@ mod tests {
                 Input::File(dir.path().join("a.json")),
                 Input::File(dir.path().join("b.json")),
                 Input::File(dir.path().join("c.txt")),
-                Input::Unusable {
-                    arg: format!("{base}/*.yaml"),
-                    why: "no files match this pattern".into()
-                },
+                Input::Unusable(ExpandError::NoMatch(format!("{base}/*.yaml"))),
             ]
         );
     }

@@ -14,4 +14,6 @@ pub mod exit {
     pub const INPUT: i32 = 2;
     /// An API or network failure.
     pub const API: i32 = 3;
+    /// Stopped by Ctrl-C before every input was counted (128 + SIGINT, as shells expect).
+    pub const INTERRUPTED: i32 = 130;
 }
