@@ -12,11 +12,26 @@
 //! budgie's own and never sent: `Workspace::to_request` strips it and leaves out disabled
 //! attachments and tools.
 
+pub mod atomic;
+pub mod attach;
+pub mod autosave;
+pub mod format;
+pub mod recent;
+pub mod recovery;
+
 use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::input::InputError;
 use crate::request::{Content, ContentBlock, Request};
+
+/// The workspace format this budgie writes and the newest it reads.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// The file name ending budgie suggests for workspaces.
+pub const EXTENSION: &str = ".budgie.json";
 
 /// The key under which budgie keeps its own notes on a content block.
 pub const ANNOTATION: &str = "x_budgie";
@@ -79,5 +94,189 @@ fn block_extra_mut(block: &mut ContentBlock) -> Option<&mut serde_json::Map<Stri
     match block {
         ContentBlock::Image(b) | ContentBlock::Document(b) => Some(&mut b.extra),
         _ => None,
+    }
+}
+
+/// What a file turned out to hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// A budgie workspace.
+    Workspace,
+    /// A plain count_tokens request body.
+    Request,
+    /// A full messages.create body (max_tokens, temperature… kept, not counted).
+    CreateBody,
+    /// A request body found inside a log line or a wrapper object.
+    LogLine,
+}
+
+/// A file opened as a workspace.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    pub workspace: Workspace,
+    /// Saving over the file is not allowed (newer format, or the user asked).
+    pub read_only: bool,
+    /// Things worth telling the user that did not stop the file from opening.
+    pub warnings: Vec<String>,
+    pub kind: SourceKind,
+    /// The file it came from (`None` for text decoded without a file).
+    pub path: Option<PathBuf>,
+}
+
+impl Opened {
+    /// Where "save" should write: the file itself when it is a writable workspace, else a
+    /// new `NAME.budgie.json` beside it (an imported request file is never replaced by a
+    /// workspace without asking).
+    pub fn save_path(&self) -> Option<PathBuf> {
+        let path = self.path.as_ref()?;
+        if self.read_only {
+            return None;
+        }
+        if self.kind == SourceKind::Workspace {
+            return Some(path.clone());
+        }
+        Some(suggested_workspace_path(path))
+    }
+}
+
+/// `dir/name.budgie.json` for `dir/name.json` (or any other file).
+pub fn suggested_workspace_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "draft".into());
+    let stem = name
+        .strip_suffix(EXTENSION)
+        .or_else(|| name.strip_suffix(".json"))
+        .or_else(|| name.rsplit_once('.').map(|(s, _)| s))
+        .unwrap_or(&name);
+    path.with_file_name(format!("{stem}{EXTENSION}"))
+}
+
+/// Why a workspace could not be opened or saved.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    #[error(transparent)]
+    Read(#[from] InputError),
+    #[error("{path}: cannot save ({source}); the draft is still open and in the recovery file — try saving under another name", path = .path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: not saving over it: {reason}; save under another name", path = .path.display())]
+    Refused { path: PathBuf, reason: String },
+}
+
+impl WorkspaceError {
+    /// The file could still be shown read-only (a newer or partly corrupt workspace).
+    pub fn can_open_read_only(&self) -> bool {
+        matches!(
+            self,
+            WorkspaceError::Read(InputError::NewerFormat { .. } | InputError::Corrupt { .. })
+        )
+    }
+}
+
+/// Open a workspace, a request JSON, a messages.create body or a log holding one. Referenced
+/// attachments are read and checked against their hash (problems become warnings). A newer
+/// or corrupt workspace is refused; see [`WorkspaceError::can_open_read_only`] and
+/// [`open_read_only`].
+pub fn open(path: &Path) -> Result<Opened, WorkspaceError> {
+    let (path, text) = crate::input::read_text(&path.to_string_lossy())?;
+    let mut opened = format::decode(&path, &text)?;
+    finish_open(&path, &mut opened);
+    Ok(opened)
+}
+
+/// Open a file without ever writing to it; also reads what it can of a workspace from a
+/// newer budgie or one with a damaged field (its `request` must still be readable).
+pub fn open_read_only(path: &Path) -> Result<Opened, WorkspaceError> {
+    let (path, text) = crate::input::read_text(&path.to_string_lossy())?;
+    let mut opened = match format::decode(&path, &text) {
+        Ok(opened) => opened,
+        Err(InputError::NewerFormat { .. } | InputError::Corrupt { .. }) => {
+            format::decode_newer_leniently(&path, &text)?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    opened.read_only = true;
+    finish_open(&path, &mut opened);
+    Ok(opened)
+}
+
+fn finish_open(path: &Path, opened: &mut Opened) {
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut warnings = attach::resolve(&mut opened.workspace, base);
+    warnings.extend(
+        crate::input::check_request(path, &opened.workspace.to_request())
+            .into_iter()
+            .map(|e| e.to_string()),
+    );
+    opened.warnings.extend(warnings);
+    opened.path = Some(path.to_path_buf());
+}
+
+/// How to save.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SaveOptions {
+    /// Embed attachments' data so the file travels alone. Without it, an attachment whose
+    /// file still matches its hash is saved as a reference (path + sha256) only.
+    pub embed: bool,
+}
+
+/// Save the workspace to `path` atomically. Refuses to replace a file budgie cannot read
+/// (a corrupt or newer workspace, or anything not JSON) so nothing is ever lost.
+pub fn save(workspace: &Workspace, path: &Path, options: SaveOptions) -> Result<(), WorkspaceError> {
+    guard_overwrite(path)?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let on_disk = attach::prepare_for_save(workspace, base, options.embed);
+    atomic::write(path, format::encode(&on_disk).as_bytes()).map_err(|source| {
+        WorkspaceError::Write {
+            path: path.into(),
+            source,
+        }
+    })
+}
+
+/// Save under a new name: the same as [`save`] (which already refuses to replace a file it
+/// cannot read), then remembered in the recent list.
+pub fn save_as(workspace: &Workspace, path: &Path, options: SaveOptions) -> Result<(), WorkspaceError> {
+    save(workspace, path, options)?;
+    let _ = recent::push(path);
+    Ok(())
+}
+
+fn guard_overwrite(path: &Path) -> Result<(), WorkspaceError> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => {
+            return Err(WorkspaceError::Refused {
+                path: path.into(),
+                reason: "it is a directory".into(),
+            });
+        }
+        Err(_) => return Ok(()), // unreadable: the write will say why
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    let refuse = |reason: String| WorkspaceError::Refused {
+        path: path.into(),
+        reason,
+    };
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| refuse("it is not a text file budgie wrote".into()))?;
+    match format::decode(path, text) {
+        Ok(opened) if opened.kind == SourceKind::Workspace => Ok(()),
+        Ok(_) => Err(refuse(format!(
+            "it is a request file, not a workspace (save the workspace as {} instead)",
+            suggested_workspace_path(path).display()
+        ))),
+        Err(InputError::NewerFormat { version, .. }) => Err(refuse(format!(
+            "it is a workspace written by a newer budgie (format {version})"
+        ))),
+        Err(InputError::Corrupt { .. }) => Err(refuse("it is a corrupt workspace".into())),
+        Err(_) => Err(refuse("it is not a workspace or request budgie can read".into())),
     }
 }
