@@ -523,6 +523,14 @@ fn check_pdf(path: &Path, bytes: &[u8], limits: Limits) -> Result<AttachmentInfo
             advice: "split it or attach only the pages you need",
         });
     }
+    // A download cut short has no end marker; lopdf would otherwise rebuild what it can.
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    if !tail.windows(5).any(|w| w == b"%%EOF") {
+        return Err(InputError::PdfBroken {
+            path: path.into(),
+            reason: "it is truncated: no %%EOF end marker".into(),
+        });
+    }
     if pdf_mentions_encrypt(bytes) {
         return Err(InputError::PdfEncrypted { path: path.into() });
     }
@@ -536,7 +544,14 @@ fn check_pdf(path: &Path, bytes: &[u8], limits: Limits) -> Result<AttachmentInfo
     if document.was_encrypted() || document.is_encrypted() {
         return Err(InputError::PdfEncrypted { path: path.into() });
     }
-    let pages = document.get_pages().len();
+    let page_ids = document.get_pages();
+    if let Some(missing) = page_ids.values().find(|id| document.get_object(**id).is_err()) {
+        return Err(InputError::PdfBroken {
+            path: path.into(),
+            reason: format!("page object {} {} is missing", missing.0, missing.1),
+        });
+    }
+    let pages = page_ids.len();
     if pages == 0 {
         return Err(InputError::PdfBroken {
             path: path.into(),
