@@ -61,7 +61,14 @@ impl Workspace {
     pub fn to_request(&self) -> Request {
         let mut request = self.request.clone();
         if let Some(tools) = &mut request.tools {
+            let before = tools.len();
             tools.retain(|t| !self.disabled_tools.contains(&t.name));
+            // All tools off: send none (an empty list would still be a `tools` field), and
+            // no tool_choice, which the API refuses without tools.
+            if tools.is_empty() && before > 0 {
+                request.tools = None;
+                request.tool_choice = None;
+            }
         }
         for message in &mut request.messages {
             if let Content::Blocks(blocks) = &mut message.content {
