@@ -46,7 +46,10 @@ pub enum InputError {
     #[error("{path}: is a directory, not a file; name a file inside it", path = .path.display())]
     Directory { path: PathBuf },
     #[error("{path}: is empty; expected {expected}", path = .path.display())]
-    Empty { path: PathBuf, expected: &'static str },
+    Empty {
+        path: PathBuf,
+        expected: &'static str,
+    },
     #[error("{path}: not valid UTF-8 at byte {offset} (line {line}); save the file as UTF-8", path = .path.display())]
     NotUtf8 {
         path: PathBuf,
@@ -545,7 +548,10 @@ fn check_pdf(path: &Path, bytes: &[u8], limits: Limits) -> Result<AttachmentInfo
         return Err(InputError::PdfEncrypted { path: path.into() });
     }
     let page_ids = document.get_pages();
-    if let Some(missing) = page_ids.values().find(|id| document.get_object(**id).is_err()) {
+    if let Some(missing) = page_ids
+        .values()
+        .find(|id| document.get_object(**id).is_err())
+    {
         return Err(InputError::PdfBroken {
             path: path.into(),
             reason: format!("page object {} {} is missing", missing.0, missing.1),
@@ -605,7 +611,9 @@ pub fn read_text(path_or_dash: &str) -> Result<(PathBuf, String), InputError> {
 pub fn read_request_file(path_or_dash: &str) -> Result<crate::workspace::Opened, InputError> {
     let (path, text) = read_text(path_or_dash)?;
     let mut opened = crate::workspace::format::decode(&path, &text)?;
-    if let Some(problem) = check_request(&path, &opened.workspace.to_request()).into_iter().next()
+    if let Some(problem) = check_request(&path, &opened.workspace.to_request())
+        .into_iter()
+        .next()
     {
         return Err(problem);
     }
@@ -665,7 +673,10 @@ pub fn parse_error(path: &Path, e: request::ParseError) -> InputError {
             column,
             message,
         },
-        request::ParseError::Shape { path: field, message } => InputError::Shape {
+        request::ParseError::Shape {
+            path: field,
+            message,
+        } => InputError::Shape {
             path: path.into(),
             field,
             message,
@@ -736,7 +747,10 @@ mod tests {
     fn magic_bytes_decide_the_type() {
         assert_eq!(MediaKind::sniff(b"%PDF-1.7\n"), Some(MediaKind::Pdf));
         assert_eq!(MediaKind::sniff(b"GIF89a...."), Some(MediaKind::Gif));
-        assert_eq!(MediaKind::sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(MediaKind::Webp));
+        assert_eq!(
+            MediaKind::sniff(b"RIFF\0\0\0\0WEBPVP8 "),
+            Some(MediaKind::Webp)
+        );
         assert_eq!(MediaKind::sniff(b"hello"), None);
     }
 

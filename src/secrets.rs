@@ -180,8 +180,7 @@ pub fn read_config_key(path: &Path) -> Result<Option<LoadedKey>, SecretError> {
 }
 
 fn mentions_api_key(text: &str) -> bool {
-    text.lines()
-        .any(|l| l.trim_start().starts_with("api_key"))
+    text.lines().any(|l| l.trim_start().starts_with("api_key"))
 }
 
 #[cfg(unix)]
@@ -247,8 +246,7 @@ pub fn store_key_in(path: &Path, key: &ApiKey) -> Result<(), SecretError> {
             text.push('\n');
         }
     }
-    crate::workspace::atomic::write_with_mode(path, text.as_bytes(), Some(0o600))
-        .map_err(write_err)
+    crate::workspace::atomic::write_with_mode(path, text.as_bytes(), Some(0o600)).map_err(write_err)
 }
 
 #[cfg(test)]
@@ -274,7 +272,9 @@ mod tests {
 
     #[test]
     fn the_environment_wins() {
-        let loaded = load_from(Some("test-key"), None).expect("ok").expect("some");
+        let loaded = load_from(Some("test-key"), None)
+            .expect("ok")
+            .expect("some");
         assert_eq!(loaded.source, KeySource::Env);
         assert_eq!(load_from(Some("  "), None).expect("ok"), None);
     }

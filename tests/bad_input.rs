@@ -18,7 +18,10 @@ fn corpus_dir() -> PathBuf {
 fn expectations() -> BTreeMap<String, Vec<String>> {
     let text = std::fs::read_to_string(corpus_dir().join("expected.txt")).unwrap();
     let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         let (file, fragment) = line.split_once('\t').expect("FILE<TAB>FRAGMENT");
         map.entry(file.into()).or_default().push(fragment.into());
     }
@@ -43,7 +46,10 @@ fn message_for(path: &Path) -> String {
             Err(e) => e.to_string(),
             Ok(opened) => opened.warnings.join("\n"),
         };
-        assert_eq!(strict, lenient, "{name}: open and read_request_file disagree");
+        assert_eq!(
+            strict, lenient,
+            "{name}: open and read_request_file disagree"
+        );
         return strict;
     }
     input::read_attachment(path)
@@ -66,26 +72,44 @@ fn every_corpus_file_gets_its_message() {
             .get(&name)
             .unwrap_or_else(|| panic!("{name} has no line in expected.txt"));
         let message = message_for(&path);
-        assert!(message.contains(&name), "{name}: the message does not name the file: {message}");
+        assert!(
+            message.contains(&name),
+            "{name}: the message does not name the file: {message}"
+        );
         for fragment in fragments {
-            assert!(message.contains(fragment.as_str()), "{name}: expected `{fragment}` in: {message}");
+            assert!(
+                message.contains(fragment.as_str()),
+                "{name}: expected `{fragment}` in: {message}"
+            );
         }
         seen += 1;
     }
-    assert_eq!(seen, expected.len(), "expected.txt lists files that do not exist");
+    assert_eq!(
+        seen,
+        expected.len(),
+        "expected.txt lists files that do not exist"
+    );
 }
 
 #[test]
 fn corrupt_and_newer_workspaces_are_never_overwritten() {
     let dir = tempfile::tempdir().unwrap();
-    for name in ["newer.budgie.json", "corrupt_budget.budgie.json", "truncated.budgie.json"] {
+    for name in [
+        "newer.budgie.json",
+        "corrupt_budget.budgie.json",
+        "truncated.budgie.json",
+    ] {
         let path = dir.path().join(name);
         std::fs::copy(corpus_dir().join(name), &path).unwrap();
         let before = std::fs::read(&path).unwrap();
         let err = workspace::open(&path).unwrap_err();
-        let ws = workspace::Workspace::from_request(budgie::request::Request::single_text("m", "hi"));
+        let ws =
+            workspace::Workspace::from_request(budgie::request::Request::single_text("m", "hi"));
         let refused = workspace::save(&ws, &path, Default::default()).unwrap_err();
-        assert!(refused.to_string().contains("not saving over it"), "{refused}");
+        assert!(
+            refused.to_string().contains("not saving over it"),
+            "{refused}"
+        );
         assert_eq!(std::fs::read(&path).unwrap(), before, "{name} was changed");
         if name != "truncated.budgie.json" {
             assert!(err.can_open_read_only(), "{name}: {err}");
@@ -119,7 +143,10 @@ fn pdf(pages: usize, encrypt: bool) -> Vec<u8> {
     let mut objects: Vec<String> = Vec::new();
     objects.push("<< /Type /Catalog /Pages 2 0 R >>".into());
     let kids: Vec<String> = (0..pages).map(|i| format!("{} 0 R", i + 3)).collect();
-    objects.push(format!("<< /Type /Pages /Kids [{}] /Count {pages} >>", kids.join(" ")));
+    objects.push(format!(
+        "<< /Type /Pages /Kids [{}] /Count {pages} >>",
+        kids.join(" ")
+    ));
     for _ in 0..pages {
         objects.push("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>".into());
     }
@@ -136,7 +163,9 @@ fn pdf(pages: usize, encrypt: bool) -> Vec<u8> {
         out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for off in offsets {
         out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
     }
@@ -164,7 +193,10 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 fn refused(path: &Path, limits: Limits) -> String {
     let err = input::read_attachment_with(path, limits).unwrap_err();
     let message = err.to_string();
-    assert!(message.contains(&path.display().to_string()), "does not name the file: {message}");
+    assert!(
+        message.contains(&path.display().to_string()),
+        "does not name the file: {message}"
+    );
     message
 }
 
@@ -173,11 +205,20 @@ fn images_over_8000_px_are_refused_with_their_size() {
     let dir = tempfile::tempdir().unwrap();
     let wide = write(dir.path(), "wide.png", &png(8001, 10, 0));
     let message = refused(&wide, Limits::default());
-    assert!(message.contains("8001×10 px") && message.contains("8000 px"), "{message}");
+    assert!(
+        message.contains("8001×10 px") && message.contains("8000 px"),
+        "{message}"
+    );
     // Exactly at the limit is fine.
     let ok = write(dir.path(), "ok.png", &png(8000, 8000, 0));
     let att = input::read_attachment(&ok).unwrap();
-    assert_eq!(att.info, AttachmentInfo::Image { width: 8000, height: 8000 });
+    assert_eq!(
+        att.info,
+        AttachmentInfo::Image {
+            width: 8000,
+            height: 8000
+        }
+    );
     assert_eq!(att.media_type, "image/png");
 }
 
@@ -190,20 +231,35 @@ fn images_over_10_mb_of_base64_are_refused() {
     assert!(input::read_attachment(&at).is_ok());
     let over = write(dir.path(), "over.png", &png(100, 100, limit_raw + 1));
     let message = refused(&over, Limits::default());
-    assert!(message.contains("image as base64") && message.contains("10.0 MB"), "{message}");
+    assert!(
+        message.contains("image as base64") && message.contains("10.0 MB"),
+        "{message}"
+    );
 }
 
 #[test]
 fn a_jpeg_named_png_is_sent_as_jpeg_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     // SOI, then an SOF0 segment giving 20×30 px.
-    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x00, 30, 0x00, 20, 0x03];
+    let mut jpeg = vec![
+        0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x00, 30, 0x00, 20, 0x03,
+    ];
     jpeg.extend_from_slice(&[1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, 0xFF, 0xD9]);
     let path = write(dir.path(), "photo.png", &jpeg);
     let att = input::read_attachment(&path).unwrap();
     assert_eq!(att.media_type, "image/jpeg");
-    assert_eq!(att.info, AttachmentInfo::Image { width: 20, height: 30 });
-    assert!(att.warnings[0].contains("named like a PNG file but it is a JPEG file"), "{:?}", att.warnings);
+    assert_eq!(
+        att.info,
+        AttachmentInfo::Image {
+            width: 20,
+            height: 30
+        }
+    );
+    assert!(
+        att.warnings[0].contains("named like a PNG file but it is a JPEG file"),
+        "{:?}",
+        att.warnings
+    );
 }
 
 #[test]
@@ -217,12 +273,20 @@ fn pdf_pages_are_counted_against_the_models_limit() {
     let hundred_one = write(dir.path(), "101.pdf", &pdf(101, false));
     // 200k-context model: 100 pages at most; a 1M model takes it.
     let message = refused(&hundred_one, Limits::for_model("claude-sonnet-4-5"));
-    assert!(message.contains("101 pages") && message.contains("limit of 100"), "{message}");
-    assert!(input::read_attachment_with(&hundred_one, Limits::for_model("claude-opus-4-6")).is_ok());
+    assert!(
+        message.contains("101 pages") && message.contains("limit of 100"),
+        "{message}"
+    );
+    assert!(
+        input::read_attachment_with(&hundred_one, Limits::for_model("claude-opus-4-6")).is_ok()
+    );
 
     let many = write(dir.path(), "601.pdf", &pdf(601, false));
     let message = refused(&many, Limits::for_context_window(1_000_000));
-    assert!(message.contains("601 pages") && message.contains("limit of 600"), "{message}");
+    assert!(
+        message.contains("601 pages") && message.contains("limit of 600"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -230,7 +294,11 @@ fn encrypted_pdfs_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "secret.pdf", &pdf(2, true));
     let message = refused(&path, Limits::default());
-    assert!(message.contains("encrypted") && message.contains("unencrypted copy") || message.contains("decrypted copy"), "{message}");
+    assert!(
+        message.contains("encrypted") && message.contains("unencrypted copy")
+            || message.contains("decrypted copy"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -257,8 +325,13 @@ fn missing_and_directory_paths_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nope.png");
     let message = input::read_attachment(&missing).unwrap_err().to_string();
-    assert!(message.contains("nope.png") && message.contains("no such file"), "{message}");
-    let message = input::read_request_file(dir.path().to_str().unwrap()).unwrap_err().to_string();
+    assert!(
+        message.contains("nope.png") && message.contains("no such file"),
+        "{message}"
+    );
+    let message = input::read_request_file(dir.path().to_str().unwrap())
+        .unwrap_err()
+        .to_string();
     assert!(message.contains("is a directory"), "{message}");
 }
 
@@ -283,11 +356,21 @@ fn a_request_over_32_mb_is_refused() {
     let text = "a".repeat(32 * 1024 * 1024);
     let body = serde_json::json!({"model": "m", "messages": [{"role": "user", "content": text}]});
     let path = write(dir.path(), "big.json", body.to_string().as_bytes());
-    let message = input::read_request_file(path.to_str().unwrap()).unwrap_err().to_string();
-    assert!(message.contains("the request body is 32.0 MB") && message.contains("limit of 32.0 MB"), "{message}");
+    let message = input::read_request_file(path.to_str().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("the request body is 32.0 MB") && message.contains("limit of 32.0 MB"),
+        "{message}"
+    );
     // The workbench still opens it (nothing lost) and says why it cannot be sent.
     let opened = workspace::open(&path).unwrap();
-    assert!(opened.warnings.iter().any(|w| w.contains("the request body")));
+    assert!(
+        opened
+            .warnings
+            .iter()
+            .any(|w| w.contains("the request body"))
+    );
 }
 
 #[test]
@@ -310,5 +393,8 @@ fn text_attachments_become_plain_text_documents() {
     assert_eq!(att.media_type, "text/plain");
     let bad = write(dir.path(), "notes.txt", b"ok\n\xff");
     let message = input::read_attachment(&bad).unwrap_err().to_string();
-    assert!(message.contains("not valid UTF-8 at byte 3 (line 2)"), "{message}");
+    assert!(
+        message.contains("not valid UTF-8 at byte 3 (line 2)"),
+        "{message}"
+    );
 }

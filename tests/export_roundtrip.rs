@@ -80,7 +80,13 @@ fn message() -> impl Strategy<Value = Value> {
         unknown_fields(),
     )
         .prop_map(|(role, content, x)| {
-            with(json!({"role": role, "content": content}).as_object().unwrap().clone(), x)
+            with(
+                json!({"role": role, "content": content})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
+                x,
+            )
         })
 }
 
@@ -91,42 +97,54 @@ fn request_value() -> impl Strategy<Value = Value> {
         prop::option::of(prop_oneof![
             any::<String>().prop_map(Value::from),
             prop::collection::vec(any::<String>(), 0..3).prop_map(|ts| {
-                Value::from(ts.into_iter().map(|t| json!({"type": "text", "text": t})).collect::<Vec<_>>())
+                Value::from(
+                    ts.into_iter()
+                        .map(|t| json!({"type": "text", "text": t}))
+                        .collect::<Vec<_>>(),
+                )
             }),
         ]),
         prop::collection::vec(message(), 0..4),
         prop::option::of(1u64..100_000),
         prop::option::of((0u32..=100).prop_map(|t| t as f64 / 100.0)),
-        prop::option::of(prop::collection::vec(("[a-zA-Z0-9_-]{1,20}", unknown_fields()), 0..3)),
+        prop::option::of(prop::collection::vec(
+            ("[a-zA-Z0-9_-]{1,20}", unknown_fields()),
+            0..3,
+        )),
         unknown_fields(),
     )
-        .prop_map(|(model, system, messages, max_tokens, temperature, tools, x)| {
-            let mut m = Map::new();
-            m.insert("model".into(), Value::from(model));
-            if let Some(s) = system {
-                m.insert("system".into(), s);
-            }
-            m.insert("messages".into(), Value::from(messages));
-            if let Some(t) = max_tokens {
-                m.insert("max_tokens".into(), Value::from(t));
-            }
-            if let Some(t) = temperature {
-                m.insert("temperature".into(), json!(t));
-            }
-            if let Some(tools) = tools {
-                let tools: Vec<Value> = tools
-                    .into_iter()
-                    .map(|(name, tx)| {
-                        with(
-                            json!({"name": name, "input_schema": {"type": "object"}}).as_object().unwrap().clone(),
-                            tx,
-                        )
-                    })
-                    .collect();
-                m.insert("tools".into(), Value::from(tools));
-            }
-            with(m, x)
-        })
+        .prop_map(
+            |(model, system, messages, max_tokens, temperature, tools, x)| {
+                let mut m = Map::new();
+                m.insert("model".into(), Value::from(model));
+                if let Some(s) = system {
+                    m.insert("system".into(), s);
+                }
+                m.insert("messages".into(), Value::from(messages));
+                if let Some(t) = max_tokens {
+                    m.insert("max_tokens".into(), Value::from(t));
+                }
+                if let Some(t) = temperature {
+                    m.insert("temperature".into(), json!(t));
+                }
+                if let Some(tools) = tools {
+                    let tools: Vec<Value> = tools
+                        .into_iter()
+                        .map(|(name, tx)| {
+                            with(
+                                json!({"name": name, "input_schema": {"type": "object"}})
+                                    .as_object()
+                                    .unwrap()
+                                    .clone(),
+                                tx,
+                            )
+                        })
+                        .collect();
+                    m.insert("tools".into(), Value::from(tools));
+                }
+                with(m, x)
+            },
+        )
 }
 
 fn count_body(value: &Value) -> Value {
@@ -143,8 +161,16 @@ fn heredoc_body(snippet: &str) -> String {
     let end = start + snippet[start..].find('\'').unwrap();
     let delimiter = &snippet[start..end];
     let lines: Vec<&str> = snippet.lines().collect();
-    let open = lines.iter().position(|l| l.ends_with(&format!("<<'{delimiter}'"))).unwrap();
-    let close = open + 1 + lines[open + 1..].iter().position(|l| *l == delimiter).unwrap();
+    let open = lines
+        .iter()
+        .position(|l| l.ends_with(&format!("<<'{delimiter}'")))
+        .unwrap();
+    let close = open
+        + 1
+        + lines[open + 1..]
+            .iter()
+            .position(|l| *l == delimiter)
+            .unwrap();
     lines[open + 1..close].join("\n")
 }
 
@@ -209,16 +235,29 @@ fn python_literals_evaluate_to_the_body() {
     let mut script = String::from("import ast, json\nliterals = [\n");
     for v in &values {
         let literal = budgie::export::snippets::py_literal(v, 0);
-        script.push_str(&format!("    {},\n", budgie::export::snippets::py_literal(&Value::from(literal), 0)));
+        script.push_str(&format!(
+            "    {},\n",
+            budgie::export::snippets::py_literal(&Value::from(literal), 0)
+        ));
     }
     script.push_str("]\nfor text in literals:\n    print(json.dumps(ast.literal_eval(text)))\n");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("literals.py");
     std::fs::write(&file, script).unwrap();
-    let out = std::process::Command::new("python3").arg(&file).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = std::process::Command::new("python3")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
-    let back: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let back: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(back.len(), values.len());
     for (got, want) in back.iter().zip(&values) {
         assert_eq!(got, want);

@@ -70,9 +70,16 @@ fn run_curl(snippet: &str, dir: &Path) -> (Vec<String>, String) {
         d = dir.display(),
         s = script.display()
     );
-    run(Command::new("bash").arg("-c").arg(wrapper).env_remove("ANTHROPIC_BASE_URL"));
+    run(Command::new("bash")
+        .arg("-c")
+        .arg(wrapper)
+        .env_remove("ANTHROPIC_BASE_URL"));
     let args = std::fs::read_to_string(dir.join("args")).unwrap();
-    let args: Vec<String> = args.split('\0').filter(|a| !a.is_empty()).map(String::from).collect();
+    let args: Vec<String> = args
+        .split('\0')
+        .filter(|a| !a.is_empty())
+        .map(String::from)
+        .collect();
     let stdin = std::fs::read_to_string(dir.join("stdin")).unwrap_or_default();
     (args, stdin)
 }
@@ -84,8 +91,14 @@ fn curl_heredoc_sends_the_count_body() {
     let snippet = export::export(&request, Body::Count, Format::CurlHeredoc);
     assert!(snippet.contains("x-api-key: $ANTHROPIC_API_KEY"));
     let (args, stdin) = run_curl(&snippet, dir.path());
-    assert_eq!(args[0], "https://api.anthropic.com/v1/messages/count_tokens");
-    assert!(args.contains(&"x-api-key: test-key".to_string()), "{args:?}");
+    assert_eq!(
+        args[0],
+        "https://api.anthropic.com/v1/messages/count_tokens"
+    );
+    assert!(
+        args.contains(&"x-api-key: test-key".to_string()),
+        "{args:?}"
+    );
     assert!(args.contains(&"anthropic-version: 2023-06-01".to_string()));
     let body: Value = serde_json::from_str(&stdin).unwrap();
     assert_eq!(body, count_body(&value));
@@ -125,7 +138,10 @@ fn python_snippet_parses_and_passes_the_body() {
     let (request, value) = tricky();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("anthropic.py"), FAKE_PYTHON_SDK).unwrap();
-    for (body, expected) in [(Body::Count, count_body(&value)), (Body::Create, value.clone())] {
+    for (body, expected) in [
+        (Body::Count, count_body(&value)),
+        (Body::Create, value.clone()),
+    ] {
         let snippet = export::export(&request, body, Format::Python);
         assert!(snippet.contains("os.environ[\"ANTHROPIC_API_KEY\"]"));
         let file = dir.path().join("snippet.py");
@@ -134,7 +150,9 @@ fn python_snippet_parses_and_passes_the_body() {
             .arg("-c")
             .arg("import ast, sys; ast.parse(open(sys.argv[1], encoding='utf-8').read())")
             .arg(&file));
-        let out = run(Command::new("python3").arg(&file).env("PYTHONPATH", dir.path()));
+        let out = run(Command::new("python3")
+            .arg(&file)
+            .env("PYTHONPATH", dir.path()));
         let sent: Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
         assert_eq!(sent, expected, "{snippet}");
     }
@@ -160,9 +178,16 @@ fn typescript_snippet_runs_and_passes_the_body() {
     let dir = tempfile::tempdir().unwrap();
     let sdk = dir.path().join("node_modules/@anthropic-ai/sdk");
     std::fs::create_dir_all(&sdk).unwrap();
-    std::fs::write(sdk.join("package.json"), r#"{"name":"@anthropic-ai/sdk","main":"index.js"}"#).unwrap();
+    std::fs::write(
+        sdk.join("package.json"),
+        r#"{"name":"@anthropic-ai/sdk","main":"index.js"}"#,
+    )
+    .unwrap();
     std::fs::write(sdk.join("index.js"), FAKE_TS_SDK).unwrap();
-    for (body, expected) in [(Body::Count, count_body(&value)), (Body::Create, value.clone())] {
+    for (body, expected) in [
+        (Body::Count, count_body(&value)),
+        (Body::Create, value.clone()),
+    ] {
         let snippet = export::export(&request, body, Format::TypeScript);
         assert!(snippet.contains("process.env.ANTHROPIC_API_KEY"));
         // Node 20 runs JavaScript: drop the one TypeScript construct, the final type assertion.
@@ -180,12 +205,21 @@ fn typescript_snippet_runs_and_passes_the_body() {
 #[test]
 fn no_export_holds_a_key_value() {
     let (request, _) = tricky();
-    for format in [Format::Json, Format::CurlHeredoc, Format::CurlInline, Format::Python, Format::TypeScript] {
+    for format in [
+        Format::Json,
+        Format::CurlHeredoc,
+        Format::CurlInline,
+        Format::Python,
+        Format::TypeScript,
+    ] {
         for body in [Body::Count, Body::Create] {
             let text = export::export(&request, body, format);
             assert!(!text.contains("test-key"), "{format:?}");
             if format != Format::Json {
-                assert!(text.contains("ANTHROPIC_API_KEY"), "{format:?} does not read the key from the environment");
+                assert!(
+                    text.contains("ANTHROPIC_API_KEY"),
+                    "{format:?} does not read the key from the environment"
+                );
             }
         }
     }

@@ -87,7 +87,10 @@ fn attachments_are_saved_by_reference_and_come_back() {
     let path = dir.path().join("a.budgie.json");
     workspace::save(&ws, &path, SaveOptions::default()).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(!text.contains(&data), "data saved although the file is referenced");
+    assert!(
+        !text.contains(&data),
+        "data saved although the file is referenced"
+    );
     assert!(text.contains("sha256"));
 
     let opened = workspace::open(&path).unwrap();
@@ -103,12 +106,19 @@ fn attachments_are_saved_by_reference_and_come_back() {
     std::fs::remove_file(&image).unwrap();
     let opened = workspace::open(&travelling).unwrap();
     assert_eq!(image_data(&opened.workspace), Some(data));
-    assert!(opened.warnings[0].contains("chart.png") && opened.warnings[0].contains("using the copy saved"));
+    assert!(
+        opened.warnings[0].contains("chart.png")
+            && opened.warnings[0].contains("using the copy saved")
+    );
 
     // Referenced and gone: a clear message, the block kept without data.
     let opened = workspace::open(&path).unwrap();
     assert_eq!(image_data(&opened.workspace), None);
-    assert!(opened.warnings[0].contains("messages[0].content[1]"), "{:?}", opened.warnings);
+    assert!(
+        opened.warnings[0].contains("messages[0].content[1]"),
+        "{:?}",
+        opened.warnings
+    );
     assert!(opened.warnings[0].contains("restore the file or remove the attachment"));
 }
 
@@ -153,7 +163,11 @@ fn plain_and_create_bodies_open_and_are_not_overwritten_by_save() {
     .unwrap();
     let opened = workspace::open(&path).unwrap();
     assert_eq!(opened.kind, SourceKind::CreateBody);
-    assert!(opened.warnings[0].contains("max_tokens, stop_sequences"), "{:?}", opened.warnings);
+    assert!(
+        opened.warnings[0].contains("max_tokens, stop_sequences"),
+        "{:?}",
+        opened.warnings
+    );
     assert_eq!(opened.workspace.request.extra["max_tokens"], 100);
     assert_eq!(opened.save_path(), Some(dir.path().join("req.budgie.json")));
     let err = workspace::save(&opened.workspace, &path, SaveOptions::default()).unwrap_err();
@@ -170,10 +184,17 @@ DEBUG:anthropic._base_client:Request options: {'method': 'post', 'url': '/v1/mes
     std::fs::write(&path, log).unwrap();
     let opened = workspace::open(&path).unwrap();
     assert_eq!(opened.kind, SourceKind::LogLine);
-    assert!(opened.warnings[0].contains("line 2"), "{:?}", opened.warnings);
+    assert!(
+        opened.warnings[0].contains("line 2"),
+        "{:?}",
+        opened.warnings
+    );
     let r = &opened.workspace.request;
     assert_eq!(r.model, "claude-sonnet-4-5");
-    assert_eq!(r.messages[0].content, Content::Text("Hello, it's me\nagain".into()));
+    assert_eq!(
+        r.messages[0].content,
+        Content::Text("Hello, it's me\nagain".into())
+    );
     assert_eq!(r.extra["stream"], false);
     assert!(r.count_body().get("stream").is_none());
 }
@@ -200,14 +221,21 @@ fn recovery_is_offered_only_when_newer_than_the_workspace() {
 
     let mut edited = ws.clone();
     edited.notes.push_str(" — and one more thing");
-    store.write(&edited, Some(&ws_path), saved + Duration::from_secs(2)).unwrap();
+    store
+        .write(&edited, Some(&ws_path), saved + Duration::from_secs(2))
+        .unwrap();
     let pending = store.pending().unwrap();
     assert_eq!(pending.workspace, edited);
-    assert_eq!(pending.origin.as_deref(), Some(std::path::absolute(&ws_path).unwrap().as_path()));
+    assert_eq!(
+        pending.origin.as_deref(),
+        Some(std::path::absolute(&ws_path).unwrap().as_path())
+    );
     assert_eq!(store.pending_for(Some(&ws_path)).unwrap().workspace, edited);
 
     // An older recovery (the workspace was saved after it) is not offered.
-    store.write(&edited, Some(&ws_path), saved - Duration::from_secs(5)).unwrap();
+    store
+        .write(&edited, Some(&ws_path), saved - Duration::from_secs(5))
+        .unwrap();
     assert!(store.pending_for(Some(&ws_path)).is_none());
 
     // Untitled drafts, discard.

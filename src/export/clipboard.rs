@@ -73,8 +73,14 @@ mod tests {
             osc52("hi", Passthrough::Tmux),
             "\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\"
         );
-        assert_eq!(Passthrough::detect(Some("/tmp/tmux-0/default,1,0"), Some("screen")), Passthrough::Tmux);
-        assert_eq!(Passthrough::detect(None, Some("screen-256color")), Passthrough::Screen);
+        assert_eq!(
+            Passthrough::detect(Some("/tmp/tmux-0/default,1,0"), Some("screen")),
+            Passthrough::Tmux
+        );
+        assert_eq!(
+            Passthrough::detect(None, Some("screen-256color")),
+            Passthrough::Screen
+        );
         assert_eq!(Passthrough::detect(None, Some("xterm")), Passthrough::None);
     }
 }

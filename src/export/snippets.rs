@@ -45,7 +45,9 @@ pub fn curl(request: &Request, body: Body, heredoc: bool) -> String {
         while json.lines().any(|l| l == delimiter) {
             delimiter.push('_');
         }
-        out.push_str(&format!("  --data-binary @- <<'{delimiter}'\n{json}\n{delimiter}\n"));
+        out.push_str(&format!(
+            "  --data-binary @- <<'{delimiter}'\n{json}\n{delimiter}\n"
+        ));
     } else {
         let json = serde_json::to_string(&value).unwrap_or_default();
         out.push_str(&format!("  --data-binary {}\n", shell_single_quote(&json)));
@@ -105,7 +107,10 @@ pub fn python(request: &Request, body: Body) -> String {
          client = anthropic.Anthropic(api_key=os.environ[\"ANTHROPIC_API_KEY\"])\n\n",
     );
     out.push_str(&format!("response = client.messages.{method}(\n"));
-    out.push_str(&format!("    **{},\n", py_literal(&Value::Object(known), 1)));
+    out.push_str(&format!(
+        "    **{},\n",
+        py_literal(&Value::Object(known), 1)
+    ));
     if !extra.is_empty() {
         out.push_str(&format!(
             "    extra_body={},\n",

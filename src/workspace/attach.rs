@@ -23,7 +23,10 @@ pub fn attach_file(path: &Path, limits: Limits) -> Result<(ContentBlock, Vec<Str
 pub fn block_from(attachment: &Attachment) -> ContentBlock {
     let path = std::fs::canonicalize(&attachment.path).unwrap_or_else(|_| attachment.path.clone());
     let mut note = Map::new();
-    note.insert("path".into(), Value::from(path.to_string_lossy().into_owned()));
+    note.insert(
+        "path".into(),
+        Value::from(path.to_string_lossy().into_owned()),
+    );
     note.insert("sha256".into(), Value::from(attachment.sha256()));
     let mut extra = Map::new();
     extra.insert(ANNOTATION.into(), Value::Object(note));
@@ -64,7 +67,11 @@ fn media_blocks_mut(workspace: &mut Workspace) -> Vec<(String, &mut MediaBlock)>
     found
 }
 
-fn collect<'a>(blocks: &'a mut [ContentBlock], prefix: &str, found: &mut Vec<(String, &'a mut MediaBlock)>) {
+fn collect<'a>(
+    blocks: &'a mut [ContentBlock],
+    prefix: &str,
+    found: &mut Vec<(String, &'a mut MediaBlock)>,
+) {
     for (j, block) in blocks.iter_mut().enumerate() {
         let here = format!("{prefix}[{j}]");
         match block {

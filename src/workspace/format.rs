@@ -131,7 +131,11 @@ pub fn decode_value(path: &Path, value: Value) -> Result<Opened, InputError> {
     })
 }
 
-fn decode_workspace(path: &Path, version: Value, map: Map<String, Value>) -> Result<Opened, InputError> {
+fn decode_workspace(
+    path: &Path,
+    version: Value,
+    map: Map<String, Value>,
+) -> Result<Opened, InputError> {
     let Some(version) = version.as_u64() else {
         return Err(InputError::Corrupt {
             path: path.into(),
@@ -160,14 +164,19 @@ fn decode_workspace(path: &Path, version: Value, map: Map<String, Value>) -> Res
         .filter(|k| !KNOWN_KEYS.contains(&k.as_str()))
         .map(|k| format!("`{k}`"))
         .collect();
-    let file: WorkspaceFile = serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| {
-        let field = e.path().to_string();
-        InputError::Corrupt {
-            path: path.into(),
-            field: if field == "." { "workspace".into() } else { field },
-            message: e.into_inner().to_string(),
-        }
-    })?;
+    let file: WorkspaceFile =
+        serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| {
+            let field = e.path().to_string();
+            InputError::Corrupt {
+                path: path.into(),
+                field: if field == "." {
+                    "workspace".into()
+                } else {
+                    field
+                },
+                message: e.into_inner().to_string(),
+            }
+        })?;
     Ok(Opened {
         workspace: Workspace {
             request: file.request,

@@ -233,7 +233,11 @@ pub struct SaveOptions {
 
 /// Save the workspace to `path` atomically. Refuses to replace a file budgie cannot read
 /// (a corrupt or newer workspace, or anything not JSON) so nothing is ever lost.
-pub fn save(workspace: &Workspace, path: &Path, options: SaveOptions) -> Result<(), WorkspaceError> {
+pub fn save(
+    workspace: &Workspace,
+    path: &Path,
+    options: SaveOptions,
+) -> Result<(), WorkspaceError> {
     guard_overwrite(path)?;
     let base = path.parent().unwrap_or(Path::new("."));
     let on_disk = attach::prepare_for_save(workspace, base, options.embed);
@@ -247,7 +251,11 @@ pub fn save(workspace: &Workspace, path: &Path, options: SaveOptions) -> Result<
 
 /// Save under a new name: the same as [`save`] (which already refuses to replace a file it
 /// cannot read), then remembered in the recent list.
-pub fn save_as(workspace: &Workspace, path: &Path, options: SaveOptions) -> Result<(), WorkspaceError> {
+pub fn save_as(
+    workspace: &Workspace,
+    path: &Path,
+    options: SaveOptions,
+) -> Result<(), WorkspaceError> {
     save(workspace, path, options)?;
     let _ = recent::push(path);
     Ok(())
@@ -284,6 +292,8 @@ fn guard_overwrite(path: &Path) -> Result<(), WorkspaceError> {
             "it is a workspace written by a newer budgie (format {version})"
         ))),
         Err(InputError::Corrupt { .. }) => Err(refuse("it is a corrupt workspace".into())),
-        Err(_) => Err(refuse("it is not a workspace or request budgie can read".into())),
+        Err(_) => Err(refuse(
+            "it is not a workspace or request budgie can read".into(),
+        )),
     }
 }

@@ -109,6 +109,7 @@ impl RecoveryStore {
 
     /// Every recovery newer than its workspace on disk, newest first.
     pub fn all_pending(&self) -> Vec<Recovery> {
+        self.sweep_temporaries();
         let Ok(entries) = std::fs::read_dir(&self.dir) else {
             return Vec::new();
         };
@@ -119,8 +120,27 @@ impl RecoveryStore {
             .filter_map(|p| self.read(&p))
             .filter(is_newer_than_origin)
             .collect();
-        found.sort_by(|a, b| b.saved_at.cmp(&a.saved_at));
+        found.sort_by_key(|r| std::cmp::Reverse(r.saved_at));
         found
+    }
+
+    /// Remove temporary files stranded by a write that was killed (older than ten minutes,
+    /// so a write in progress in another budgie is never touched).
+    fn sweep_temporaries(&self) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        let cutoff = SystemTime::now() - Duration::from_secs(600);
+        for entry in entries.filter_map(Result::ok) {
+            let stale = entry.file_name().to_string_lossy().contains(".tmp-")
+                && entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| t < cutoff);
+            if stale {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
     }
 
     /// The newest pending recovery, if any.
