@@ -56,7 +56,7 @@ pub enum InputError {
         offset: usize,
         line: usize,
     },
-    #[error("{path}: {what} is {size}, over the limit of {limit}; {advice}", path = .path.display(), size = human_bytes(*.size), limit = human_bytes(*.limit))]
+    #[error("{path}: {what} is {size}, over the limit of {limit}; {advice}", path = .path.display(), size = shown(*.size, *.limit), limit = shown(*.limit, *.size))]
     TooLarge {
         path: PathBuf,
         what: &'static str,
@@ -149,6 +149,16 @@ impl InputError {
             | InputError::Corrupt { path, .. }
             | InputError::ToolSchema { path, .. } => path,
         }
+    }
+}
+
+/// `n` for a message comparing it with `other`: exact bytes too when both round alike.
+fn shown(n: u64, other: u64) -> String {
+    let rounded = human_bytes(n);
+    if rounded == human_bytes(other) && n != other {
+        format!("{rounded} ({n} bytes)")
+    } else {
+        rounded
     }
 }
 
@@ -611,6 +621,24 @@ pub fn read_text(path_or_dash: &str) -> Result<(PathBuf, String), InputError> {
 pub fn read_request_file(path_or_dash: &str) -> Result<crate::workspace::Opened, InputError> {
     let (path, text) = read_text(path_or_dash)?;
     let mut opened = crate::workspace::format::decode(&path, &text)?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    opened.warnings.extend(
+        crate::workspace::attach::resolve(&mut opened.workspace, base)
+            .into_iter()
+            .map(|w| format!("{}: {w}", path.display())),
+    );
+    if let Some((field, file)) = crate::workspace::attach::without_data(&opened.workspace)
+        .into_iter()
+        .next()
+    {
+        return Err(InputError::Shape {
+            path,
+            field,
+            message: format!(
+                "attachment {file} cannot be read and the workspace holds no copy; restore the file or remove the attachment"
+            ),
+        });
+    }
     if let Some(problem) = check_request(&path, &opened.workspace.to_request())
         .into_iter()
         .next()

@@ -122,6 +122,26 @@ fn set_sha(block: &mut MediaBlock, sha: String) {
     }
 }
 
+/// Enabled attachments that have a file reference but no data (their file could not be read
+/// and nothing was embedded): `(field path, file)`. Such a request cannot be counted.
+pub fn without_data(workspace: &Workspace) -> Vec<(String, String)> {
+    let mut copy = workspace.clone();
+    media_blocks_mut(&mut copy)
+        .into_iter()
+        .filter(|(_, b)| {
+            b.source.data.is_none() && matches!(b.source.kind.as_str(), "base64" | "text")
+        })
+        .filter(|(_, b)| {
+            b.extra
+                .get(ANNOTATION)
+                .and_then(|a| a.get("enabled"))
+                .and_then(Value::as_bool)
+                .unwrap_or(true)
+        })
+        .filter_map(|(field, b)| reference(b).map(|(path, _)| (field, path)))
+        .collect()
+}
+
 /// After loading: read each referenced file, check its hash, and fill in data that was saved
 /// by reference. Returns one message per problem; blocks keep their embedded data whenever
 /// the file is missing or changed.

@@ -213,7 +213,10 @@ pub fn open_read_only(path: &Path) -> Result<Opened, WorkspaceError> {
 
 fn finish_open(path: &Path, opened: &mut Opened) {
     let base = path.parent().unwrap_or(Path::new("."));
-    let mut warnings = attach::resolve(&mut opened.workspace, base);
+    let mut warnings: Vec<String> = attach::resolve(&mut opened.workspace, base)
+        .into_iter()
+        .map(|w| format!("{}: {w}", path.display()))
+        .collect();
     warnings.extend(
         crate::input::check_request(path, &opened.workspace.to_request())
             .into_iter()
