@@ -56,6 +56,8 @@ pub enum InputError {
         offset: usize,
         line: usize,
     },
+    #[error("{path}: is UTF-16 text; save it as UTF-8 (in PowerShell: `Out-File -Encoding utf8`)", path = .path.display())]
+    Utf16 { path: PathBuf },
     #[error("{path}: {what} is {size}, over the limit of {limit}; {advice}", path = .path.display(), size = shown(*.size, *.limit), limit = shown(*.limit, *.size))]
     TooLarge {
         path: PathBuf,
@@ -134,6 +136,7 @@ impl InputError {
             | InputError::Directory { path }
             | InputError::Empty { path, .. }
             | InputError::NotUtf8 { path, .. }
+            | InputError::Utf16 { path }
             | InputError::TooLarge { path, .. }
             | InputError::NotWhatItsNameSays { path, .. }
             | InputError::Unsupported { path, .. }
@@ -386,7 +389,11 @@ fn io_error(path: &Path, e: std::io::Error) -> InputError {
 
 /// Check `bytes` as UTF-8; on failure name the byte offset and line.
 pub fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, InputError> {
-    String::from_utf8(bytes).map_err(|e| {
+    // Windows tools write UTF-16 (PowerShell's `>`), which is never valid UTF-8: say so.
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(InputError::Utf16 { path: path.into() });
+    }
+    let mut text = String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let line = 1 + e.as_bytes()[..offset]
             .iter()
@@ -397,7 +404,12 @@ pub fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, InputError> {
             offset,
             line,
         }
-    })
+    })?;
+    // A UTF-8 byte order mark (Notepad) is not part of the text.
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    Ok(text)
 }
 
 /// Read and check an attachment with the API's outer limits.
