@@ -7,6 +7,7 @@
 //! take the request only, so there is no key to leak.
 
 pub mod clipboard;
+pub mod command;
 pub mod snippets;
 
 use std::path::Path;
