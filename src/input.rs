@@ -662,7 +662,9 @@ pub fn read_request_file(path_or_dash: &str) -> Result<crate::workspace::Opened,
 }
 
 /// Problems that make a request unsendable and that this module owns: tool schemas that are
-/// not objects, and a body over 32 MB. (Field-level validation is in `request::validate`.)
+/// not objects, base64 images over the API's limits, and a body over 32 MB. (Field-level
+/// validation is in `request::validate`.) It serialises the body: call it on open and
+/// before sending, not on every keystroke.
 pub fn check_request(path: &Path, request: &Request) -> Vec<InputError> {
     let mut problems = Vec::new();
     for (i, tool) in request.tools.iter().flatten().enumerate() {
@@ -676,6 +678,7 @@ pub fn check_request(path: &Path, request: &Request) -> Vec<InputError> {
             });
         }
     }
+    problems.extend(check_images(path, request));
     let size = serde_json::to_vec(&request.count_body()).map_or(0, |b| b.len() as u64);
     if size > MAX_REQUEST_BYTES {
         problems.push(InputError::TooLarge {
@@ -687,6 +690,110 @@ pub fn check_request(path: &Path, request: &Request) -> Vec<InputError> {
         });
     }
     problems
+}
+
+/// More than this many images in one request caps every image at 2000 px a side.
+pub const MANY_IMAGES: usize = 20;
+pub const MANY_IMAGES_MAX_SIDE: u64 = 2000;
+
+/// Image limits inside a request: each base64 image at most 10 MB and 8000 px a side; with
+/// more than 20 images, 2000 px a side; at most 100 images on models with a context window
+/// under 1M, 600 otherwise.
+fn check_images(path: &Path, request: &Request) -> Vec<InputError> {
+    use crate::request::{Content, ContentBlock, ToolResultContent};
+    fn collect<'a>(blocks: &'a [ContentBlock], prefix: &str, out: &mut Vec<(String, &'a str)>) {
+        for (j, block) in blocks.iter().enumerate() {
+            match block {
+                ContentBlock::Image(b) if b.source.kind == "base64" => {
+                    if let Some(data) = &b.source.data {
+                        out.push((format!("{prefix}[{j}]"), data));
+                    }
+                }
+                ContentBlock::ToolResult(r) => {
+                    if let Some(ToolResultContent::Blocks(inner)) = &r.content {
+                        collect(inner, &format!("{prefix}[{j}].content"), out);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut images = Vec::new();
+    for (i, message) in request.messages.iter().enumerate() {
+        if let Content::Blocks(blocks) = &message.content {
+            collect(blocks, &format!("messages[{i}].content"), &mut images);
+        }
+    }
+    let mut problems = Vec::new();
+    let shape = |field: &str, message: String| InputError::Shape {
+        path: path.into(),
+        field: field.into(),
+        message,
+    };
+    let context = crate::estimate::registry::Registry::builtin()
+        .lookup(&request.model)
+        .context_window;
+    let max_images = if context < 1_000_000 { 100 } else { 600 };
+    if images.len() > max_images {
+        problems.push(shape(
+            "messages",
+            format!(
+                "{} images, over the limit of {max_images} per request for {}; remove some",
+                images.len(),
+                request.model
+            ),
+        ));
+    }
+    let side_limit = if images.len() > MANY_IMAGES {
+        MANY_IMAGES_MAX_SIDE
+    } else {
+        MAX_IMAGE_SIDE
+    };
+    for (field, data) in images {
+        if data.len() as u64 > MAX_IMAGE_BASE64 {
+            problems.push(shape(
+                &field,
+                format!(
+                    "image is {} as base64, over the limit of {}; compress or scale it down",
+                    shown(data.len() as u64, MAX_IMAGE_BASE64),
+                    human_bytes(MAX_IMAGE_BASE64)
+                ),
+            ));
+            continue;
+        }
+        if let Some((w, h)) = base64_image_size(data)
+            && (w > side_limit || h > side_limit)
+        {
+            let why = if side_limit == MAX_IMAGE_SIDE {
+                String::new()
+            } else {
+                format!(" in a request with more than {MANY_IMAGES} images")
+            };
+            problems.push(shape(
+                &field,
+                format!("image is {w}×{h} px, over {side_limit} px a side{why}; scale it down"),
+            ));
+        }
+    }
+    problems
+}
+
+/// Width and height from a base64 image's header: the first 64 KB usually hold it (a JPEG
+/// with a large EXIF block may need the whole image).
+fn base64_image_size(data: &str) -> Option<(u64, u64)> {
+    let engine = &base64::engine::general_purpose::STANDARD;
+    let head = &data[..data.len().min(65_536)];
+    let size = engine
+        .decode(head)
+        .ok()
+        .and_then(|b| imagesize::blob_size(&b).ok())
+        .or_else(|| {
+            engine
+                .decode(data)
+                .ok()
+                .and_then(|b| imagesize::blob_size(&b).ok())
+        })?;
+    Some((size.width as u64, size.height as u64))
 }
 
 pub fn json_kind(value: &serde_json::Value) -> &'static str {

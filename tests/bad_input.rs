@@ -398,3 +398,72 @@ fn text_attachments_become_plain_text_documents() {
         "{message}"
     );
 }
+
+fn request_with_images(model: &str, images: &[Vec<u8>]) -> serde_json::Value {
+    use base64::Engine;
+    let blocks: Vec<serde_json::Value> = images
+        .iter()
+        .map(|b| {
+            serde_json::json!({"type": "image", "source": {"type": "base64", "media_type": "image/png",
+                "data": base64::engine::general_purpose::STANDARD.encode(b)}})
+        })
+        .collect();
+    serde_json::json!({"model": model, "messages": [{"role": "user", "content": blocks}]})
+}
+
+#[test]
+fn images_inside_a_request_are_checked_too() {
+    let dir = tempfile::tempdir().unwrap();
+    // One image over 8000 px, named by its field.
+    let body = request_with_images("claude-sonnet-4-5", &[png(10, 10, 0), png(9000, 100, 0)]);
+    let path = write(dir.path(), "big.json", body.to_string().as_bytes());
+    let message = input::read_request_file(path.to_str().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("messages[0].content[1]") && message.contains("9000×100 px"),
+        "{message}"
+    );
+
+    // 21 images: 2000 px a side at most; 21 images of 2000×2000 are fine.
+    let mut images = vec![png(2000, 2000, 0); 20];
+    images.push(png(2001, 10, 0));
+    let path = write(
+        dir.path(),
+        "many.json",
+        request_with_images("claude-sonnet-4-5", &images)
+            .to_string()
+            .as_bytes(),
+    );
+    let message = input::read_request_file(path.to_str().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("messages[0].content[20]") && message.contains("more than 20 images"),
+        "{message}"
+    );
+    images[20] = png(2000, 2000, 0);
+    let path = write(
+        dir.path(),
+        "ok.json",
+        request_with_images("claude-sonnet-4-5", &images)
+            .to_string()
+            .as_bytes(),
+    );
+    assert!(input::read_request_file(path.to_str().unwrap()).is_ok());
+
+    // 101 images: too many for a 200k model, fine for a 1M one.
+    let images = vec![png(10, 10, 0); 101];
+    let small = request_with_images("claude-sonnet-4-5", &images);
+    let path = write(dir.path(), "101.json", small.to_string().as_bytes());
+    let message = input::read_request_file(path.to_str().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("101 images, over the limit of 100"),
+        "{message}"
+    );
+    let large = request_with_images("claude-opus-4-6", &images);
+    let path = write(dir.path(), "101-1m.json", large.to_string().as_bytes());
+    assert!(input::read_request_file(path.to_str().unwrap()).is_ok());
+}
