@@ -10,7 +10,20 @@
 //! An attachment block (image or document) may carry budgie's annotation under the key
 //! `x_budgie` in the block: `{"path": "...", "sha256": "...", "enabled": false}`. It is
 //! budgie's own and never sent: `Workspace::to_request` strips it and leaves out disabled
-//! attachments and tools.
+//! attachments and tools. The full format is in docs/workspace-format.md.
+//!
+//! How the runtime drives it (the reducer stays pure; every call below is an effect):
+//! - start: `recovery::RecoveryStore::default_location()?.pending_for(file)` (or `pending()`
+//!   with no file) → offer to restore; `recovery::discard` if declined.
+//! - open: [`open`] → [`Opened`] (`warnings` to show; `read_only`; `save_path()`). On error,
+//!   [`WorkspaceError::can_open_read_only`] says whether to offer [`open_read_only`]; else
+//!   offer to start fresh. The file is never written in either case.
+//! - each edit: `autosave::Autosaver::edited(now)`; sleep until `deadline()`; when
+//!   `due(now)`: `start()`, run `autosave::write_recovery(workspace, origin, SystemTime::now())`,
+//!   then `finished(revision, ok, now)`.
+//! - save: [`save`]/[`save_as`], then `RecoveryStore::clear(origin)` and
+//!   `Autosaver::saved_elsewhere(revision)`; `recent::push(path)`.
+//! - quit with unsaved edits: leave the recovery file; the next start offers it.
 
 pub mod atomic;
 pub mod attach;
