@@ -191,7 +191,7 @@ fn typescript_snippet_runs_and_passes_the_body() {
         let snippet = export::export(&request, body, Format::TypeScript);
         assert!(snippet.contains("process.env.ANTHROPIC_API_KEY"));
         // Node 20 runs JavaScript: drop the one TypeScript construct, the final type assertion.
-        let cut = snippet.rfind(" as Anthropic.").unwrap();
+        let cut = snippet.rfind(" as unknown as Anthropic.").unwrap();
         let close = cut + snippet[cut..].find(')').unwrap();
         let js = format!("{}{}", &snippet[..cut], &snippet[close..]);
         let file = dir.path().join("snippet.mjs");

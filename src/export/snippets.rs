@@ -60,8 +60,9 @@ pub fn shell_single_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
-/// Top-level parameters the Python SDK's methods take by name; the rest goes in
-/// `extra_body` so the call does not fail on a field the SDK does not know yet.
+/// Top-level parameters every recent Python SDK takes by name; the rest (output_config,
+/// cache_control, fields newer than the installed SDK…) goes in `extra_body`, which the SDK
+/// merges into the body, so the call never fails on an unknown keyword.
 const PY_COUNT_PARAMS: &[&str] = &[
     "model",
     "messages",
@@ -69,12 +70,8 @@ const PY_COUNT_PARAMS: &[&str] = &[
     "tools",
     "tool_choice",
     "thinking",
-    "output_config",
-    "output_format",
-    "context_management",
-    "mcp_servers",
-    "cache_control",
 ];
+/// Long-standing `messages.create` parameters; newer ones go through `extra_body`.
 const PY_CREATE_ONLY_PARAMS: &[&str] = &[
     "max_tokens",
     "temperature",
@@ -84,8 +81,6 @@ const PY_CREATE_ONLY_PARAMS: &[&str] = &[
     "stream",
     "metadata",
     "service_tier",
-    "container",
-    "inference_geo",
 ];
 
 /// A Python SDK snippet (`pip install anthropic`).
@@ -158,8 +153,8 @@ pub fn py_literal(value: &Value, level: usize) -> String {
 }
 
 /// A TypeScript SDK snippet (`npm install @anthropic-ai/sdk`). The body is a JSON literal
-/// (valid JavaScript) with a type assertion, so fields the SDK's types do not list yet
-/// still compile.
+/// (valid JavaScript) with a double type assertion, so fields the SDK's types do not list
+/// yet still compile.
 pub fn typescript(request: &Request, body: Body) -> String {
     let value = snippet_body(request, body);
     let json = serde_json::to_string_pretty(&value)
@@ -182,6 +177,7 @@ pub fn typescript(request: &Request, body: Body) -> String {
     format!(
         "import Anthropic from \"@anthropic-ai/sdk\";\n\n\
          const client = new Anthropic({{ apiKey: process.env.ANTHROPIC_API_KEY }});\n\n\
-         const response = await client.messages.{method}({json} as {params});\n{result}\n"
+         // `as unknown as`: the body may hold fields newer than the SDK's types.\n\
+         const response = await client.messages.{method}({json} as unknown as {params});\n{result}\n"
     )
 }
