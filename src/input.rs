@@ -368,7 +368,23 @@ pub fn read_bytes(path: &Path, cap: u64, what: &'static str) -> Result<Vec<u8>, 
             advice: "use a smaller file",
         });
     }
-    std::fs::read(path).map_err(|e| io_error(path, e))
+    // Read at most one byte past the cap: a device or a pipe (`/dev/zero`, a FIFO) reports
+    // no length and must not be read forever.
+    let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_error(path, e))?;
+    if bytes.len() as u64 > cap {
+        return Err(InputError::TooLarge {
+            path: path.into(),
+            what,
+            size: bytes.len() as u64,
+            limit: cap,
+            advice: "use a smaller file (it is a stream or device that does not end?)",
+        });
+    }
+    Ok(bytes)
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> InputError {

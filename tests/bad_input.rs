@@ -467,3 +467,15 @@ fn images_inside_a_request_are_checked_too() {
     let path = write(dir.path(), "101-1m.json", large.to_string().as_bytes());
     assert!(input::read_request_file(path.to_str().unwrap()).is_ok());
 }
+
+#[cfg(unix)]
+#[test]
+fn a_device_that_never_ends_is_refused_not_read_forever() {
+    let message = input::read_attachment(Path::new("/dev/zero"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("/dev/zero") && message.contains("over the limit"),
+        "{message}"
+    );
+}

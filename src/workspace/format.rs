@@ -298,6 +298,8 @@ fn wrapped_body(map: &Map<String, Value>) -> Option<Value> {
     None
 }
 
+const MAX_CANDIDATES_PER_LINE: usize = 16;
+
 /// Find a request body in log text: the first line holding a JSON object (or a Python dict
 /// repr, as the Python SDK's debug log prints `Request options: {...}`) that is a request or
 /// wraps one. Returns the body and its 1-based line number.
@@ -306,7 +308,8 @@ pub fn find_body_in_log(text: &str) -> Option<(Value, usize)> {
         if !line.contains("messages") {
             continue;
         }
-        for (start, _) in line.match_indices('{') {
+        // A few candidates per line: each attempt may scan to the end of the line.
+        for (start, _) in line.match_indices('{').take(MAX_CANDIDATES_PER_LINE) {
             let candidate = &line[start..];
             let value = first_json_value(candidate)
                 .or_else(|| python_repr_to_json(candidate).and_then(|j| first_json_value(&j)));
