@@ -284,3 +284,32 @@ fn open_read_only_reads_what_it_can_of_a_newer_workspace() {
     assert_eq!(opened.workspace.request, request);
     assert_eq!(opened.workspace.notes, "n");
 }
+
+#[test]
+fn a_typescript_sdk_debug_log_imports() {
+    // Node prints objects over several lines with unquoted keys and single quotes.
+    let log = "[log_8f1a2b] sending request {
+  method: 'post',
+  url: 'https://api.anthropic.com/v1/messages',
+  options: {
+    method: 'post',
+    path: '/v1/messages',
+    body: {
+      model: 'claude-sonnet-4-5',
+      max_tokens: 1024,
+      system: `You're a scientist`,
+      messages: [ { role: 'user', content: \"it's typed\" } ],
+      metadata: undefined
+    }
+  },
+  headers: { 'anthropic-version': '2023-06-01', 'x-api-key': '***' }
+}
+[log_8f1a2b] response start { status: 200 }
+";
+    let request = budgie::export::import(log).unwrap();
+    assert_eq!(
+        serde_json::to_value(&request).unwrap(),
+        json!({"model": "claude-sonnet-4-5", "max_tokens": 1024, "system": "You're a scientist",
+               "messages": [{"role": "user", "content": "it's typed"}]})
+    );
+}

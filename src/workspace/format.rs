@@ -269,9 +269,17 @@ fn from_request_value(path: &Path, value: Value, kind: SourceKind) -> Result<Ope
     })
 }
 
-/// Keys under which logs and tools nest the request body: the Python SDK's `json_data`, and
-/// the common `body`, `request`, `params`, `json`.
-const BODY_KEYS: &[&str] = &["json_data", "body", "request", "params", "json", "data"];
+/// Keys under which logs and tools nest the request body: the Python SDK's `json_data`, the
+/// TypeScript SDK's `options.body`, and the common `body`, `request`, `params`, `json`.
+const BODY_KEYS: &[&str] = &[
+    "json_data",
+    "body",
+    "request",
+    "params",
+    "json",
+    "data",
+    "options",
+];
 
 fn wrapped_body(map: &Map<String, Value>) -> Option<Value> {
     for key in BODY_KEYS {
@@ -310,20 +318,66 @@ pub fn find_body_in_log(text: &str) -> Option<(Value, usize)> {
         }
         // A few candidates per line: each attempt may scan to the end of the line.
         for (start, _) in line.match_indices('{').take(MAX_CANDIDATES_PER_LINE) {
-            let candidate = &line[start..];
-            let value = first_json_value(candidate)
-                .or_else(|| python_repr_to_json(candidate).and_then(|j| first_json_value(&j)));
-            if let Some(Value::Object(map)) = value {
-                if map.contains_key("messages") && map.contains_key("model") {
-                    return Some((Value::Object(map), i + 1));
-                }
-                if let Some(inner) = wrapped_body(&map) {
-                    return Some((inner, i + 1));
-                }
+            if let Some(body) = body_at(&line[start..]) {
+                return Some((body, i + 1));
             }
         }
     }
+    // Bodies printed over several lines: pretty JSON, or the TypeScript SDK's debug log
+    // (`sending request { method: 'post', …, body: { … } }`, JavaScript object notation).
+    for (start, _) in text.match_indices('{').take(MAX_MULTILINE_CANDIDATES) {
+        if let Some(body) = body_at(&text[start..]) {
+            return Some((body, 1 + text[..start].matches('\n').count()));
+        }
+    }
     None
+}
+
+const MAX_MULTILINE_CANDIDATES: usize = 64;
+
+/// Stands for JavaScript's `undefined` while converting (a string no log would hold).
+const UNDEFINED: &str = "\u{0}budgie:undefined\u{0}";
+
+/// Remove keys whose value was `undefined` (absent, in JavaScript); in arrays it is null.
+fn drop_undefined(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| v.as_str() != Some(UNDEFINED))
+                .map(|(k, v)| (k, drop_undefined(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|v| {
+                    if v.as_str() == Some(UNDEFINED) {
+                        Value::Null
+                    } else {
+                        drop_undefined(v)
+                    }
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// The request body at the start of `candidate` (JSON, or a Python/JavaScript literal), if
+/// it is one or wraps one.
+fn body_at(candidate: &str) -> Option<Value> {
+    let value = first_json_value(candidate).or_else(|| {
+        python_repr_to_json(candidate)
+            .and_then(|j| first_json_value(&j))
+            .map(drop_undefined)
+    });
+    let Some(Value::Object(map)) = value else {
+        return None;
+    };
+    if map.contains_key("messages") && map.contains_key("model") {
+        return Some(Value::Object(map));
+    }
+    wrapped_body(&map)
 }
 
 /// The first JSON value at the start of `text`, ignoring whatever follows it.
@@ -333,7 +387,8 @@ fn first_json_value(text: &str) -> Option<Value> {
 }
 
 /// Rewrite a Python literal (dicts, lists, strings in either quote, True/False/None, numbers)
-/// as JSON. Returns None on anything else (a call, a set, bytes…), so it never guesses.
+/// or a JavaScript object as Node prints it (unquoted keys, single quotes, undefined) as
+/// JSON. Returns None on anything else (a call, a set, `[Object]`…), so it never guesses.
 pub fn python_repr_to_json(text: &str) -> Option<String> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
@@ -342,7 +397,7 @@ pub fn python_repr_to_json(text: &str) -> Option<String> {
     while i < chars.len() {
         let c = chars[i];
         match c {
-            '\'' | '"' => {
+            '\'' | '"' | '`' => {
                 let quote = c;
                 i += 1;
                 let mut s = String::new();
@@ -397,18 +452,32 @@ pub fn python_repr_to_json(text: &str) -> Option<String> {
                 }
             }
             ':' | ',' | ' ' | '\t' => out.push(c),
+            '\n' | '\r' => out.push(' '),
             '(' => return None,
             c if c.is_ascii_digit() || c == '-' || c == '.' || c == '+' => out.push(c),
-            c if c.is_ascii_alphabetic() => {
+            c if c.is_ascii_alphabetic() || c == '_' || c == '$' => {
                 let start = i;
-                while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
+                while i < chars.len()
+                    && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '$')
+                {
                     i += 1;
                 }
                 let word: String = chars[start..i].iter().collect();
+                let mut next = i;
+                while next < chars.len() && chars[next] == ' ' {
+                    next += 1;
+                }
+                if chars.get(next) == Some(&':') {
+                    // An unquoted key, as JavaScript prints objects.
+                    out.push_str(&serde_json::to_string(&word).ok()?);
+                    continue;
+                }
                 match word.as_str() {
-                    "True" => out.push_str("true"),
-                    "False" => out.push_str("false"),
-                    "None" => out.push_str("null"),
+                    "True" | "true" => out.push_str("true"),
+                    "False" | "false" => out.push_str("false"),
+                    "None" | "null" => out.push_str("null"),
+                    // JavaScript's "absent": marked, then removed by `drop_undefined`.
+                    "undefined" => out.push_str(&serde_json::to_string(UNDEFINED).ok()?),
                     // e.g. NOT_GIVEN sentinels in the SDK's repr: not JSON, give up.
                     _ => return None,
                 }
