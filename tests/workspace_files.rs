@@ -313,3 +313,25 @@ fn a_typescript_sdk_debug_log_imports() {
                "messages": [{"role": "user", "content": "it's typed"}]})
     );
 }
+
+#[test]
+fn json_lines_import_but_a_json_document_with_an_error_is_reported() {
+    let body = json!({"model": "m", "messages": [{"role": "user", "content": "hi"}]});
+    let lines = format!("{{\"level\":\"info\"}}\n{{\"level\":\"debug\",\"body\":{body}}}\n");
+    let request = budgie::export::import(&lines).unwrap();
+    assert_eq!(serde_json::to_value(&request).unwrap(), body);
+    // Single quotes in what is meant as a JSON file: a syntax error with its place, not a guess.
+    let err = budgie::export::import("{'model': 'm', 'messages': []}").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("malformed JSON at line 1, column 2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_log_with_bracketed_timestamps_imports() {
+    let log = "[2026-11-21 10:00:00] DEBUG Request options: {'json_data': {'model': 'm', 'messages': []}}\n";
+    let request = budgie::export::import(log).unwrap();
+    assert_eq!(request.model, "m");
+}

@@ -71,7 +71,10 @@ pub fn decode(path: &Path, text: &str) -> Result<Opened, InputError> {
         Ok(v) => v,
         Err(json_error) => {
             // Not one JSON document: maybe a log with a request body in it.
-            if let Some((value, line)) = find_body_in_log(text) {
+            // A file that starts like a JSON document is one: report its syntax error
+            // (line, column) rather than guess. Only JSON lines are looked for in it.
+            let looks_like_json = looks_like_json(text);
+            if let Some((value, line)) = find_body_in_log(text, !looks_like_json) {
                 let mut opened = from_request_value(path, value, SourceKind::LogLine)?;
                 opened.warnings.insert(
                     0,
@@ -91,6 +94,12 @@ pub fn decode(path: &Path, text: &str) -> Result<Opened, InputError> {
         }
     };
     decode_value(path, value)
+}
+
+/// Starts like a JSON object document. (Not `[`: log lines such as `[2026-11-21 10:00]` or
+/// `[log_1a2b] sending request {` start with it too, and a request is never an array.)
+fn looks_like_json(text: &str) -> bool {
+    text.trim_start().starts_with('{')
 }
 
 fn strip_position(message: &str) -> String {
@@ -311,9 +320,18 @@ const MAX_CANDIDATES_PER_LINE: usize = 16;
 /// Find a request body in log text: the first line holding a JSON object (or a Python dict
 /// repr, as the Python SDK's debug log prints `Request options: {...}`) that is a request or
 /// wraps one. Returns the body and its 1-based line number.
-pub fn find_body_in_log(text: &str) -> Option<(Value, usize)> {
+pub fn find_body_in_log(text: &str, lenient: bool) -> Option<(Value, usize)> {
     for (i, line) in text.lines().enumerate() {
         if !line.contains("messages") {
+            continue;
+        }
+        if !lenient {
+            // JSON lines: each line a whole JSON object.
+            if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(line)
+                && let Some(body) = body_in(map)
+            {
+                return Some((body, i + 1));
+            }
             continue;
         }
         // A few candidates per line: each attempt may scan to the end of the line.
@@ -322,6 +340,9 @@ pub fn find_body_in_log(text: &str) -> Option<(Value, usize)> {
                 return Some((body, i + 1));
             }
         }
+    }
+    if !lenient {
+        return None;
     }
     // Bodies printed over several lines: pretty JSON, or the TypeScript SDK's debug log
     // (`sending request { method: 'post', …, body: { … } }`, JavaScript object notation).
@@ -374,6 +395,11 @@ fn body_at(candidate: &str) -> Option<Value> {
     let Some(Value::Object(map)) = value else {
         return None;
     };
+    body_in(map)
+}
+
+/// The object itself if it is a request, else the request it wraps.
+fn body_in(map: Map<String, Value>) -> Option<Value> {
     if map.contains_key("messages") && map.contains_key("model") {
         return Some(Value::Object(map));
     }
@@ -390,89 +416,52 @@ fn first_json_value(text: &str) -> Option<Value> {
 /// or a JavaScript object as Node prints it (unquoted keys, single quotes, undefined) as
 /// JSON. Returns None on anything else (a call, a set, `[Object]`…), so it never guesses.
 pub fn python_repr_to_json(text: &str) -> Option<String> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
+    // Byte-indexed: every character outside strings is ASCII, so no copy of the text into
+    // chars is needed (logs can be large).
+    let b = text.as_bytes();
+    let mut out = String::new();
     let mut i = 0;
     let mut depth = 0i32;
-    while i < chars.len() {
-        let c = chars[i];
+    while i < b.len() {
+        let c = b[i];
         match c {
-            '\'' | '"' | '`' => {
-                let quote = c;
-                i += 1;
-                let mut s = String::new();
-                loop {
-                    let c = *chars.get(i)?;
-                    i += 1;
-                    if c == quote {
-                        break;
-                    }
-                    if c == '\\' {
-                        let e = *chars.get(i)?;
-                        i += 1;
-                        match e {
-                            'n' => s.push('\n'),
-                            't' => s.push('\t'),
-                            'r' => s.push('\r'),
-                            '\\' => s.push('\\'),
-                            '\'' => s.push('\''),
-                            '"' => s.push('"'),
-                            '0' => s.push('\0'),
-                            'x' | 'u' | 'U' => {
-                                let n = match e {
-                                    'x' => 2,
-                                    'u' => 4,
-                                    _ => 8,
-                                };
-                                let hex: String = chars.get(i..i + n)?.iter().collect();
-                                i += n;
-                                s.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
-                            }
-                            other => {
-                                s.push('\\');
-                                s.push(other);
-                            }
-                        }
-                    } else {
-                        s.push(c);
-                    }
-                }
+            b'\'' | b'"' | b'`' => {
+                let (s, end) = read_quoted(text, i)?;
                 out.push_str(&serde_json::to_string(&s).ok()?);
+                i = end;
                 continue;
             }
-            '{' | '[' => {
+            b'{' | b'[' => {
                 depth += 1;
-                out.push(c);
+                out.push(c as char);
             }
-            '}' | ']' => {
+            b'}' | b']' => {
                 depth -= 1;
-                out.push(c);
+                out.push(c as char);
                 if depth == 0 {
                     return Some(out);
                 }
             }
-            ':' | ',' | ' ' | '\t' => out.push(c),
-            '\n' | '\r' => out.push(' '),
-            '(' => return None,
-            c if c.is_ascii_digit() || c == '-' || c == '.' || c == '+' => out.push(c),
-            c if c.is_ascii_alphabetic() || c == '_' || c == '$' => {
+            b':' | b',' | b' ' | b'\t' => out.push(c as char),
+            b'\n' | b'\r' => out.push(' '),
+            c if c.is_ascii_digit() || c == b'-' || c == b'.' || c == b'+' => out.push(c as char),
+            c if c.is_ascii_alphabetic() || c == b'_' || c == b'$' => {
                 let start = i;
-                while i < chars.len()
-                    && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '$')
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$')
                 {
                     i += 1;
                 }
-                let word: String = chars[start..i].iter().collect();
+                let word = &text[start..i];
                 let mut next = i;
-                while next < chars.len() && chars[next] == ' ' {
+                while next < b.len() && b[next] == b' ' {
                     next += 1;
                 }
-                if chars.get(next) == Some(&':') {
+                if b.get(next) == Some(&b':') {
                     // An unquoted key, as JavaScript prints objects.
-                    out.push_str(&serde_json::to_string(&word).ok()?);
+                    out.push_str(&serde_json::to_string(word).ok()?);
                     continue;
                 }
-                match word.as_str() {
+                match word {
                     "True" | "true" => out.push_str("true"),
                     "False" | "false" => out.push_str("false"),
                     "None" | "null" => out.push_str("null"),
@@ -486,6 +475,50 @@ pub fn python_repr_to_json(text: &str) -> Option<String> {
             _ => return None,
         }
         i += 1;
+    }
+    None
+}
+
+/// The string literal starting at byte `start` (its quote), unescaped, and the byte index
+/// just after its closing quote.
+fn read_quoted(text: &str, start: usize) -> Option<(String, usize)> {
+    let quote = text[start..].chars().next()?;
+    let body = start + quote.len_utf8();
+    let mut s = String::new();
+    let mut chars = text[body..].char_indices();
+    while let Some((offset, c)) = chars.next() {
+        if c == quote {
+            return Some((s, body + offset + c.len_utf8()));
+        }
+        if c != '\\' {
+            s.push(c);
+            continue;
+        }
+        let (escape_at, e) = chars.next()?;
+        match e {
+            'n' => s.push('\n'),
+            't' => s.push('\t'),
+            'r' => s.push('\r'),
+            '0' => s.push('\0'),
+            '\\' | '\'' | '"' | '`' => s.push(e),
+            'x' | 'u' | 'U' => {
+                let n = match e {
+                    'x' => 2,
+                    'u' => 4,
+                    _ => 8,
+                };
+                let from = body + escape_at + 1;
+                let hex = text.get(from..from + n)?;
+                s.push(char::from_u32(u32::from_str_radix(hex, 16).ok()?)?);
+                for _ in 0..n {
+                    chars.next();
+                }
+            }
+            other => {
+                s.push('\\');
+                s.push(other);
+            }
+        }
     }
     None
 }
