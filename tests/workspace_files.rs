@@ -335,3 +335,19 @@ fn a_log_with_bracketed_timestamps_imports() {
     let request = budgie::export::import(log).unwrap();
     assert_eq!(request.model, "m");
 }
+
+#[test]
+fn annotations_inside_tool_results_are_stripped_and_disabled_ones_left_out() {
+    let request = budgie::request::parse(
+        r#"{"model":"m","messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"t",
+            "content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"AA=="},
+                        "x_budgie":{"path":"/a.png","sha256":"00"}},
+                       {"type":"image","source":{"type":"base64","media_type":"image/png","data":"AA=="},
+                        "x_budgie":{"path":"/b.png","sha256":"00","enabled":false}}]}]}]}"#,
+    )
+    .unwrap();
+    let sent = Workspace::from_request(request).to_request().count_body();
+    let inner = &sent["messages"][0]["content"][0]["content"];
+    assert_eq!(inner.as_array().unwrap().len(), 1);
+    assert!(!sent.to_string().contains("x_budgie"));
+}

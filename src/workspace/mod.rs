@@ -85,15 +85,25 @@ impl Workspace {
         }
         for message in &mut request.messages {
             if let Content::Blocks(blocks) = &mut message.content {
-                blocks.retain(block_enabled);
-                for block in blocks.iter_mut() {
-                    if let Some(extra) = block_extra_mut(block) {
-                        extra.remove(ANNOTATION);
-                    }
-                }
+                strip_blocks(blocks);
             }
         }
         request
+    }
+}
+
+/// Drop disabled attachments and budgie's annotations, also inside tool results.
+fn strip_blocks(blocks: &mut Vec<ContentBlock>) {
+    blocks.retain(block_enabled);
+    for block in blocks.iter_mut() {
+        if let Some(extra) = block_extra_mut(block) {
+            extra.remove(ANNOTATION);
+        }
+        if let ContentBlock::ToolResult(result) = block
+            && let Some(crate::request::ToolResultContent::Blocks(inner)) = &mut result.content
+        {
+            strip_blocks(inner);
+        }
     }
 }
 
