@@ -21,8 +21,9 @@
 //! - each edit: `autosave::Autosaver::edited(now)`; sleep until `deadline()`; when
 //!   `due(now)`: `start()`, run `autosave::write_recovery(workspace, origin, SystemTime::now())`,
 //!   then `finished(revision, ok, now)`.
-//! - save: [`save`]/[`save_as`], then `RecoveryStore::clear(origin)` and
-//!   `Autosaver::saved_elsewhere(revision)`; `recent::push(path)`.
+//! - save: [`save`]/[`save_as`], then `RecoveryStore::clear(origin)` (and `clear(None)` when
+//!   an untitled draft got its first name) and `Autosaver::saved_elsewhere(revision)`;
+//!   `recent::push(path)`. The writes block: run them off the UI task (`spawn_blocking`).
 //! - quit with unsaved edits: leave the recovery file; the next start offers it.
 
 pub mod atomic;
