@@ -85,6 +85,12 @@ pub fn decode(path: &Path, text: &str) -> Result<Opened, InputError> {
                 );
                 return Ok(opened);
             }
+            if !text.trim_start().starts_with(['{', '[']) {
+                return Err(InputError::NotARequest {
+                    path: path.into(),
+                    hint: "it is not JSON (a request starts with `{`) and no request body was found in it as a log",
+                });
+            }
             return Err(InputError::Json {
                 path: path.into(),
                 line: json_error.line(),
@@ -100,6 +106,15 @@ pub fn decode(path: &Path, text: &str) -> Result<Opened, InputError> {
 /// `[log_1a2b] sending request {` start with it too, and a request is never an array.)
 fn looks_like_json(text: &str) -> bool {
     text.trim_start().starts_with('{')
+}
+
+/// serde's type names in words a user reads.
+fn plain_serde_message(message: &str) -> String {
+    message
+        .replace("expected u64", "expected a whole number (0 or more)")
+        .replace("expected u32", "expected a whole number (0 or more)")
+        .replace("expected a sequence", "expected a list")
+        .replace("expected a map", "expected an object")
 }
 
 fn strip_position(message: &str) -> String {
@@ -183,7 +198,7 @@ fn decode_workspace(
                 } else {
                     field
                 },
-                message: e.into_inner().to_string(),
+                message: plain_serde_message(&e.into_inner().to_string()),
             }
         })?;
     Ok(Opened {
