@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -73,6 +73,10 @@ pub enum Command {
     /// stderr) and --exact exits 2; with a key and no --exact, an unreachable API means
     /// offline counts.
     Count(CountArgs),
+    /// Convert a request (workspace, request JSON, messages.create body or SDK log) to JSON, a
+    /// curl command, or a Python or TypeScript SDK snippet. The key is always read from
+    /// $ANTHROPIC_API_KEY, never written out.
+    Export(ExportArgs),
     /// List the models budgie knows (and, with a key, the ones the API offers).
     Models {
         /// One JSON object per line.
@@ -106,4 +110,34 @@ pub struct CountArgs {
     /// Do not use or fill the cache of exact counts.
     #[arg(long)]
     pub no_cache: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ExportArgs {
+    /// Workspace, request JSON or log file; `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    pub file: String,
+
+    /// What to write.
+    #[arg(long, short = 'f', value_enum, default_value_t = ExportFormat::Curl)]
+    pub format: ExportFormat,
+
+    /// The full messages.create body (max_tokens, temperature…) instead of the count_tokens body.
+    #[arg(long)]
+    pub create: bool,
+
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    /// curl with the body in a heredoc.
+    Curl,
+    /// curl with the body as one quoted argument.
+    CurlInline,
+    Python,
+    Typescript,
 }
