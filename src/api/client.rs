@@ -11,11 +11,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::{ApiError, HintContext};
-use super::key::ApiKey;
 use super::models::{ApiModel, ModelsPage};
 use super::pacer::{Pacer, ServerRateInfo, Unpaced};
 use super::rate_headers::{header_str, rate_info};
 use super::retry::{self, DEFAULT_MAX_RETRIES};
+use crate::secrets::{self, ApiKey};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
 pub const API_VERSION: &str = "2023-06-01";
@@ -96,10 +96,20 @@ struct CountResponse {
 }
 
 impl Client {
-    /// The key from `ANTHROPIC_API_KEY` and the base from `ANTHROPIC_BASE_URL` (default
+    /// The key from `ANTHROPIC_API_KEY` (else `api_key` in budgie's private config file,
+    /// see `secrets`) and the base from `ANTHROPIC_BASE_URL` (default
     /// `https://api.anthropic.com`).
     pub fn from_env() -> Result<Client, ApiError> {
-        let key = ApiKey::from_env().ok_or_else(ApiError::missing_key)?;
+        let key = match secrets::load() {
+            Ok(Some(loaded)) => loaded.key,
+            Ok(None) => return Err(ApiError::missing_key()),
+            Err(e) => {
+                return Err(ApiError::bad_config(
+                    e.to_string(),
+                    "fix the config file, or set ANTHROPIC_API_KEY",
+                ));
+            }
+        };
         let base = std::env::var("ANTHROPIC_BASE_URL")
             .ok()
             .filter(|b| !b.trim().is_empty())

@@ -8,9 +8,9 @@ use reqwest::header::HeaderMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::key::ApiKey;
 use super::rate_headers::{header_str, retry_after};
 use crate::estimate::Registry;
+use crate::secrets::ApiKey;
 
 /// What went wrong, by the API's error type (or, for a type budgie does not know, by the
 /// HTTP status), or on the way there.
@@ -243,7 +243,7 @@ impl ApiError {
             kind,
             status: Some(status),
             error_type: api_type.unwrap_or_else(|| kind.api_type().to_string()),
-            message: key.redact(&message),
+            message: key.scrub(&message),
             request_id,
             hint: String::new(),
             retry_after: retry_after(headers, std::time::SystemTime::now()),
@@ -258,7 +258,7 @@ impl ApiError {
         } else {
             ErrorKind::Connection
         };
-        ApiError::new(kind, kind.api_type(), key.redact(&cause_chain(error)))
+        ApiError::new(kind, kind.api_type(), key.scrub(&cause_chain(error)))
     }
 
     /// A 2xx whose body could not be read as the API's.

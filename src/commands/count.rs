@@ -6,6 +6,7 @@
 //! outcome's (see `Outcome::exit_status`).
 
 use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value, json};
@@ -20,7 +21,7 @@ use crate::estimate;
 use crate::limiter::{Limiter, batch_concurrency};
 use crate::request::validate::{Problem, validate};
 use crate::request::{self, ParseError, Request};
-use crate::workspace::Workspace;
+use crate::workspace;
 
 /// Run the command; returns the process exit status (see `commands::exit`).
 pub fn run(common: &Common, args: &CountArgs) -> i32 {
@@ -481,7 +482,11 @@ fn load(input: &Input, model: Option<&str>) -> Result<Loaded, Failure> {
         Input::File(path) => std::fs::read_to_string(path)
             .map_err(|e| Failure::input("read_error", format!("cannot read: {}", io_reason(&e))))?,
     };
-    parse_input(&text, model)
+    let origin = match input {
+        Input::File(path) => path.clone(),
+        _ => PathBuf::from("-"),
+    };
+    parse_input(&text, model, &origin)
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -494,7 +499,7 @@ fn io_reason(e: &std::io::Error) -> String {
 
 /// A request body, or a workspace `{"budgie_workspace": 1, "request": {...}, ...}`.
 /// `model` (from `--model`) fills in a request that names none.
-fn parse_input(text: &str, model: Option<&str>) -> Result<Loaded, Failure> {
+fn parse_input(text: &str, model: Option<&str>, origin: &Path) -> Result<Loaded, Failure> {
     // Editors on some systems start files with a byte-order mark; JSON does not allow one.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut value: Value = serde_json::from_str(text).map_err(|e| {
@@ -516,7 +521,7 @@ fn parse_input(text: &str, model: Option<&str>) -> Result<Loaded, Failure> {
         if let Some(request) = value.get_mut("request") {
             fill_model(request, model);
         }
-        return parse_workspace(value);
+        return parse_workspace(value, origin);
     }
     fill_model(&mut value, model);
     if !value.is_object() {
@@ -553,44 +558,27 @@ fn shape_failure(error: ParseError, prefix: &str) -> Failure {
     Failure::input("parse_error", format!("{prefix}{error}"))
 }
 
-/// A workspace as `Workspace::to_request` sees it: disabled tools and attachments left out.
-fn parse_workspace(mut value: Value) -> Result<Loaded, Failure> {
-    match value.get("budgie_workspace").and_then(Value::as_u64) {
-        Some(1) => {}
-        other => {
-            return Err(Failure::input(
-                "parse_error",
-                format!(
-                    "budgie_workspace: format {} is not one this budgie reads (1)",
-                    other.map_or_else(|| "unknown".to_string(), |v| v.to_string())
-                ),
-            ));
-        }
-    }
-    let Some(request_value) = value.get_mut("request").map(Value::take) else {
-        return Err(Failure::input(
+/// A workspace, decoded by the workspace module (one reader for the format), with its
+/// path-referenced attachments read from beside `origin`.
+fn parse_workspace(value: Value, origin: &Path) -> Result<Loaded, Failure> {
+    let mut opened = workspace::format::decode_value(origin, value).map_err(|e| {
+        let message = e.to_string();
+        let prefix = format!("{}: ", origin.display());
+        Failure::input(
             "parse_error",
-            "request: a workspace needs its request".into(),
-        ));
-    };
-    let request = request::from_value(request_value).map_err(|e| match e {
-        ParseError::Shape { path, message } if path == "request" => {
-            Failure::input("parse_error", format!("request: {message}"))
-        }
-        other => shape_failure(other, "request."),
+            message
+                .strip_prefix(&prefix)
+                .unwrap_or(&message)
+                .to_string(),
+        )
     })?;
-    let mut workspace = Workspace::from_request(request);
-    workspace.budget = value.get("budget").and_then(Value::as_u64);
-    if let Some(names) = value.get("disabled_tools").and_then(Value::as_array) {
-        workspace.disabled_tools = names
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect();
+    let base = origin.parent().unwrap_or(Path::new("."));
+    for warning in workspace::attach::resolve(&mut opened.workspace, base) {
+        eprintln!("{}: {warning}", origin.display());
     }
     Ok(Loaded {
-        request: workspace.to_request(),
-        budget: workspace.budget,
+        request: opened.workspace.to_request(),
+        budget: opened.workspace.budget,
         path_prefix: "request.",
     })
 }
@@ -777,12 +765,14 @@ mod tests {
         let plain = parse_input(
             r#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#,
             None,
+            Path::new("t.json"),
         )
         .expect("a request");
         assert_eq!((plain.budget, plain.path_prefix), (None, ""));
         let workspace = parse_input(
             r#"{"budgie_workspace":1,"budget":500,"request":{"model":"m","messages":[{"role":"user","content":"hi"}]}}"#,
             None,
+            Path::new("t.json"),
         )
         .expect("a workspace");
         assert_eq!(workspace.budget, Some(500));
@@ -792,9 +782,12 @@ mod tests {
     #[test]
     fn a_missing_model_comes_from_the_flag_and_a_bom_is_skipped() {
         let text = "\u{feff}{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-        let loaded = parse_input(text, Some("claude-opus-5")).expect("model filled in");
+        let loaded =
+            parse_input(text, Some("claude-opus-5"), Path::new("t.json")).expect("model filled in");
         assert_eq!(loaded.request.model, "claude-opus-5");
-        let missing = parse_input(text, None).err().map(|f| f.message);
+        let missing = parse_input(text, None, Path::new("t.json"))
+            .err()
+            .map(|f| f.message);
         assert_eq!(
             missing.as_deref(),
             Some("request: missing field `model`: name one in the file, or pass --model")
@@ -804,7 +797,7 @@ mod tests {
     #[test]
     fn load_errors_say_where() {
         let err = |text: &str| {
-            parse_input(text, None)
+            parse_input(text, None, Path::new("t.json"))
                 .err()
                 .map(|f| f.message)
                 .unwrap_or_default()
@@ -823,16 +816,13 @@ mod tests {
         );
         assert!(
             err(r#"{"budgie_workspace":1,"request":{"model":"m","messages":[{"role":"robot","content":"x"}]}}"#)
-                .starts_with("request.messages[0].role: unknown variant `robot`")
+                .contains("request.messages[0].role: unknown variant `robot`")
         );
-        assert_eq!(
-            err(r#"{"budgie_workspace":2,"request":{}}"#),
-            "budgie_workspace: format 2 is not one this budgie reads (1)"
+        assert!(
+            err(r#"{"budgie_workspace":2,"request":{}}"#)
+                .starts_with("written by a newer budgie (workspace format 2")
         );
-        assert_eq!(
-            err(r#"{"budgie_workspace":1}"#),
-            "request: a workspace needs its request"
-        );
+        assert!(err(r#"{"budgie_workspace":1}"#).contains("request"));
     }
 
     #[test]
@@ -840,6 +830,7 @@ mod tests {
         let loaded = parse_input(
             r#"{"budgie_workspace":1,"request":{"model":"m","messages":[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"https://x/a.png"}}]}]}}"#,
             None,
+            Path::new("t.json"),
         )
         .expect("loads");
         let failure = Failure::invalid(&validate(&loaded.request), loaded.path_prefix);
