@@ -213,6 +213,41 @@ mod tests {
         assert_eq!(image_tokens(0, 10, ImageTier::Standard), 0);
     }
 
+    /// The facts sheet's rule read literally: scan widths down from the original.
+    fn resized_by_scanning(width: u32, height: u32, rule: TierRule) -> (u32, u32) {
+        if height > width {
+            let (h, w) = resized_by_scanning(height, width, rule);
+            return (w, h);
+        }
+        let aspect = f64::from(width) / f64::from(height);
+        let edge = u64::from(rule.max_edge_px);
+        for w in (1..=width).rev() {
+            let h = ((f64::from(w) / aspect).round_ties_even() as u32).max(1);
+            let (pw, ph) = (u64::from(w.div_ceil(28)), u64::from(h.div_ceil(28)));
+            if pw * 28 <= edge && ph * 28 <= edge && pw * ph <= rule.max_tokens {
+                return (w, h);
+            }
+        }
+        (1, 1)
+    }
+
+    #[test]
+    fn the_binary_search_agrees_with_a_plain_scan() {
+        let r = Registry::builtin();
+        for tier in [ImageTier::Standard, ImageTier::High] {
+            let rule = r.tier_rule(tier);
+            for w in (1..=6000).step_by(371) {
+                for h in (1..=6000).step_by(293) {
+                    assert_eq!(
+                        resized(w, h, rule),
+                        resized_by_scanning(w, h, rule),
+                        "{w}x{h} {tier:?}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn the_format_comes_from_the_bytes() {
         let info = describe_image(&png_header(123, 321)).expect("png");
