@@ -84,8 +84,12 @@ impl<'a> Walker<'a> {
     }
 
     /// Use a constant: note it in `explain` once, and in `unverified` when it is a guess.
-    fn constant(&mut self, name: &'static str, pick: fn(&Registry) -> &Constant) -> Constant {
-        let c = pick(self.registry).clone();
+    fn constant(
+        &mut self,
+        name: &'static str,
+        pick: fn(&Registry) -> &Constant,
+    ) -> &'static Constant {
+        let c = pick(self.registry);
         if self.constants_used.insert(name) {
             self.e
                 .explain
