@@ -1,23 +1,38 @@
 //! Offline counting: the tokenizer families and the structure of a request (frames, tools,
 //! images, PDFs, thinking).
 //!
-//! PLACEHOLDER ENGINE: until the tokenizer lands (issue 3), `estimate` approximates text as
-//! characters / 3.5 and says so in `approximate`.
+//! `text` turns text into tokens; `structure` walks a request and adds everything else, each
+//! constant taken from the registry (assets/models.json) with where it came from.
+//!
+//! The TUI calls [`Estimator::estimate`] on every keystroke with one long-lived `Estimator`:
+//! it keeps images and PDFs parsed between calls (keyed by their data) and drops the ones the
+//! request no longer holds. [`estimate`] is the one-shot form for headless use.
 
+pub mod cache;
+pub mod image;
+pub mod pdf;
 pub mod registry;
+mod structure;
 pub mod text;
+pub mod thinking;
+pub mod tools;
 
-use crate::request::{Content, ContentBlock, Request, System};
-pub use registry::{Family, ModelInfo, Registry};
+use crate::request::Request;
+pub use image::{ImageFormat, ImageInfo, describe_image, image_tokens};
+pub use pdf::{PdfInfo, describe_pdf};
+pub use registry::{Family, ImageTier, ModelInfo, Registry, ToolTable};
 
 /// Tokens by section of the request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Breakdown {
     pub system: u64,
+    /// The tool-use prompt plus the tool definitions.
     pub tools: u64,
+    /// Text, tool_use / tool_result, thinking and search results in the turns.
     pub messages: u64,
+    /// Images and documents.
     pub attachments: u64,
-    /// Frame and per-turn overheads.
+    /// Frame, per-turn overheads, thinking configuration.
     pub overhead: u64,
 }
 
@@ -34,40 +49,70 @@ pub struct Estimate {
     pub explain: Vec<String>,
     /// True while the count is a plain approximation rather than the tokenizer's.
     pub approximate: bool,
+    /// Things in the request the API would reject or that could not be counted, each with
+    /// where it is (e.g. `messages[0].content[1]: media_type says image/png but …`).
+    pub problems: Vec<String>,
 }
 
-/// Count `request` offline.
+/// Choices a count can be made under.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EstimateOptions {
+    /// The tool-use prompt table to use; `None` means the one in force (registry
+    /// `tool_table_in_force`). `Some(ToolTable::Y2025)` reproduces 2025 measurements such as
+    /// the docs' 403 for the get_weather example; such counts are marked unverified.
+    pub tool_table: Option<ToolTable>,
+}
+
+/// Counts requests offline, keeping parsed attachments between calls.
+#[derive(Debug, Default)]
+pub struct Estimator {
+    options: EstimateOptions,
+    cache: cache::AttachmentCache,
+}
+
+impl Estimator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_options(options: EstimateOptions) -> Self {
+        Estimator {
+            options,
+            cache: Default::default(),
+        }
+    }
+
+    pub fn options(&self) -> EstimateOptions {
+        self.options
+    }
+
+    pub fn set_options(&mut self, options: EstimateOptions) {
+        self.options = options;
+    }
+
+    /// Count `request` offline. Images and PDFs seen in the previous call are not parsed
+    /// again; those no longer in the request are forgotten.
+    pub fn estimate(&mut self, request: &Request) -> Estimate {
+        let registry = Registry::builtin();
+        let model = registry.lookup(&request.model);
+        let e =
+            structure::Walker::new(&model, registry, &mut self.cache).run(request, &self.options);
+        self.cache.sweep();
+        e
+    }
+
+    /// Number of parsed attachments held.
+    pub fn cached_attachments(&self) -> usize {
+        self.cache.len()
+    }
+}
+
+/// Count `request` offline (one-shot; use an [`Estimator`] when counting repeatedly).
 pub fn estimate(request: &Request) -> Estimate {
-    let model = Registry::builtin().lookup(&request.model);
-    let mut e = Estimate {
-        family: model.family.name().to_string(),
-        approximate: true,
-        ..Default::default()
-    };
-    let approx = |s: &str| text::count_text(model.family, s);
-    if let Some(system) = &request.system {
-        e.breakdown.system = match system {
-            System::Text(t) => approx(t),
-            System::Blocks(b) => b.iter().map(|b| approx(&b.text)).sum(),
-        };
-    }
-    for message in &request.messages {
-        e.breakdown.messages += match &message.content {
-            Content::Text(t) => approx(t),
-            Content::Blocks(blocks) => blocks
-                .iter()
-                .map(|b| match b {
-                    ContentBlock::Text(t) => approx(&t.text),
-                    _ => 0,
-                })
-                .sum(),
-        };
-    }
-    e.breakdown.overhead = model.frame;
-    e.input_tokens = e.breakdown.system + e.breakdown.messages + e.breakdown.overhead;
-    if model.unverified {
-        e.unverified
-            .push(format!("unknown model {}", request.model));
-    }
-    e
+    Estimator::new().estimate(request)
+}
+
+/// [`estimate`] under explicit options.
+pub fn estimate_with(request: &Request, options: EstimateOptions) -> Estimate {
+    Estimator::with_options(options).estimate(request)
 }

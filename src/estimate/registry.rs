@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 pub enum Family {
     #[serde(rename = "v3")]
     V3,
@@ -24,11 +24,20 @@ impl Family {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ImageTier {
     Standard,
     High,
+}
+
+impl ImageTier {
+    pub fn name(self) -> &'static str {
+        match self {
+            ImageTier::Standard => "standard",
+            ImageTier::High => "high",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -77,8 +86,89 @@ struct UnknownModel {
     max_output: u64,
 }
 
+/// Which tool-use prompt table: the 2025 one (all Claude 4.x alike) or the 2026 one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum ToolTable {
+    #[serde(rename = "2025")]
+    Y2025,
+    #[serde(rename = "2026")]
+    Y2026,
+}
+
+impl ToolTable {
+    pub fn name(self) -> &'static str {
+        match self {
+            ToolTable::Y2025 => "2025",
+            ToolTable::Y2026 => "2026",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ToolTableInForce {
+    pub table: ToolTable,
+    pub source: String,
+}
+
+/// A structural constant of the offline count, with where it came from. `measured: false`
+/// means it rests on a guess or a single fitted point: counts that use it are "unverified".
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Constant {
+    pub value: f64,
+    pub measured: bool,
+    pub source: String,
+}
+
+impl Constant {
+    /// The value as a whole number of tokens (the asset holds whole numbers for these).
+    pub fn tokens(&self) -> i64 {
+        self.value.round() as i64
+    }
+}
+
+/// The structural constants (`constants` in assets/models.json).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Constants {
+    pub per_turn_overhead: Constant,
+    pub thinking_config_overhead: Constant,
+    pub tools_json_adjustment: Constant,
+    pub image_wrapper: Constant,
+    pub document_wrapper: Constant,
+    pub pdf_page_dpi: Constant,
+    pub tool_use_wrapper: Constant,
+    pub tool_result_wrapper: Constant,
+    pub search_result_wrapper: Constant,
+    pub thinking_wrapper: Constant,
+    pub redacted_thinking_chars_per_token: Constant,
+}
+
+/// One image tier's resize rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct TierRule {
+    pub max_edge_px: u32,
+    pub max_tokens: u64,
+    pub patch_px: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct TierEntry {
+    #[serde(flatten)]
+    rule: TierRule,
+    #[allow(dead_code)]
+    source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct ImageTiers {
+    standard: TierEntry,
+    high: TierEntry,
+}
+
 #[derive(Debug, Deserialize)]
 pub struct Registry {
+    tool_table_in_force: ToolTableInForce,
+    constants: Constants,
+    image_tiers: ImageTiers,
     models: Vec<ModelInfo>,
     unknown_model: UnknownModel,
 }
@@ -97,6 +187,23 @@ impl Registry {
 
     pub fn models(&self) -> &[ModelInfo] {
         &self.models
+    }
+
+    /// The tool-use prompt table the API uses today, and why budgie believes so.
+    pub fn tool_table_in_force(&self) -> &ToolTableInForce {
+        &self.tool_table_in_force
+    }
+
+    pub fn constants(&self) -> &Constants {
+        &self.constants
+    }
+
+    /// The resize rule of an image tier.
+    pub fn tier_rule(&self, tier: ImageTier) -> TierRule {
+        match tier {
+            ImageTier::Standard => self.image_tiers.standard.rule,
+            ImageTier::High => self.image_tiers.high.rule,
+        }
     }
 
     /// The model with this id or alias, if known.
@@ -166,5 +273,48 @@ mod tests {
         let m = Registry::builtin().lookup("claude-nova-9");
         assert!(m.unverified);
         assert_eq!(m.family, Family::V4_8);
+    }
+
+    #[test]
+    fn the_tool_tables_match_the_facts_sheet() {
+        let r = Registry::builtin();
+        assert_eq!(r.tool_table_in_force().table, ToolTable::Y2026);
+        let sonnet = r.lookup("claude-sonnet-4-5");
+        let old = sonnet
+            .tool_prompt_2025
+            .expect("2025 figures for Sonnet 4.5");
+        assert_eq!((old.auto_none, old.any_tool), (346, 313));
+        assert_eq!(
+            (sonnet.tool_prompt.auto_none, sonnet.tool_prompt.any_tool),
+            (496, 588)
+        );
+        let opus47 = r.lookup("claude-opus-4-7").tool_prompt;
+        assert_eq!((opus47.auto_none, opus47.any_tool), (675, 804));
+        let opus5 = r.lookup("claude-opus-5").tool_prompt;
+        assert_eq!((opus5.auto_none, opus5.any_tool), (286, 406));
+    }
+
+    #[test]
+    fn every_constant_says_where_it_came_from() {
+        let c = Registry::builtin().constants();
+        for constant in [
+            &c.per_turn_overhead,
+            &c.thinking_config_overhead,
+            &c.tools_json_adjustment,
+            &c.image_wrapper,
+            &c.document_wrapper,
+            &c.pdf_page_dpi,
+            &c.tool_use_wrapper,
+            &c.tool_result_wrapper,
+            &c.search_result_wrapper,
+            &c.thinking_wrapper,
+            &c.redacted_thinking_chars_per_token,
+        ] {
+            assert!(!constant.source.trim().is_empty(), "{constant:?}");
+        }
+        let standard = Registry::builtin().tier_rule(ImageTier::Standard);
+        assert_eq!((standard.max_edge_px, standard.max_tokens), (1568, 1568));
+        let high = Registry::builtin().tier_rule(ImageTier::High);
+        assert_eq!((high.max_edge_px, high.max_tokens), (2576, 4784));
     }
 }

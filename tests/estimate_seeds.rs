@@ -1,0 +1,53 @@
+//! The seed page's examples (seeds/003, facts sheet §3). They need real token counts, so
+//! they are ignored until the tokenizer lands; the expected figures come from the docs.
+
+use budgie::estimate::{EstimateOptions, ToolTable, estimate, estimate_with};
+use budgie::request::parse;
+
+#[test]
+#[ignore = "needs the real tokenizer (issue 3 text)"]
+fn the_system_prompt_example_is_14() {
+    let request = parse(
+        r#"{"model":"claude-sonnet-4-5","system":"You are a scientist",
+            "messages":[{"role":"user","content":"Hello, Claude"}]}"#,
+    )
+    .expect("request");
+    let e = estimate(&request);
+    assert_eq!(e.input_tokens, 14, "{e:#?}");
+    assert!(e.unverified.is_empty(), "{:?}", e.unverified);
+}
+
+#[test]
+#[ignore = "needs the real tokenizer (issue 3 text)"]
+fn the_tool_example_is_403_with_the_2025_table() {
+    let request = parse(
+        r#"{"model":"claude-sonnet-4-5",
+            "tools":[{"name":"get_weather","description":"Get the current weather in a given location",
+              "input_schema":{"type":"object","properties":{"location":{"type":"string",
+                "description":"The city and state, e.g. San Francisco, CA"}},"required":["location"]}}],
+            "messages":[{"role":"user","content":"What's the weather like in San Francisco?"}]}"#,
+    )
+    .expect("request");
+    let options = EstimateOptions {
+        tool_table: Some(ToolTable::Y2025),
+    };
+    let e = estimate_with(&request, options);
+    assert_eq!(e.input_tokens, 403, "{e:#?}");
+    assert_eq!(e.breakdown.tools, 403 - 16, "346 + the tool's 41");
+}
+
+#[test]
+#[ignore = "needs the real tokenizer (issue 3 text)"]
+fn the_thinking_example_is_88() {
+    let request = parse(
+        r#"{"model":"claude-sonnet-4-5","thinking":{"type":"enabled","budget_tokens":16000},
+            "messages":[
+              {"role":"user","content":"Are there an infinite number of prime numbers such that n mod 4 == 3?"},
+              {"role":"assistant","content":[
+                {"type":"thinking","thinking":"This is a nice number theory question. Lets think about it step by step...","signature":"EuYBCkQYAiJAgCs1le6/Pol5Z4/JMomVOouGrWdhYNsH3ukzUECbB6iWrSQtsQuRHJID6lWV..."},
+                {"type":"text","text":"Yes, there are infinitely many prime numbers p such that p mod 4 = 3..."}]},
+              {"role":"user","content":"Can you write a formal proof?"}]}"#,
+    )
+    .expect("request");
+    assert_eq!(estimate(&request).input_tokens, 88);
+}
