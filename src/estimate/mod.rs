@@ -6,6 +6,7 @@
 
 pub mod registry;
 pub mod text;
+pub mod tokenizer;
 
 use crate::request::{Content, ContentBlock, Request, System};
 pub use registry::{Family, ModelInfo, Registry};
