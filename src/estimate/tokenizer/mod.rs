@@ -88,6 +88,14 @@ pub fn tokenizer(family: Family) -> &'static Tokenizer {
     })
 }
 
+/// Parse `family`'s compiled-in vocabulary afresh, bypassing the cache (for the load benchmark).
+pub fn parse_vocabulary(family: Family) -> Result<Vocab, VocabError> {
+    Vocab::from_gzip(match family {
+        Family::V3 => V3_ASSET,
+        Family::V4_7 | Family::V4_8 => V4_7_ASSET,
+    })
+}
+
 /// Tokens of `text` as one whole message's text in `family`, frame excluded.
 pub fn count(family: Family, text: &str) -> u64 {
     tokenizer(family).count(text)
@@ -157,5 +165,36 @@ impl Tokenizer {
     /// Heap bytes the vocabulary's trie holds (the bulk of resident memory).
     pub fn vocabulary_heap_bytes(&self) -> usize {
         self.vocab.trie.heap_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_examples() {
+        // ctok's README: "hello, world" is 10 on v3 (frame 7), 15 on v4.7 (11), 10 on v4.8 (6).
+        assert_eq!(count(Family::V3, "hello, world"), 3);
+        assert_eq!(count(Family::V4_7, "hello, world"), 4);
+        assert_eq!(count(Family::V4_8, "hello, world"), 4);
+        assert_eq!(
+            tokenizer(Family::V3).marked_stream("hello, world"),
+            "⟨bow⟩hello⟨eow⟩,⟨eow⟩⟨bow⟩world⟨eow⟩"
+        );
+    }
+
+    #[test]
+    fn empty_text_still_pays_the_frames_bow() {
+        // The v3/v4.7 frame's ⟨bow⟩ tiles as itself when nothing absorbs it; v4.8+ has none.
+        assert_eq!(count(Family::V3, ""), 1);
+        assert_eq!(count(Family::V4_8, ""), 0);
+    }
+
+    #[test]
+    fn both_vocabularies_load() {
+        for family in [Family::V3, Family::V4_7] {
+            assert!(tokenizer(family).vocabulary_heap_bytes() > 100_000);
+        }
     }
 }
