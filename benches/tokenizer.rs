@@ -19,7 +19,10 @@ fn corpus(set: &str) -> Option<Vec<String>> {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".cache"));
     let path = root.join(format!("ctok-1.3.0/tests/fixtures/{set}.jsonl.gz"));
     let Ok(file) = std::fs::File::open(&path) else {
-        eprintln!("!! {} missing: run scripts/fetch-test-data.sh", path.display());
+        eprintln!(
+            "!! {} missing: run scripts/fetch-test-data.sh",
+            path.display()
+        );
         return None;
     };
     let reader = BufReader::new(flate2::read::GzDecoder::new(file));

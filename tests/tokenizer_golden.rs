@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use budgie::estimate::Registry;
 use budgie::estimate::text::count_text;
@@ -39,7 +39,7 @@ fn fixtures() -> Option<PathBuf> {
     dir
 }
 
-fn texts(dir: &PathBuf, set: &str) -> BTreeMap<String, String> {
+fn texts(dir: &Path, set: &str) -> BTreeMap<String, String> {
     let path = dir.join(format!("{set}.jsonl.gz"));
     let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut out = BTreeMap::new();
@@ -82,9 +82,14 @@ fn check(set: &str) {
     assert!(!families.is_empty(), "{set}: no recorded families");
     let mut failures = Vec::new();
     for (key, entry) in families {
-        let model = entry["model"].as_str().expect("each family names its model");
+        let model = entry["model"]
+            .as_str()
+            .expect("each family names its model");
         let info = Registry::builtin().lookup(model);
-        assert!(!info.unverified, "{set}/{key}: model {model} is not in the registry");
+        assert!(
+            !info.unverified,
+            "{set}/{key}: model {model} is not in the registry"
+        );
         let counts = entry["counts"].as_object().expect("counts object");
         let mut exact = 0usize;
         let mut worst: Vec<(u64, &str, u64, i64)> = Vec::new();

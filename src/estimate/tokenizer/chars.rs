@@ -95,7 +95,8 @@ pub(crate) fn classify(c: char) -> Class {
     if in_ranges(c, &SYMBOL_LETTERS) {
         return Class::Wordy;
     }
-    if cat == Gc::DecimalNumber && ((0x0660..=0x0669).contains(&o) || (0x06F0..=0x06F9).contains(&o))
+    if cat == Gc::DecimalNumber
+        && ((0x0660..=0x0669).contains(&o) || (0x06F0..=0x06F9).contains(&o))
     {
         return Class::Digit;
     }
@@ -157,8 +158,7 @@ pub(crate) fn marks_like_punct(c: char) -> bool {
 /// below U+10000.
 pub(crate) fn is_border_digit(c: char) -> bool {
     let cat = c.general_category();
-    (c as u32) < 0x10000
-        && (cat == Gc::OtherNumber || (cat == Gc::DecimalNumber && !c.is_ascii()))
+    (c as u32) < 0x10000 && (cat == Gc::OtherNumber || (cat == Gc::DecimalNumber && !c.is_ascii()))
 }
 
 /// A non-empty run of one numeric category (Nd or No).

@@ -135,8 +135,8 @@ fn segments(text: &str, cut_mask: u64, max_segment: usize) -> Vec<&str> {
         if !is_safe_start(next) {
             continue;
         }
-        let chosen = hash_bytes(line.as_bytes()) & cut_mask == 0
-            || cut - segment_start >= max_segment;
+        let chosen =
+            hash_bytes(line.as_bytes()) & cut_mask == 0 || cut - segment_start >= max_segment;
         if chosen {
             out.push(&text[segment_start..cut]);
             segment_start = cut;

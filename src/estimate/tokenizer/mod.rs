@@ -158,7 +158,12 @@ impl Tokenizer {
             raw_head_space: text.starts_with(' '),
         };
         let mut out = Vec::new();
-        write_stream(norm.trim_end_matches('\n'), edges, self.vocab.allcaps_min, &mut out);
+        write_stream(
+            norm.trim_end_matches('\n'),
+            edges,
+            self.vocab.allcaps_min,
+            &mut out,
+        );
         stream::render(&out)
     }
 

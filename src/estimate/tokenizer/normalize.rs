@@ -18,7 +18,8 @@ fn is_private_use(c: char) -> bool {
 fn is_folded_space(c: char) -> bool {
     matches!(
         c,
-        '\u{a0}' | '\u{1680}' | '\u{2000}'..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}'
+        '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}'
     )
 }
 
@@ -51,9 +52,9 @@ pub(crate) fn normalize(text: &str, fold_quotes: bool) -> String {
     if out.contains(THAI_DECOMPOSED_AM) {
         out = out.replace(THAI_DECOMPOSED_AM, "\u{0e33}");
     }
-    let needs_pass = out.chars().any(|c| {
-        is_private_use(c) || is_folded_space(c) || (fold_quotes && is_curly_quote(c))
-    });
+    let needs_pass = out
+        .chars()
+        .any(|c| is_private_use(c) || is_folded_space(c) || (fold_quotes && is_curly_quote(c)));
     if !needs_pass {
         return out;
     }
@@ -92,7 +93,10 @@ mod tests {
 
     #[test]
     fn folds_spaces_and_private_use() {
-        assert_eq!(normalize("a\u{a0}b\u{e000}c\u{3000}", false), "a bc\u{3000}");
+        assert_eq!(
+            normalize("a\u{a0}b\u{e000}c\u{3000}", false),
+            "a bc\u{3000}"
+        );
         assert_eq!(normalize("\u{0e4d}\u{0e32}", false), "\u{0e33}");
     }
 }

@@ -134,7 +134,12 @@ fn digit_eow(body: &str) -> bool {
 
 /// Write the marked stream of `text` (already normalised, trailing newlines of the message
 /// already removed) into `out`.
-pub(crate) fn write_stream(text: &str, edges: Edges, allcaps_min: Option<usize>, out: &mut Vec<u8>) {
+pub(crate) fn write_stream(
+    text: &str,
+    edges: Edges,
+    allcaps_min: Option<usize>,
+    out: &mut Vec<u8>,
+) {
     let mut text = text;
     // The frame's ⟨bow⟩ is the one leading space; two or more stay a whitespace token.
     if edges.at_start
@@ -169,7 +174,8 @@ impl Writer<'_, '_> {
 
     /// A lone `'` opening the word after it (`'First`, `a 'b`).
     fn opens_word(&self, i: usize) -> bool {
-        self.runs[i].body == "'" && matches!(self.class(i + 1), Some(Class::Wordy | Class::StrayMark))
+        self.runs[i].body == "'"
+            && matches!(self.class(i + 1), Some(Class::Wordy | Class::StrayMark))
     }
 
     /// Does run `i` touch a space on its left? The message start counts when the frame ends in
@@ -357,7 +363,10 @@ mod tests {
         );
         // No caps marker in v4.7, and short or mixed capitals stay literal.
         assert_eq!(render("NASA", START, None), "⟨bow⟩NASA⟨eow⟩");
-        assert_eq!(render("QQ WiFi", START, Some(4)), "⟨bow⟩QQ⟨eow⟩⟨bow⟩WiFi⟨eow⟩");
+        assert_eq!(
+            render("QQ WiFi", START, Some(4)),
+            "⟨bow⟩QQ⟨eow⟩⟨bow⟩WiFi⟨eow⟩"
+        );
     }
 
     #[test]

@@ -69,7 +69,8 @@ impl Vocab {
         for end in 1..=n.min(4) {
             for start in 0..end {
                 let edge = end - start == 1
-                    || pack_bytes(&bytes[start..end]).is_some_and(|k| self.byte_tokens.contains(&k));
+                    || pack_bytes(&bytes[start..end])
+                        .is_some_and(|k| self.byte_tokens.contains(&k));
                 if edge && best[start] != u32::MAX {
                     best[end] = best[end].min(best[start] + 1);
                 }
