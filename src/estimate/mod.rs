@@ -15,6 +15,7 @@ pub mod registry;
 mod structure;
 pub mod text;
 pub mod thinking;
+pub mod tokenizer;
 pub mod tools;
 
 use crate::request::Request;
