@@ -5,7 +5,6 @@ use budgie::estimate::{EstimateOptions, ToolTable, estimate, estimate_with};
 use budgie::request::parse;
 
 #[test]
-#[ignore = "needs the real tokenizer (issue 3 text)"]
 fn the_system_prompt_example_is_14() {
     let request = parse(
         r#"{"model":"claude-sonnet-4-5","system":"You are a scientist",
@@ -18,7 +17,6 @@ fn the_system_prompt_example_is_14() {
 }
 
 #[test]
-#[ignore = "needs the real tokenizer (issue 3 text)"]
 fn the_tool_example_is_403_with_the_2025_table() {
     let request = parse(
         r#"{"model":"claude-sonnet-4-5",
@@ -37,7 +35,6 @@ fn the_tool_example_is_403_with_the_2025_table() {
 }
 
 #[test]
-#[ignore = "needs the real tokenizer (issue 3 text)"]
 fn the_thinking_example_is_88() {
     let request = parse(
         r#"{"model":"claude-sonnet-4-5","thinking":{"type":"enabled","budget_tokens":16000},

@@ -17,7 +17,7 @@ use crate::api::{ApiError, Client, ErrorKind};
 use crate::cache::CountCache;
 use crate::cli::{Common, CountArgs};
 use crate::config::{self, Settings};
-use crate::estimate;
+use crate::estimate::{self, EstimateOptions, ToolTable};
 use crate::limiter::{Limiter, batch_concurrency};
 use crate::request::validate::{Problem, validate};
 use crate::request::{self, ParseError, Request};
@@ -165,6 +165,8 @@ pub struct Context {
     /// `--budget`: takes precedence over a workspace's own budget.
     pub budget: Option<u64>,
     pub explain: bool,
+    /// How offline counts are made (`--tool-table`).
+    pub estimate_options: EstimateOptions,
     /// The first "cannot reach the API" error: after it, the rest count offline (or, with
     /// `--exact`, fail at once instead of waiting through the retries again).
     pub unreachable: Mutex<Option<ApiError>>,
@@ -179,6 +181,13 @@ impl Context {
             model: common.model.clone(),
             budget: common.budget,
             explain: args.explain,
+            estimate_options: EstimateOptions {
+                tool_table: match args.tool_table.as_deref() {
+                    Some("2025") => Some(ToolTable::Y2025),
+                    Some("2026") => Some(ToolTable::Y2026),
+                    _ => None,
+                },
+            },
             unreachable: Mutex::new(None),
             cache: None,
         }
@@ -377,7 +386,13 @@ async fn count_loaded(loaded: Loaded, ctx: &Context) -> Result<Count, Failure> {
     }
     let budget = ctx.budget.or(loaded.budget);
     let Mode::Exact { client, required } = &ctx.mode else {
-        return Ok(offline(&request, budget, ctx.explain, None));
+        return Ok(offline(
+            &request,
+            ctx.estimate_options,
+            budget,
+            ctx.explain,
+            None,
+        ));
     };
     let earlier = ctx.unreachable_error();
     if let Some(error) = earlier {
@@ -390,6 +405,7 @@ async fn count_loaded(loaded: Loaded, ctx: &Context) -> Result<Count, Failure> {
         } else {
             Ok(offline(
                 &request,
+                ctx.estimate_options,
                 budget,
                 ctx.explain,
                 Some(format!("API unreachable: {}", error.error_type)),
@@ -428,7 +444,13 @@ async fn count_loaded(loaded: Loaded, ctx: &Context) -> Result<Count, Failure> {
             );
             let note = format!("API unreachable: {}", error.error_type);
             ctx.set_unreachable(error);
-            Ok(offline(&request, budget, ctx.explain, Some(note)))
+            Ok(offline(
+                &request,
+                ctx.estimate_options,
+                budget,
+                ctx.explain,
+                Some(note),
+            ))
         }
         Err(error) => {
             if error.is_unreachable() {
@@ -439,8 +461,14 @@ async fn count_loaded(loaded: Loaded, ctx: &Context) -> Result<Count, Failure> {
     }
 }
 
-fn offline(request: &Request, budget: Option<u64>, explain: bool, note: Option<String>) -> Count {
-    let estimate = estimate::estimate(request);
+fn offline(
+    request: &Request,
+    options: EstimateOptions,
+    budget: Option<u64>,
+    explain: bool,
+    note: Option<String>,
+) -> Count {
+    let estimate = estimate::estimate_with(request, options);
     Count {
         model: request.model.clone(),
         input_tokens: estimate.input_tokens,

@@ -58,8 +58,8 @@ pub struct Estimate {
 /// Choices a count can be made under.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EstimateOptions {
-    /// The tool-use prompt table to use; `None` means the one in force (registry
-    /// `tool_table_in_force`). `Some(ToolTable::Y2025)` reproduces 2025 measurements such as
+    /// The tool-use prompt table to use; `None` means the model's `default_tool_table`, else
+    /// the one in force (registry `tool_table_in_force`). `Some(ToolTable::Y2025)` reproduces 2025 measurements such as
     /// the docs' 403 for the get_weather example; such counts are marked unverified.
     pub tool_table: Option<ToolTable>,
 }

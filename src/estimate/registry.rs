@@ -66,6 +66,10 @@ pub struct ModelInfo {
     /// The 2025 table's figures, for models that had them.
     #[serde(default)]
     pub tool_prompt_2025: Option<ToolPrompt>,
+    /// The table offline counts use for this model unless told otherwise: 2025-era models
+    /// default to the 2025 table, which is what their published examples were measured with.
+    #[serde(default)]
+    pub default_tool_table: Option<ToolTable>,
     /// 2026 rule: thinking in earlier assistant turns counts too.
     #[serde(default)]
     pub thinking_keeps_prior_turns: bool,
@@ -244,6 +248,7 @@ impl Registry {
                 },
             ),
             tool_prompt_2025: None,
+            default_tool_table: None,
             thinking_keeps_prior_turns: true,
             strips_trailing_whitespace: false,
             unverified: true,

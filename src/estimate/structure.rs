@@ -95,9 +95,11 @@ impl<'a> Walker<'a> {
                 .explain
                 .push(format!("{name} = {} ({})", c.value, c.source));
             if !c.measured {
+                // The short form; `--explain` carries the source in full.
+                let kind = c.source.split(':').next().unwrap_or("guess");
                 self.e
                     .unverified
-                    .push(format!("{name} = {}: {}", c.value, c.source));
+                    .push(format!("{name} = {} ({kind})", c.value));
             }
         }
         c
@@ -174,7 +176,10 @@ impl<'a> Walker<'a> {
             return;
         }
         let in_force = self.registry.tool_table_in_force();
-        let table = options.tool_table.unwrap_or(in_force.table);
+        let table = options
+            .tool_table
+            .or(self.model.default_tool_table)
+            .unwrap_or(in_force.table);
         let column = ChoiceColumn::of(request.tool_choice.as_ref());
         let prompt = tools::tool_prompt(self.model, table, in_force.table, column);
         self.e.explain.push(format!(
