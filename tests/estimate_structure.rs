@@ -106,10 +106,19 @@ fn tools_add_the_prompt_once_plus_their_json() {
             e.unverified
         );
     }
-    // The table in force (2026): Sonnet 4.5 is 496/588.
-    let now = estimate(&body(""));
+    // A 2025-era model defaults to the 2025 table (its published examples were measured
+    // with it); the 2026 table is one option away.
+    assert_eq!(
+        estimate(&body("")).breakdown.tools as i64,
+        346 + json + adjust
+    );
+    let y2026 = EstimateOptions {
+        tool_table: Some(ToolTable::Y2026),
+    };
+    // The 2026 table: Sonnet 4.5 is 496/588.
+    let now = estimate_with(&body(""), y2026);
     assert_eq!(now.breakdown.tools as i64, 496 + json + adjust);
-    let any = estimate(&body(r#","tool_choice":{"type":"any"}"#));
+    let any = estimate_with(&body(r#","tool_choice":{"type":"any"}"#), y2026);
     assert_eq!(any.breakdown.tools as i64, 588 + json + adjust);
     assert!(now.explain.iter().any(|l| l.contains("2026 table")));
 
@@ -119,7 +128,7 @@ fn tools_add_the_prompt_once_plus_their_json() {
             "messages":[{{"role":"user","content":"hi"}}]}}"#
     ));
     assert_eq!(
-        estimate(&two).breakdown.tools as i64,
+        estimate_with(&two, y2026).breakdown.tools as i64,
         496 + 2 * json + adjust
     );
 }
