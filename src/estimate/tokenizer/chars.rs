@@ -121,7 +121,7 @@ pub(crate) fn classify(c: char) -> Class {
 
 /// A BMP mark that is not Alphabetic (and not a variation selector) closes a word.
 pub(crate) fn is_separator(c: char) -> bool {
-    (c as u32) < 0x10000 && is_mark(c) && !is_selector(c) && !c.is_alphabetic()
+    !c.is_ascii() && (c as u32) < 0x10000 && is_mark(c) && !is_selector(c) && !c.is_alphabetic()
 }
 
 /// A Syriac vowel point or superscript alaph: a word-forming letter wherever it has no base.
@@ -137,6 +137,9 @@ pub(crate) fn is_stray_mark(c: char) -> bool {
 /// Whether the border-marker branch claims `c`: punctuation, symbols, format and unassigned
 /// characters and separator marks in the BMP, except ideographic punctuation.
 pub(crate) fn marks_like_punct(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_punctuation();
+    }
     if c as u32 >= 0x10000 {
         return false;
     }
@@ -157,6 +160,9 @@ pub(crate) fn marks_like_punct(c: char) -> bool {
 /// Digits that take border markers: every non-ASCII decimal digit and every other number,
 /// below U+10000.
 pub(crate) fn is_border_digit(c: char) -> bool {
+    if c.is_ascii() {
+        return false;
+    }
     let cat = c.general_category();
     (c as u32) < 0x10000 && (cat == Gc::OtherNumber || (cat == Gc::DecimalNumber && !c.is_ascii()))
 }

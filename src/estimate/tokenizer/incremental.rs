@@ -14,7 +14,8 @@
 //! proves nothing by itself: the property test checks it against a full recount.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+
+use super::hash::{FastHash, hash_bytes};
 
 use super::{Position, Tokenizer, tokenizer};
 use crate::estimate::Family;
@@ -144,46 +145,6 @@ fn segments(text: &str, cut_mask: u64, max_segment: usize) -> Vec<&str> {
     }
     out.push(&text[segment_start..]);
     out
-}
-
-/// A fast non-cryptographic hash, eight bytes at a time (FxHash's mixing).
-#[derive(Default, Clone, Copy)]
-struct WordHasher(u64);
-
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl Hasher for WordHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = self.0;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let word = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-            h = (h.rotate_left(5) ^ word).wrapping_mul(SEED);
-        }
-        for &b in chunks.remainder() {
-            h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(SEED);
-        }
-        self.0 = h;
-    }
-
-    fn finish(&self) -> u64 {
-        // Fold the high bits down: hashbrown picks buckets from the top, cuts test the bottom.
-        self.0 ^ (self.0 >> 29)
-    }
-}
-
-type FastHash = BuildHasherDefault<WordHasher>;
-
-fn hash_bytes(bytes: &[u8]) -> u64 {
-    let mut h = WordHasher::default();
-    h.write(bytes);
-    h.finish()
-}
-
-impl std::fmt::Debug for WordHasher {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("WordHasher")
-    }
 }
 
 #[cfg(test)]

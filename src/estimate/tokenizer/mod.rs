@@ -12,6 +12,7 @@
 //! leading space, and its closing newlines merging with the text's) is part of the text count.
 
 mod chars;
+mod hash;
 mod incremental;
 mod normalize;
 mod stream;
@@ -86,6 +87,11 @@ pub fn tokenizer(family: Family) -> &'static Tokenizer {
         vocab: vocab(),
         frame_bow,
     })
+}
+
+/// Forget the remembered word tilings of this thread (for cold-cache measurements).
+pub fn clear_caches() {
+    tile::clear_memo();
 }
 
 /// Parse `family`'s compiled-in vocabulary afresh, bypassing the cache (for the load benchmark).

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 use std::io::Read;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use flate2::read::GzDecoder;
 
@@ -20,6 +21,8 @@ pub enum VocabError {
 /// One family's vocabulary and the scalars its encoder reads.
 #[derive(Debug)]
 pub struct Vocab {
+    /// Distinguishes vocabularies in per-thread caches.
+    pub(crate) id: u32,
     pub(crate) trie: Trie,
     byte_tokens: HashSet<u64>,
     /// v3 folds the four curly quotes to ASCII.
@@ -52,7 +55,9 @@ impl Vocab {
             .chain(pieces.iter().copied().filter(|p| is_single_char(p)))
             .filter_map(pack_bytes)
             .collect();
+        static NEXT_ID: AtomicU32 = AtomicU32::new(0);
         Ok(Vocab {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             trie: Trie::from_sorted(&pieces),
             byte_tokens,
             fold_quotes,
@@ -127,13 +132,15 @@ impl<'a> Reader<'a> {
 }
 
 /// A byte trie over the pieces, laid out flat: each node's outgoing edges are contiguous and
-/// sorted by label, and the root has a dense table because every walk starts there.
+/// sorted by label. The root and every node with many children also get a dense 256-entry
+/// table, since the tiler steps through them most often.
 #[derive(Debug)]
 pub(crate) struct Trie {
     root: Box<[u32; 256]>,
     nodes: Vec<Node>,
     labels: Vec<u8>,
     targets: Vec<u32>,
+    dense: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -141,7 +148,12 @@ struct Node {
     first_edge: u32,
     edge_count: u16,
     terminal: bool,
+    /// Index of this node's dense table in `Trie::dense`, or `NONE`.
+    dense: u32,
 }
+
+/// Nodes with at least this many children get a dense table.
+const DENSE_FROM: u16 = 5;
 
 /// The id no node has: "no edge".
 pub(crate) const NONE: u32 = u32::MAX;
@@ -156,9 +168,11 @@ impl Trie {
                 first_edge: 0,
                 edge_count: 0,
                 terminal: false,
+                dense: NONE,
             }],
             labels: Vec::new(),
             targets: Vec::new(),
+            dense: Vec::new(),
         };
         // (node, range of pieces below it, depth)
         let mut work = vec![(0u32, 0usize, pieces.len(), 0usize)];
@@ -181,6 +195,7 @@ impl Trie {
                     first_edge: 0,
                     edge_count: 0,
                     terminal: false,
+                    dense: NONE,
                 });
                 trie.labels.push(label);
                 trie.targets.push(child);
@@ -193,6 +208,19 @@ impl Trie {
             let n = &mut trie.nodes[node as usize];
             n.first_edge = first_edge;
             n.edge_count = (trie.labels.len() as u32 - first_edge) as u16;
+        }
+        for id in 0..trie.nodes.len() {
+            let node = trie.nodes[id];
+            if node.edge_count < DENSE_FROM {
+                continue;
+            }
+            let table = trie.dense.len();
+            trie.dense.resize(table + 256, NONE);
+            let lo = node.first_edge as usize;
+            for k in lo..lo + usize::from(node.edge_count) {
+                trie.dense[table + usize::from(trie.labels[k])] = trie.targets[k];
+            }
+            trie.nodes[id].dense = (table / 256) as u32;
         }
         trie
     }
@@ -207,6 +235,9 @@ impl Trie {
     #[inline]
     pub(crate) fn step(&self, node: u32, label: u8) -> u32 {
         let n = self.nodes[node as usize];
+        if n.dense != NONE {
+            return self.dense[n.dense as usize * 256 + usize::from(label)];
+        }
         let lo = n.first_edge as usize;
         let labels = &self.labels[lo..lo + usize::from(n.edge_count)];
         match labels.iter().position(|&l| l == label) {
@@ -226,6 +257,7 @@ impl Trie {
             + self.nodes.capacity() * std::mem::size_of::<Node>()
             + self.labels.capacity()
             + self.targets.capacity() * 4
+            + self.dense.capacity() * 4
     }
 }
 
