@@ -273,7 +273,13 @@ pub(crate) fn case_mark(word: &str, allcaps_min: Option<usize>, head_mark: bool)
     let Some(first) = word.chars().next() else {
         return CaseMark::Literal;
     };
-    if head_mark || word.contains('ẞ') {
+    if head_mark {
+        return CaseMark::Literal;
+    }
+    if word.is_ascii() {
+        return ascii_case_mark(word, allcaps_min);
+    }
+    if word.contains('ẞ') {
         return CaseMark::Literal;
     }
     if word.contains('İ') {
@@ -301,6 +307,23 @@ pub(crate) fn case_mark(word: &str, allcaps_min: Option<usize>, head_mark: bool)
         return CaseMark::Shift;
     }
     CaseMark::Literal
+}
+
+/// `case_mark` for an ASCII word (every ASCII letter is cased and lowerable).
+fn ascii_case_mark(word: &str, allcaps_min: Option<usize>) -> CaseMark {
+    let bytes = word.as_bytes();
+    if !bytes[0].is_ascii_uppercase() {
+        return CaseMark::Literal;
+    }
+    let rest_upper = bytes[1..].iter().any(u8::is_ascii_uppercase);
+    if !rest_upper {
+        return CaseMark::Shift;
+    }
+    let all_caps = !bytes.iter().any(u8::is_ascii_lowercase);
+    match allcaps_min {
+        Some(min) if all_caps && bytes.len() >= min => CaseMark::Caps,
+        _ => CaseMark::Literal,
+    }
 }
 
 /// Some cased character, and every cased character a capital.

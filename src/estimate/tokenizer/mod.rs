@@ -140,7 +140,7 @@ impl Tokenizer {
                 let body = norm.trim_end_matches('\n');
                 (body, norm.len() - body.len())
             } else {
-                (norm.as_str(), 0)
+                (&*norm, 0)
             };
             let edges = Edges {
                 at_start: position.first,

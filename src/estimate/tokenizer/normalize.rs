@@ -1,6 +1,8 @@
 //! The text normalisation the API applies before tokenizing: NFC, controls and private use
 //! removed, exotic spaces folded to U+0020, and (v3 only) curly quotes folded to ASCII.
 
+use std::borrow::Cow;
+
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::{IsNormalized, is_nfc_quick};
 
@@ -27,13 +29,13 @@ fn is_folded_space(c: char) -> bool {
 const THAI_DECOMPOSED_AM: &str = "\u{0e4d}\u{0e32}";
 
 /// Normalise `text`; `fold_quotes` folds ‘ ’ “ ” to ASCII (v3).
-pub(crate) fn normalize(text: &str, fold_quotes: bool) -> String {
+pub(crate) fn normalize(text: &str, fold_quotes: bool) -> Cow<'_, str> {
     // ASCII without controls other than TAB and LF is already normal: the common case.
     if text
         .bytes()
         .all(|b| (b' '..0x7f).contains(&b) || b == b'\n' || b == b'\t')
     {
-        return text.to_owned();
+        return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
     let keep = |c: char, out: &mut String| {
@@ -56,9 +58,10 @@ pub(crate) fn normalize(text: &str, fold_quotes: bool) -> String {
         .chars()
         .any(|c| is_private_use(c) || is_folded_space(c) || (fold_quotes && is_curly_quote(c)));
     if !needs_pass {
-        return out;
+        return Cow::Owned(out);
     }
-    out.chars()
+    Cow::Owned(
+        out.chars()
         .filter(|&c| !is_private_use(c))
         .map(|c| match c {
             _ if is_folded_space(c) => ' ',
@@ -66,7 +69,8 @@ pub(crate) fn normalize(text: &str, fold_quotes: bool) -> String {
             '\u{201c}' | '\u{201d}' if fold_quotes => '"',
             _ => c,
         })
-        .collect()
+        .collect(),
+    )
 }
 
 fn is_curly_quote(c: char) -> bool {

@@ -44,32 +44,40 @@ pub(crate) fn tile_cost(vocab: &Vocab, stream: &[u8], best: &mut Vec<u32>) -> u6
         };
         let memo = &mut memos[at].1;
         let mut total = 0u64;
-        let mut start = 0;
-        for end in 1..=stream.len() {
-            let cut = end == stream.len()
-                || stream[end - 1] == EOW
-                || (stream[end] == BOW && !matches!(stream[end - 1], SHIFT | CAPS));
-            if !cut || end == start {
-                continue;
+        let mut cost_of = |segment: &[u8]| -> u64 {
+            if segment.is_empty() {
+                return 0;
             }
-            let segment = &stream[start..end];
-            start = end;
             if segment.len() > MEMO_MAX_LEN {
-                total += tile_segment(vocab, segment, best);
-                continue;
+                return tile_segment(vocab, segment, best);
             }
-            total += match memo.get(segment) {
-                Some(&cost) => u64::from(cost),
-                None => {
-                    let cost = tile_segment(vocab, segment, best);
-                    if memo.len() >= MEMO_MAX_ENTRIES {
-                        memo.clear();
-                    }
-                    memo.insert(segment.into(), cost as u32);
-                    cost
-                }
+            if let Some(&cost) = memo.get(segment) {
+                return u64::from(cost);
+            }
+            let cost = tile_segment(vocab, segment, best);
+            if memo.len() >= MEMO_MAX_ENTRIES {
+                memo.clear();
+            }
+            memo.insert(segment.into(), cost as u32);
+            cost
+        };
+        let mut start = 0;
+        let mut i = 0;
+        // Markers are the only bytes >= 0xF8; jump from one to the next.
+        while let Some(k) = stream[i..].iter().position(|&b| b >= BOW) {
+            let at = i + k;
+            let cut = match stream[at] {
+                EOW => Some(at + 1),
+                BOW if at == 0 || !matches!(stream[at - 1], SHIFT | CAPS) => Some(at),
+                _ => None,
             };
+            if let Some(cut) = cut {
+                total += cost_of(&stream[start..cut]);
+                start = cut;
+            }
+            i = at + 1;
         }
+        total += cost_of(&stream[start..]);
         total
     })
 }

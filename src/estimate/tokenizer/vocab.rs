@@ -153,7 +153,7 @@ struct Node {
 }
 
 /// Nodes with at least this many children get a dense table.
-const DENSE_FROM: u16 = 5;
+const DENSE_FROM: u16 = 16;
 
 /// The id no node has: "no edge".
 pub(crate) const NONE: u32 = u32::MAX;
