@@ -43,4 +43,3 @@ impl std::fmt::Debug for WordHasher {
         f.write_str("WordHasher")
     }
 }
-

@@ -62,14 +62,14 @@ pub(crate) fn normalize(text: &str, fold_quotes: bool) -> Cow<'_, str> {
     }
     Cow::Owned(
         out.chars()
-        .filter(|&c| !is_private_use(c))
-        .map(|c| match c {
-            _ if is_folded_space(c) => ' ',
-            '\u{2018}' | '\u{2019}' if fold_quotes => '\'',
-            '\u{201c}' | '\u{201d}' if fold_quotes => '"',
-            _ => c,
-        })
-        .collect(),
+            .filter(|&c| !is_private_use(c))
+            .map(|c| match c {
+                _ if is_folded_space(c) => ' ',
+                '\u{2018}' | '\u{2019}' if fold_quotes => '\'',
+                '\u{201c}' | '\u{201d}' if fold_quotes => '"',
+                _ => c,
+            })
+            .collect(),
     )
 }
 
