@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use super::hash::FastHash;
 use super::stream::{BOW, CAPS, EOW, MARKER_BYTES, SHIFT};
-use super::vocab::{NONE, Vocab};
+use super::vocab::{NONE, Trie, Vocab};
 
 /// Longest segment worth remembering.
 const MEMO_MAX_LEN: usize = 64;
@@ -114,7 +114,7 @@ fn tile_segment(vocab: &Vocab, stream: &[u8], best: &mut Vec<u32>) -> u64 {
         let mut j = i;
         while node != NONE {
             j += 1;
-            if trie.is_terminal(node) {
+            if Trie::is_terminal(node) {
                 covered |= j == i + unit;
                 let slot = &mut best[j];
                 if base + 1 < *slot {
