@@ -69,6 +69,10 @@ fn runs(text: &str) -> Vec<Run<'_>> {
 }
 
 fn split_hard_runs(runs: Vec<Run<'_>>) -> Vec<Run<'_>> {
+    let multi_char_hard = |r: &Run<'_>| r.class == Class::Hard && r.body.chars().nth(1).is_some();
+    if !runs.iter().any(multi_char_hard) {
+        return runs;
+    }
     let mut out = Vec::with_capacity(runs.len());
     for run in runs {
         if run.class != Class::Hard || run.body.chars().nth(1).is_none() {
@@ -252,9 +256,15 @@ impl Writer<'_, '_> {
                     if !fused && !self.contraction_seam(i) {
                         out.push(BOW);
                     }
-                    lowered.clear();
-                    push_cased_body(&mut lowered, body, mark);
-                    out.extend_from_slice(lowered.as_bytes());
+                    if mark == CaseMark::Literal {
+                        out.extend_from_slice(body.as_bytes());
+                    } else if body.is_ascii() {
+                        out.extend(body.bytes().map(|b| b.to_ascii_lowercase()));
+                    } else {
+                        lowered.clear();
+                        push_cased_body(&mut lowered, body, mark);
+                        out.extend_from_slice(lowered.as_bytes());
+                    }
                     out.push(EOW);
                 }
                 Class::StrayMark => {

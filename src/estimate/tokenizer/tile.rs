@@ -15,6 +15,8 @@ use super::hash::FastHash;
 use super::stream::{BOW, CAPS, EOW, MARKER_BYTES, SHIFT};
 use super::vocab::{NONE, Trie, Vocab};
 
+/// Segments this short are tiled directly.
+const MEMO_MIN_LEN: usize = 2;
 /// Longest segment worth remembering.
 const MEMO_MAX_LEN: usize = 64;
 /// Forget everything past this many remembered segments, to bound memory.
@@ -48,7 +50,8 @@ pub(crate) fn tile_cost(vocab: &Vocab, stream: &[u8], best: &mut Vec<u32>) -> u6
             if segment.is_empty() {
                 return 0;
             }
-            if segment.len() > MEMO_MAX_LEN {
+            // Too short to be worth a lookup, or too long to be worth keeping.
+            if segment.len() <= MEMO_MIN_LEN || segment.len() > MEMO_MAX_LEN {
                 return tile_segment(vocab, segment, best);
             }
             if let Some(&cost) = memo.get(segment) {
