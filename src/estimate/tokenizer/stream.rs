@@ -302,22 +302,24 @@ impl Writer<'_, '_> {
 
 /// The seam: `⟨eow⟩ ␠ [case markers] ⟨bow⟩` loses its space, which the marker pair encodes.
 fn remove_seam_spaces(out: &mut Vec<u8>, start: usize) {
-    let mut write = start;
-    let mut read = start;
-    while read < out.len() {
-        let b = out[read];
-        let is_seam = b == b' '
-            && read > start + 1
-            && out[read - 1] == EOW
-            && out[read + 1..]
+    let is_seam = |out: &[u8], at: usize| {
+        at > start + 1
+            && out[at - 1] == EOW
+            && out[at + 1..]
                 .iter()
                 .find(|&&x| x != SHIFT && x != CAPS)
-                .is_some_and(|&x| x == BOW);
-        if !is_seam {
-            out[write] = b;
+                .is_some_and(|&x| x == BOW)
+    };
+    // Most streams have no seam space left to remove once words are flanked; find the first.
+    let Some(first) = (start..out.len()).find(|&at| out[at] == b' ' && is_seam(out, at)) else {
+        return;
+    };
+    let mut write = first;
+    for read in first + 1..out.len() {
+        if !(out[read] == b' ' && is_seam(out, read)) {
+            out[write] = out[read];
             write += 1;
         }
-        read += 1;
     }
     out.truncate(write);
 }
