@@ -121,7 +121,7 @@ pub(crate) fn classify(c: char) -> Class {
 
 /// A BMP mark that is not Alphabetic (and not a variation selector) closes a word.
 pub(crate) fn is_separator(c: char) -> bool {
-    (c as u32) < 0x10000 && is_mark(c) && !is_selector(c) && !c.is_alphabetic()
+    !c.is_ascii() && (c as u32) < 0x10000 && is_mark(c) && !is_selector(c) && !c.is_alphabetic()
 }
 
 /// A Syriac vowel point or superscript alaph: a word-forming letter wherever it has no base.
@@ -137,6 +137,9 @@ pub(crate) fn is_stray_mark(c: char) -> bool {
 /// Whether the border-marker branch claims `c`: punctuation, symbols, format and unassigned
 /// characters and separator marks in the BMP, except ideographic punctuation.
 pub(crate) fn marks_like_punct(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_punctuation();
+    }
     if c as u32 >= 0x10000 {
         return false;
     }
@@ -157,6 +160,9 @@ pub(crate) fn marks_like_punct(c: char) -> bool {
 /// Digits that take border markers: every non-ASCII decimal digit and every other number,
 /// below U+10000.
 pub(crate) fn is_border_digit(c: char) -> bool {
+    if c.is_ascii() {
+        return false;
+    }
     let cat = c.general_category();
     (c as u32) < 0x10000 && (cat == Gc::OtherNumber || (cat == Gc::DecimalNumber && !c.is_ascii()))
 }
@@ -267,7 +273,13 @@ pub(crate) fn case_mark(word: &str, allcaps_min: Option<usize>, head_mark: bool)
     let Some(first) = word.chars().next() else {
         return CaseMark::Literal;
     };
-    if head_mark || word.contains('ẞ') {
+    if head_mark {
+        return CaseMark::Literal;
+    }
+    if word.is_ascii() {
+        return ascii_case_mark(word, allcaps_min);
+    }
+    if word.contains('ẞ') {
         return CaseMark::Literal;
     }
     if word.contains('İ') {
@@ -295,6 +307,23 @@ pub(crate) fn case_mark(word: &str, allcaps_min: Option<usize>, head_mark: bool)
         return CaseMark::Shift;
     }
     CaseMark::Literal
+}
+
+/// `case_mark` for an ASCII word (every ASCII letter is cased and lowerable).
+fn ascii_case_mark(word: &str, allcaps_min: Option<usize>) -> CaseMark {
+    let bytes = word.as_bytes();
+    if !bytes[0].is_ascii_uppercase() {
+        return CaseMark::Literal;
+    }
+    let rest_upper = bytes[1..].iter().any(u8::is_ascii_uppercase);
+    if !rest_upper {
+        return CaseMark::Shift;
+    }
+    let all_caps = !bytes.iter().any(u8::is_ascii_lowercase);
+    match allcaps_min {
+        Some(min) if all_caps && bytes.len() >= min => CaseMark::Caps,
+        _ => CaseMark::Literal,
+    }
 }
 
 /// Some cased character, and every cased character a capital.

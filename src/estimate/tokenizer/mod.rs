@@ -12,6 +12,7 @@
 //! leading space, and its closing newlines merging with the text's) is part of the text count.
 
 mod chars;
+mod hash;
 mod incremental;
 mod normalize;
 mod stream;
@@ -88,6 +89,11 @@ pub fn tokenizer(family: Family) -> &'static Tokenizer {
     })
 }
 
+/// Forget the remembered word tilings of this thread (for cold-cache measurements).
+pub fn clear_caches() {
+    tile::clear_memo();
+}
+
 /// Parse `family`'s compiled-in vocabulary afresh, bypassing the cache (for the load benchmark).
 pub fn parse_vocabulary(family: Family) -> Result<Vocab, VocabError> {
     Vocab::from_gzip(match family {
@@ -134,7 +140,7 @@ impl Tokenizer {
                 let body = norm.trim_end_matches('\n');
                 (body, norm.len() - body.len())
             } else {
-                (norm.as_str(), 0)
+                (&*norm, 0)
             };
             let edges = Edges {
                 at_start: position.first,

@@ -1,6 +1,8 @@
 //! The text normalisation the API applies before tokenizing: NFC, controls and private use
 //! removed, exotic spaces folded to U+0020, and (v3 only) curly quotes folded to ASCII.
 
+use std::borrow::Cow;
+
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::{IsNormalized, is_nfc_quick};
 
@@ -23,54 +25,48 @@ fn is_folded_space(c: char) -> bool {
     )
 }
 
-/// Thai SARA AM written decomposed (NIKHAHIT + SARA AA) is composed; NFC leaves it alone.
-const THAI_DECOMPOSED_AM: &str = "\u{0e4d}\u{0e32}";
-
 /// Normalise `text`; `fold_quotes` folds ‘ ’ “ ” to ASCII (v3).
-pub(crate) fn normalize(text: &str, fold_quotes: bool) -> String {
+pub(crate) fn normalize(text: &str, fold_quotes: bool) -> Cow<'_, str> {
     // ASCII without controls other than TAB and LF is already normal: the common case.
     if text
         .bytes()
         .all(|b| (b' '..0x7f).contains(&b) || b == b'\n' || b == b'\t')
     {
-        return text.to_owned();
+        return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
-    let keep = |c: char, out: &mut String| {
-        if c == '\0' {
-            out.push(' ');
-        } else if !is_stripped_control(c) {
-            out.push(c);
+    // One pass doing what the API does in order: strip controls, fold decomposed SARA AM,
+    // then drop private use and fold spaces and quotes. Private use is removed after the
+    // Thai fold, so a NIKHAHIT and SARA AA it separated stay two characters.
+    let mut private_use_gap = false;
+    let mut push = |c: char| {
+        if is_stripped_control(c) {
+            return;
         }
-    };
-    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
-        text.chars().for_each(|c| keep(c, &mut out));
-    } else {
-        text.nfc().for_each(|c| keep(c, &mut out));
-    }
-    // The Thai fold sees the text with controls already gone, before private use is stripped.
-    if out.contains(THAI_DECOMPOSED_AM) {
-        out = out.replace(THAI_DECOMPOSED_AM, "\u{0e33}");
-    }
-    let needs_pass = out
-        .chars()
-        .any(|c| is_private_use(c) || is_folded_space(c) || (fold_quotes && is_curly_quote(c)));
-    if !needs_pass {
-        return out;
-    }
-    out.chars()
-        .filter(|&c| !is_private_use(c))
-        .map(|c| match c {
+        if is_private_use(c) {
+            private_use_gap = true;
+            return;
+        }
+        if c == '\u{0e32}' && !private_use_gap && out.ends_with('\u{0e4d}') {
+            out.pop();
+            out.push('\u{0e33}');
+            return;
+        }
+        private_use_gap = false;
+        out.push(match c {
+            '\0' => ' ',
             _ if is_folded_space(c) => ' ',
             '\u{2018}' | '\u{2019}' if fold_quotes => '\'',
             '\u{201c}' | '\u{201d}' if fold_quotes => '"',
             _ => c,
-        })
-        .collect()
-}
-
-fn is_curly_quote(c: char) -> bool {
-    matches!(c, '\u{2018}' | '\u{2019}' | '\u{201c}' | '\u{201d}')
+        });
+    };
+    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        text.chars().for_each(&mut push);
+    } else {
+        text.nfc().for_each(&mut push);
+    }
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -97,6 +93,13 @@ mod tests {
             normalize("a\u{a0}b\u{e000}c\u{3000}", false),
             "a bc\u{3000}"
         );
+        // Thai SARA AM written decomposed is composed (NFC leaves it alone), also across a
+        // stripped control, but not across stripped private use.
         assert_eq!(normalize("\u{0e4d}\u{0e32}", false), "\u{0e33}");
+        assert_eq!(normalize("\u{0e4d}\u{1}\u{0e32}", false), "\u{0e33}");
+        assert_eq!(
+            normalize("\u{0e4d}\u{e000}\u{0e32}", false),
+            "\u{0e4d}\u{0e32}"
+        );
     }
 }

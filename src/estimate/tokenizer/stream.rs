@@ -69,6 +69,10 @@ fn runs(text: &str) -> Vec<Run<'_>> {
 }
 
 fn split_hard_runs(runs: Vec<Run<'_>>) -> Vec<Run<'_>> {
+    let multi_char_hard = |r: &Run<'_>| r.class == Class::Hard && r.body.chars().nth(1).is_some();
+    if !runs.iter().any(multi_char_hard) {
+        return runs;
+    }
     let mut out = Vec::with_capacity(runs.len());
     for run in runs {
         if run.class != Class::Hard || run.body.chars().nth(1).is_none() {
@@ -252,9 +256,15 @@ impl Writer<'_, '_> {
                     if !fused && !self.contraction_seam(i) {
                         out.push(BOW);
                     }
-                    lowered.clear();
-                    push_cased_body(&mut lowered, body, mark);
-                    out.extend_from_slice(lowered.as_bytes());
+                    if mark == CaseMark::Literal {
+                        out.extend_from_slice(body.as_bytes());
+                    } else if body.is_ascii() {
+                        out.extend(body.bytes().map(|b| b.to_ascii_lowercase()));
+                    } else {
+                        lowered.clear();
+                        push_cased_body(&mut lowered, body, mark);
+                        out.extend_from_slice(lowered.as_bytes());
+                    }
                     out.push(EOW);
                 }
                 Class::StrayMark => {
@@ -292,22 +302,24 @@ impl Writer<'_, '_> {
 
 /// The seam: `⟨eow⟩ ␠ [case markers] ⟨bow⟩` loses its space, which the marker pair encodes.
 fn remove_seam_spaces(out: &mut Vec<u8>, start: usize) {
-    let mut write = start;
-    let mut read = start;
-    while read < out.len() {
-        let b = out[read];
-        let is_seam = b == b' '
-            && read > start + 1
-            && out[read - 1] == EOW
-            && out[read + 1..]
+    let is_seam = |out: &[u8], at: usize| {
+        at > start + 1
+            && out[at - 1] == EOW
+            && out[at + 1..]
                 .iter()
                 .find(|&&x| x != SHIFT && x != CAPS)
-                .is_some_and(|&x| x == BOW);
-        if !is_seam {
-            out[write] = b;
+                .is_some_and(|&x| x == BOW)
+    };
+    // Most streams have no seam space left to remove once words are flanked; find the first.
+    let Some(first) = (start..out.len()).find(|&at| out[at] == b' ' && is_seam(out, at)) else {
+        return;
+    };
+    let mut write = first;
+    for read in first + 1..out.len() {
+        if !(out[read] == b' ' && is_seam(out, read)) {
+            out[write] = out[read];
             write += 1;
         }
-        read += 1;
     }
     out.truncate(write);
 }

@@ -1,9 +1,89 @@
 //! The minimum-cost tiling of a marked stream: every vocabulary piece costs one token, and a
 //! character no piece covers costs its byte fallback. Only the count matters, so any optimal
 //! tiling will do; a forward dynamic programme over the trie finds its cost in one pass.
+//!
+//! In both vocabularies ⟨eow⟩ only ever ends a piece and ⟨bow⟩ only ever starts one (after
+//! case markers at most; `tests::markers_sit_at_piece_edges` checks this). So no piece spans
+//! the point after an ⟨eow⟩ or before a ⟨bow⟩ with no case marker in front, the cheapest tiling
+//! of the stream is the sum of the cheapest tilings of the words between such points, and each
+//! distinct word is tiled once and remembered.
 
-use super::stream::MARKER_BYTES;
-use super::vocab::{NONE, Vocab};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use super::hash::FastHash;
+use super::stream::{BOW, CAPS, EOW, MARKER_BYTES, SHIFT};
+use super::vocab::{NONE, Trie, Vocab};
+
+/// Segments this short are tiled directly.
+const MEMO_MIN_LEN: usize = 2;
+/// Longest segment worth remembering.
+const MEMO_MAX_LEN: usize = 64;
+/// Forget everything past this many remembered segments, to bound memory.
+const MEMO_MAX_ENTRIES: usize = 1 << 18;
+
+type Memo = HashMap<Box<[u8]>, u32, FastHash>;
+
+thread_local! {
+    /// Segment costs by vocabulary id.
+    static MEMO: RefCell<Vec<(u32, Memo)>> = const { RefCell::new(Vec::new()) };
+}
+
+pub(crate) fn clear_memo() {
+    MEMO.with(|memo| memo.borrow_mut().clear());
+}
+
+/// Tokens in the cheapest tiling of `stream`, segment by segment. `best` is scratch space.
+pub(crate) fn tile_cost(vocab: &Vocab, stream: &[u8], best: &mut Vec<u32>) -> u64 {
+    MEMO.with(|memo| {
+        let mut memos = memo.borrow_mut();
+        let at = match memos.iter().position(|(id, _)| *id == vocab.id) {
+            Some(at) => at,
+            None => {
+                memos.push((vocab.id, Memo::default()));
+                memos.len() - 1
+            }
+        };
+        let memo = &mut memos[at].1;
+        let mut total = 0u64;
+        let mut cost_of = |segment: &[u8]| -> u64 {
+            if segment.is_empty() {
+                return 0;
+            }
+            // Too short to be worth a lookup, or too long to be worth keeping.
+            if segment.len() <= MEMO_MIN_LEN || segment.len() > MEMO_MAX_LEN {
+                return tile_segment(vocab, segment, best);
+            }
+            if let Some(&cost) = memo.get(segment) {
+                return u64::from(cost);
+            }
+            let cost = tile_segment(vocab, segment, best);
+            if memo.len() >= MEMO_MAX_ENTRIES {
+                memo.clear();
+            }
+            memo.insert(segment.into(), cost as u32);
+            cost
+        };
+        let mut start = 0;
+        let mut i = 0;
+        // Markers are the only bytes >= 0xF8; jump from one to the next.
+        while let Some(k) = stream[i..].iter().position(|&b| b >= BOW) {
+            let at = i + k;
+            let cut = match stream[at] {
+                EOW => Some(at + 1),
+                BOW if at == 0 || !matches!(stream[at - 1], SHIFT | CAPS) => Some(at),
+                _ => None,
+            };
+            if let Some(cut) = cut {
+                total += cost_of(&stream[start..cut]);
+                start = cut;
+            }
+            i = at + 1;
+        }
+        total += cost_of(&stream[start..]);
+        total
+    })
+}
 
 /// Length of the unit starting with `lead`: a marker byte or a UTF-8 character.
 #[inline]
@@ -17,8 +97,8 @@ fn unit_len(lead: u8) -> usize {
     }
 }
 
-/// Tokens in the cheapest tiling of `stream`. `best` is scratch space.
-pub(crate) fn tile_cost(vocab: &Vocab, stream: &[u8], best: &mut Vec<u32>) -> u64 {
+/// Tokens in the cheapest tiling of one segment (or any stream), by dynamic programme.
+fn tile_segment(vocab: &Vocab, stream: &[u8], best: &mut Vec<u32>) -> u64 {
     let n = stream.len();
     if n == 0 {
         return 0;
@@ -37,7 +117,7 @@ pub(crate) fn tile_cost(vocab: &Vocab, stream: &[u8], best: &mut Vec<u32>) -> u6
         let mut j = i;
         while node != NONE {
             j += 1;
-            if trie.is_terminal(node) {
+            if Trie::is_terminal(node) {
                 covered |= j == i + unit;
                 let slot = &mut best[j];
                 if base + 1 < *slot {
@@ -71,5 +151,52 @@ pub(crate) fn newline_tail_cost(vocab: &Vocab, n: usize, best: &mut Vec<u32>) ->
         return 0;
     }
     let run = vec![b'\n'; n + 2];
-    tile_cost(vocab, &run, best) - 1
+    tile_segment(vocab, &run, best) - 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::estimate::Family;
+    use crate::estimate::tokenizer::tokenizer;
+
+    #[test]
+    fn markers_sit_at_piece_edges() {
+        // The segmenting above is exact only if this holds for every piece.
+        for family in [Family::V3, Family::V4_7] {
+            for piece in tokenizer(family).vocab.trie.pieces() {
+                if let Some(at) = piece.iter().position(|&b| b == EOW) {
+                    assert_eq!(at, piece.len() - 1, "{family:?}: ⟨eow⟩ inside {piece:?}");
+                }
+                if let Some(at) = piece.iter().position(|&b| b == BOW) {
+                    assert!(
+                        piece[..at].iter().all(|&b| b == SHIFT || b == CAPS),
+                        "{family:?}: ⟨bow⟩ after text in {piece:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn segmented_tiling_equals_whole_tiling() {
+        let tok = tokenizer(Family::V3);
+        let mut stream = Vec::new();
+        let edges = super::super::stream::Edges {
+            at_start: true,
+            frame_bow: true,
+            raw_head_space: false,
+        };
+        super::super::stream::write_stream(
+            "The QUICK brown fox's \"jump\" — 1234 times, in 中文 and Ελληνικά; x += 1;",
+            edges,
+            Some(4),
+            &mut stream,
+        );
+        let mut best = Vec::new();
+        assert_eq!(
+            tile_cost(tok.vocab, &stream, &mut best),
+            tile_segment(tok.vocab, &stream, &mut best)
+        );
+    }
 }

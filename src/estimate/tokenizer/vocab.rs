@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 use std::io::Read;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use flate2::read::GzDecoder;
 
@@ -20,6 +21,8 @@ pub enum VocabError {
 /// One family's vocabulary and the scalars its encoder reads.
 #[derive(Debug)]
 pub struct Vocab {
+    /// Distinguishes vocabularies in per-thread caches.
+    pub(crate) id: u32,
     pub(crate) trie: Trie,
     byte_tokens: HashSet<u64>,
     /// v3 folds the four curly quotes to ASCII.
@@ -52,8 +55,10 @@ impl Vocab {
             .chain(pieces.iter().copied().filter(|p| is_single_char(p)))
             .filter_map(pack_bytes)
             .collect();
+        static NEXT_ID: AtomicU32 = AtomicU32::new(0);
         Ok(Vocab {
-            trie: Trie::from_sorted(&pieces),
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            trie: Trie::from_sorted(&pieces)?,
             byte_tokens,
             fold_quotes,
             allcaps_min,
@@ -126,49 +131,59 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// A byte trie over the pieces, laid out flat: each node's outgoing edges are contiguous and
-/// sorted by label, and the root has a dense table because every walk starts there.
+/// A byte trie over the pieces, laid out for the tiler's inner loop. A reference to a node
+/// carries the node's "a piece ends here" flag in its top bit, so a step never loads the node
+/// just to test it. Each node's edges are contiguous `u32`s (target reference above, label in
+/// the low byte), so a small node is one cache line; the root and nodes with many children
+/// use a dense 256-entry table instead.
 #[derive(Debug)]
 pub(crate) struct Trie {
     root: Box<[u32; 256]>,
     nodes: Vec<Node>,
-    labels: Vec<u8>,
-    targets: Vec<u32>,
+    /// `(target id << 8) | label`, with the target's terminal flag in bit 31.
+    edges: Vec<u32>,
+    dense: Vec<u32>,
+    /// Node ids, in the same order as `nodes`, that are terminal (for `pieces()` in tests).
+    #[cfg(test)]
+    terminal: Vec<bool>,
 }
 
 #[derive(Debug, Clone, Copy)]
 struct Node {
-    first_edge: u32,
+    /// First edge in `edges`, or first entry in `dense` when `dense` is set.
+    first: u32,
     edge_count: u16,
-    terminal: bool,
+    dense: bool,
 }
 
-/// The id no node has: "no edge".
+/// "No node".
 pub(crate) const NONE: u32 = u32::MAX;
+const TERMINAL: u32 = 1 << 31;
+/// Node ids fit in 23 bits (the edge keeps the label in the low byte).
+const MAX_NODES: usize = 1 << 23;
+
+/// Nodes with at least this many children get a dense table.
+const DENSE_FROM: u16 = 16;
 
 impl Trie {
     /// Build from pieces in byte order; shared prefixes are adjacent, so each node's children
     /// are the groups of its range that agree on the next byte.
-    fn from_sorted(pieces: &[&[u8]]) -> Trie {
-        let mut trie = Trie {
-            root: Box::new([NONE; 256]),
-            nodes: vec![Node {
-                first_edge: 0,
-                edge_count: 0,
-                terminal: false,
-            }],
-            labels: Vec::new(),
-            targets: Vec::new(),
-        };
-        // (node, range of pieces below it, depth)
+    fn from_sorted(pieces: &[&[u8]]) -> Result<Trie, VocabError> {
+        let mut nodes = vec![Node {
+            first: 0,
+            edge_count: 0,
+            dense: false,
+        }];
+        let mut terminal = vec![false];
+        // (target, label) per node, built first, packed after.
+        let mut children: Vec<Vec<(u32, u8)>> = vec![Vec::new()];
         let mut work = vec![(0u32, 0usize, pieces.len(), 0usize)];
         while let Some((node, lo, hi, depth)) = work.pop() {
             let mut start = lo;
             if start < hi && pieces[start].len() == depth {
-                trie.nodes[node as usize].terminal = true;
+                terminal[node as usize] = true;
                 start += 1;
             }
-            let first_edge = trie.labels.len() as u32;
             let mut i = start;
             while i < hi {
                 let label = pieces[i][depth];
@@ -176,25 +191,55 @@ impl Trie {
                 while j < hi && pieces[j][depth] == label {
                     j += 1;
                 }
-                let child = trie.nodes.len() as u32;
-                trie.nodes.push(Node {
-                    first_edge: 0,
+                let child = nodes.len() as u32;
+                nodes.push(Node {
+                    first: 0,
                     edge_count: 0,
-                    terminal: false,
+                    dense: false,
                 });
-                trie.labels.push(label);
-                trie.targets.push(child);
-                if node == 0 {
-                    trie.root[usize::from(label)] = child;
-                }
+                terminal.push(false);
+                children.push(Vec::new());
+                children[node as usize].push((child, label));
                 work.push((child, i, j, depth + 1));
                 i = j;
             }
-            let n = &mut trie.nodes[node as usize];
-            n.first_edge = first_edge;
-            n.edge_count = (trie.labels.len() as u32 - first_edge) as u16;
         }
-        trie
+        if nodes.len() >= MAX_NODES {
+            return Err(VocabError::Format("too many trie nodes"));
+        }
+        let reference = |id: u32| id | if terminal[id as usize] { TERMINAL } else { 0 };
+        let mut trie = Trie {
+            root: Box::new([NONE; 256]),
+            nodes,
+            edges: Vec::new(),
+            dense: Vec::new(),
+            #[cfg(test)]
+            terminal: terminal.clone(),
+        };
+        for (id, kids) in children.iter().enumerate() {
+            let node = &mut trie.nodes[id];
+            node.edge_count = kids.len() as u16;
+            if id == 0 {
+                for &(child, label) in kids {
+                    trie.root[usize::from(label)] = reference(child);
+                }
+            } else if kids.len() >= usize::from(DENSE_FROM) {
+                node.dense = true;
+                node.first = trie.dense.len() as u32;
+                trie.dense.resize(trie.dense.len() + 256, NONE);
+                for &(child, label) in kids {
+                    trie.dense[node.first as usize + usize::from(label)] = reference(child);
+                }
+            } else {
+                node.first = trie.edges.len() as u32;
+                trie.edges.extend(kids.iter().map(|&(child, label)| {
+                    (reference(child) & !TERMINAL) << 8
+                        | u32::from(label)
+                        | (reference(child) & TERMINAL)
+                }));
+            }
+        }
+        Ok(trie)
     }
 
     /// The node after `label` from the root, or `NONE`.
@@ -206,26 +251,30 @@ impl Trie {
     /// The node after `label` from `node`, or `NONE`.
     #[inline]
     pub(crate) fn step(&self, node: u32, label: u8) -> u32 {
-        let n = self.nodes[node as usize];
-        let lo = n.first_edge as usize;
-        let labels = &self.labels[lo..lo + usize::from(n.edge_count)];
-        match labels.iter().position(|&l| l == label) {
-            Some(k) => self.targets[lo + k],
+        let n = self.nodes[(node & !TERMINAL) as usize];
+        let first = n.first as usize;
+        if n.dense {
+            return self.dense[first + usize::from(label)];
+        }
+        let edges = &self.edges[first..first + usize::from(n.edge_count)];
+        match edges.iter().find(|&&e| e as u8 == label) {
+            Some(&e) => (e & TERMINAL) | ((e & !TERMINAL) >> 8),
             None => NONE,
         }
     }
 
+    /// Whether a piece ends at `node` (a reference from `start` or `step`).
     #[inline]
-    pub(crate) fn is_terminal(&self, node: u32) -> bool {
-        self.nodes[node as usize].terminal
+    pub(crate) fn is_terminal(node: u32) -> bool {
+        node & TERMINAL != 0
     }
 
     /// Heap bytes held, for the memory report.
     pub(crate) fn heap_bytes(&self) -> usize {
         256 * 4
             + self.nodes.capacity() * std::mem::size_of::<Node>()
-            + self.labels.capacity()
-            + self.targets.capacity() * 4
+            + self.edges.capacity() * 4
+            + self.dense.capacity() * 4
     }
 }
 
@@ -235,16 +284,21 @@ impl Trie {
     pub(crate) fn pieces(&self) -> Vec<Vec<u8>> {
         let mut out = Vec::new();
         let mut work: Vec<(u32, Vec<u8>)> = vec![(0, Vec::new())];
-        while let Some((node, prefix)) = work.pop() {
-            let n = self.nodes[node as usize];
-            if n.terminal {
+        while let Some((id, prefix)) = work.pop() {
+            if self.terminal[id as usize] {
                 out.push(prefix.clone());
             }
-            let lo = n.first_edge as usize;
-            for k in lo..lo + usize::from(n.edge_count) {
-                let mut p = prefix.clone();
-                p.push(self.labels[k]);
-                work.push((self.targets[k], p));
+            for label in 0..=255u8 {
+                let next = if id == 0 {
+                    self.start(label)
+                } else {
+                    self.step(id, label)
+                };
+                if next != NONE {
+                    let mut p = prefix.clone();
+                    p.push(label);
+                    work.push((next & !TERMINAL, p));
+                }
             }
         }
         out
