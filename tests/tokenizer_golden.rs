@@ -5,7 +5,8 @@
 //! Each recorded value is the API's count for one user message holding the text, on the model
 //! the file names; the expectation is the offline estimate of a request holding the text as
 //! its one user message, with the family and frame from budgie's registry. Only the in-sample
-//! sets are used here; the held-out sets are reported by `scripts/holdout-report.sh` and never tuned against.
+//! sets are used here; the held-out sets are reported by `scripts/holdout-report.sh` and
+//! never tuned against.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
