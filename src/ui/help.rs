@@ -16,7 +16,7 @@ pub fn lines(model: &Model, styles: &Styles) -> Vec<Line<'static>> {
                 continue;
             }
             out.push(Line::from(vec![
-                Span::styled(format!("  {:<16}", keys.join(", ")), styles.key),
+                Span::styled(format!("  {:<18}", keys.join(", ")), styles.key),
                 Span::raw(command.describe()),
             ]));
         }
@@ -25,12 +25,12 @@ pub fn lines(model: &Model, styles: &Styles) -> Vec<Line<'static>> {
     out.push(Line::from(Span::styled("Editing", styles.title)));
     for (keys, what) in [
         ("arrows, Home, End", "move the cursor"),
-        ("Ctrl-Z / Ctrl-Y", "undo / redo typing (Ctrl-U, Ctrl-R too)"),
+        ("Ctrl-U / Ctrl-R", "undo / redo typing"),
         ("paste", "inserts in one step"),
         ("mouse", "click a pane or block; click a checkbox to toggle"),
     ] {
         out.push(Line::from(vec![
-            Span::styled(format!("  {keys:<16}"), styles.key),
+            Span::styled(format!("  {keys:<18}"), styles.key),
             Span::raw(what),
         ]));
     }

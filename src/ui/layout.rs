@@ -12,6 +12,8 @@ use crate::app::{Model, Pane};
 pub const SIDE_MIN_TOTAL_WIDTH: u16 = 72;
 /// Below this height, likewise.
 pub const SIDE_MIN_HEIGHT: u16 = 14;
+/// Columns left of the editor for its focus bar.
+pub const EDITOR_GUTTER: u16 = 2;
 /// Preview lines of a block that is not being edited.
 pub const PREVIEW_LINES: usize = 3;
 
@@ -72,8 +74,7 @@ fn side_areas(model: &Model, side: Rect) -> SideAreas {
     let breakdown_h = if left >= BREAKDOWN + 6 { BREAKDOWN } else { 0 };
     let lists = left - breakdown_h;
     let tools_h = tools_want.min(lists.saturating_sub(3).max(3)).min(lists);
-    let attachments_h = lists - tools_h;
-    let _ = attachments_want;
+    let attachments_h = attachments_want.min(lists - tools_h);
     let mut y = side.y;
     let mut take = |h: u16| {
         let r = Rect::new(side.x, y, side.width, h);
@@ -168,7 +169,12 @@ fn body_height(model: &Model, slot: Slot, inner: Rect) -> u16 {
     if let Some(editor) = &model.editor {
         if editor.slot == slot {
             let max = (inner.height.saturating_sub(2) * 2 / 3).max(3);
-            return wrapped_rows(editor.area.lines(), inner.width, max).max(1);
+            return wrapped_rows(
+                editor.area.lines(),
+                inner.width.saturating_sub(EDITOR_GUTTER),
+                max,
+            )
+            .max(1);
         }
     }
     match doc::content(&model.ws.request, slot) {
@@ -192,9 +198,14 @@ fn wrapped_rows(lines: &[String], width: u16, max: u16) -> u16 {
     rows as u16
 }
 
+/// Whether the request pane has room for its border.
+pub fn request_bordered(request: Rect) -> bool {
+    request.width >= 24 && request.height >= 6
+}
+
 /// The request pane's inner area (inside its border).
 pub fn request_inner(request: Rect) -> Rect {
-    if request.width < 3 || request.height < 3 {
+    if !request_bordered(request) {
         return request;
     }
     Rect::new(

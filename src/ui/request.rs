@@ -21,7 +21,8 @@ pub fn draw(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
     }
     let title = title(model);
     let focused = model.pane == Pane::Request;
-    let inner = if area.width >= 3 && area.height >= 3 {
+    // Small screens give the border's rows to the text.
+    let inner = if layout::request_bordered(area) {
         draw_block(panel(&title, focused, styles), area, buf)
     } else {
         area
@@ -102,7 +103,13 @@ fn body(model: &Model, styles: &Styles, slot: Slot, area: Rect, buf: &mut Buffer
         return;
     }
     if let Some(editor) = model.editor.as_ref().filter(|e| e.slot == slot) {
-        editor.area.render(area, buf);
+        // A bar down the left marks the block being typed in.
+        for y in area.y..area.bottom() {
+            line(buf, area, y, vec![styled("▌", styles.border_focused)]);
+        }
+        let gutter = layout::EDITOR_GUTTER.min(area.width);
+        let text_area = Rect::new(area.x + gutter, area.y, area.width - gutter, area.height);
+        editor.area.render(text_area, buf);
         return;
     }
     let focused = model.focus == slot && model.pane == Pane::Request;
