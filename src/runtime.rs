@@ -206,11 +206,10 @@ pub async fn run_async(cli: Cli, services: Services) -> anyhow::Result<()> {
             _ = sleep_until(next_frame), if dirty => {}
             joined = async { match &mut worker { Some((_, task)) => task.await, None => std::future::pending().await } } => {
                 worker = None;
-                if let Err(e) = joined {
-                    if e.is_panic() {
+                if let Err(e) = joined
+                    && e.is_panic() {
                         anyhow::bail!("the counting worker crashed; see the message above");
                     }
-                }
             }
         }
         // Drain whatever else is already waiting, so one frame covers it all.
@@ -258,7 +257,7 @@ fn perform(effect: Effect, _tx: &mpsc::UnboundedSender<Msg>) -> Option<Msg> {
         }
         Effect::ReadAttachment { path, turn } => Some(Msg::AttachmentRead {
             turn,
-            result: read_attachment(&path),
+            result: read_attachment(&path).map(Box::new),
         }),
         Effect::ReadTool { path } => {
             let result = std::fs::read_to_string(&path).map_err(|e| e.to_string());

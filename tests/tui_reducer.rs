@@ -379,7 +379,7 @@ fn an_attachment_read_goes_before_the_text_of_the_user_turn() {
         &mut m,
         [Msg::AttachmentRead {
             turn,
-            result: Ok(block),
+            result: Ok(Box::new(block)),
         }],
     );
     let Content::Blocks(blocks) = &m.ws.request.messages[turn].content else {

@@ -232,14 +232,13 @@ impl Model {
             .messages
             .iter()
             .rposition(|m| m.role == Role::User);
-        if let Some(t) = last_user {
-            if let Some(slot) = slots
+        if let Some(t) = last_user
+            && let Some(slot) = slots
                 .iter()
                 .rev()
                 .find(|s| s.turn() == Some(t) && doc::is_plain_text(&self.ws.request, **s))
-            {
-                return *slot;
-            }
+        {
+            return *slot;
         }
         Slot::System(0)
     }

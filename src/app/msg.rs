@@ -34,7 +34,7 @@ pub enum Msg {
     /// An attachment read from disk, ready to go into turn `turn`.
     AttachmentRead {
         turn: usize,
-        result: Result<ContentBlock, String>,
+        result: Result<Box<ContentBlock>, String>,
     },
     /// A tool definition file's text.
     ToolRead {

@@ -84,26 +84,26 @@ fn check_value(value: Value, ws: &Workspace, at: &str) -> Result<Tool, String> {
                 if schema.get("type").and_then(Value::as_str) != Some("object") {
                     return Err(format!("{at}input_schema.type: must be \"object\""));
                 }
-                if let Some(p) = schema.get("properties") {
-                    if !p.is_object() {
-                        return Err(format!("{at}input_schema.properties: must be an object"));
-                    }
+                if let Some(p) = schema.get("properties")
+                    && !p.is_object()
+                {
+                    return Err(format!("{at}input_schema.properties: must be an object"));
                 }
-                if let Some(r) = schema.get("required") {
-                    if !r.as_array().is_some_and(|a| a.iter().all(Value::is_string)) {
-                        return Err(format!(
-                            "{at}input_schema.required: must be a list of property names"
-                        ));
-                    }
+                if let Some(r) = schema.get("required")
+                    && !r.as_array().is_some_and(|a| a.iter().all(Value::is_string))
+                {
+                    return Err(format!(
+                        "{at}input_schema.required: must be a list of property names"
+                    ));
                 }
             }
             Some(_) => return Err(format!("{at}input_schema: must be an object")),
             None => return Err(format!("{at}input_schema: missing")),
         }
-        if let Some(d) = map.get("description") {
-            if !d.is_string() {
-                return Err(format!("{at}description: must be a string"));
-            }
+        if let Some(d) = map.get("description")
+            && !d.is_string()
+        {
+            return Err(format!("{at}description: must be a string"));
         }
     }
     let exists = ws

@@ -26,10 +26,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick(now) => {
             model.now = now;
-            if let ExactState::RateLimited { until } = model.exact {
-                if now >= until {
-                    model.exact = ExactState::Counting;
-                }
+            if let ExactState::RateLimited { until } = model.exact
+                && now >= until
+            {
+                model.exact = ExactState::Counting;
             }
             Vec::new()
         }
@@ -82,15 +82,14 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 completions,
                 ..
             } = &mut model.overlay
+                && *current == input
             {
-                if *current == input {
-                    if options.len() == 1 {
-                        *current = options[0].clone();
-                        completions.clear();
-                    } else {
-                        *current = common_prefix(&input, &options);
-                        *completions = options;
-                    }
+                if options.len() == 1 {
+                    *current = options[0].clone();
+                    completions.clear();
+                } else {
+                    *current = common_prefix(&input, &options);
+                    *completions = options;
                 }
             }
             Vec::new()
@@ -559,12 +558,12 @@ fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             match key.code {
                 KeyCode::Esc => return Vec::new(),
                 KeyCode::Enter => {
-                    if let Some((id, _)) = choices.get(selected) {
-                        if *id != model.ws.request.model {
-                            model.ws.request.model = id.clone();
-                            notice(model, format!("model: {id}"));
-                            return structure_changed(model);
-                        }
+                    if let Some((id, _)) = choices.get(selected)
+                        && *id != model.ws.request.model
+                    {
+                        model.ws.request.model = id.clone();
+                        notice(model, format!("model: {id}"));
+                        return structure_changed(model);
                     }
                     return Vec::new();
                 }
@@ -785,10 +784,10 @@ fn attach_target(model: &Model) -> usize {
 fn on_attachment(
     model: &mut Model,
     turn: usize,
-    result: Result<ContentBlock, String>,
+    result: Result<Box<ContentBlock>, String>,
 ) -> Vec<Effect> {
     let block = match result {
-        Ok(block) => block,
+        Ok(block) => *block,
         Err(e) => {
             notice(model, e);
             return Vec::new();

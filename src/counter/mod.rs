@@ -135,10 +135,10 @@ impl Worker {
             if !send(&out, done(job.revision, result)) {
                 return;
             }
-            if let Some(status) = &self.status {
-                if !send(&out, Msg::Limit(status())) {
-                    return;
-                }
+            if let Some(status) = &self.status
+                && !send(&out, Msg::Limit(status()))
+            {
+                return;
             }
         }
     }

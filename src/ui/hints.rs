@@ -16,13 +16,13 @@ pub const NOTICE_FOR: Duration = Duration::from_secs(6);
 pub fn draw(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
     let mut spans: Vec<Span> = Vec::new();
     let mut width = usize::from(area.width);
-    if let Some((text, at)) = &model.notice {
-        if model.now.saturating_duration_since(*at) < NOTICE_FOR {
-            let text = fit(text, width);
-            width = width.saturating_sub(unicode_width::UnicodeWidthStr::width(text.as_str()) + 2);
-            spans.push(styled(text, styles.notice));
-            spans.push(Span::raw("  "));
-        }
+    if let Some((text, at)) = &model.notice
+        && model.now.saturating_duration_since(*at) < NOTICE_FOR
+    {
+        let text = fit(text, width);
+        width = width.saturating_sub(unicode_width::UnicodeWidthStr::width(text.as_str()) + 2);
+        spans.push(styled(text, styles.notice));
+        spans.push(Span::raw("  "));
     }
     for (key, what) in hints(model) {
         let piece = key.len() + what.len() + 3;

@@ -166,16 +166,16 @@ fn header_height(slot: Slot) -> u16 {
 }
 
 fn body_height(model: &Model, slot: Slot, inner: Rect) -> u16 {
-    if let Some(editor) = &model.editor {
-        if editor.slot == slot {
-            let max = (inner.height.saturating_sub(2) * 2 / 3).max(3);
-            return wrapped_rows(
-                editor.area.lines(),
-                inner.width.saturating_sub(EDITOR_GUTTER),
-                max,
-            )
-            .max(1);
-        }
+    if let Some(editor) = &model.editor
+        && editor.slot == slot
+    {
+        let max = (inner.height.saturating_sub(2) * 2 / 3).max(3);
+        return wrapped_rows(
+            editor.area.lines(),
+            inner.width.saturating_sub(EDITOR_GUTTER),
+            max,
+        )
+        .max(1);
     }
     match doc::content(&model.ws.request, slot) {
         Some(SlotContent::Text(t) | SlotContent::Thinking(t)) => {
@@ -262,14 +262,14 @@ pub fn hit(model: &Model, column: u16, row: u16) -> Hit {
             (usize::MAX, false)
         })
     };
-    if let Some(r) = side.tools {
-        if let Some((index, checkbox)) = list_hit(r, model.tool_count(), model.tool_sel) {
-            return if index == usize::MAX {
-                Hit::Pane(Pane::Tools)
-            } else {
-                Hit::Tool { index, checkbox }
-            };
-        }
+    if let Some(r) = side.tools
+        && let Some((index, checkbox)) = list_hit(r, model.tool_count(), model.tool_sel)
+    {
+        return if index == usize::MAX {
+            Hit::Pane(Pane::Tools)
+        } else {
+            Hit::Tool { index, checkbox }
+        };
     }
     if let Some(r) = side.attachments {
         let len = doc::attachments(&model.ws.request).len();
