@@ -22,6 +22,7 @@ use crate::api::pacer::{Pacer, Unpaced};
 use crate::app::{self, Effect, Keymap, Model, Msg, Options};
 use crate::cli::Cli;
 use crate::config::{self, Settings};
+use crate::counter::http::ListFn;
 use crate::counter::{self, CountFn, Job, StatusFn};
 use crate::request::{ContentBlock, MediaBlock, Source};
 use crate::tui::Guard;
@@ -37,6 +38,8 @@ pub struct Services {
     pub count: Result<CountFn, String>,
     pub pacer: Arc<dyn Pacer>,
     pub status: Option<StatusFn>,
+    /// `GET /v1/models`, when a key is set.
+    pub list_models: Option<ListFn>,
 }
 
 impl Services {
@@ -45,14 +48,15 @@ impl Services {
         let key = std::env::var("ANTHROPIC_API_KEY")
             .ok()
             .filter(|k| !k.trim().is_empty());
-        let count = match key {
-            Some(key) => Ok(counter::http::count_fn(key)),
+        let count = match &key {
+            Some(key) => Ok(counter::http::count_fn(key.clone())),
             None => Err("no API key".to_string()),
         };
         Services {
             count,
             pacer: Arc::new(Unpaced),
             status: None,
+            list_models: key.map(counter::http::list_fn),
         }
     }
 }
@@ -134,7 +138,10 @@ pub async fn run_async(cli: Cli, services: Services) -> anyhow::Result<()> {
     let mut model = Model::new(ws, options, Instant::now().into_std());
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let mut worker = match &services.count {
+    // Every background task: a panic in any of them ends the app (after the terminal is
+    // restored), instead of leaving a workbench that silently stopped counting.
+    let mut tasks = tokio::task::JoinSet::new();
+    let worker = match &services.count {
         Ok(count) => Some(counter::spawn(
             counter::Worker {
                 count: count.clone(),
@@ -146,6 +153,16 @@ pub async fn run_async(cli: Cli, services: Services) -> anyhow::Result<()> {
         )),
         Err(_) => None,
     };
+    let worker = worker.map(|(handle, task)| {
+        tasks.spawn(async move {
+            if let Err(e) = task.await {
+                if let Ok(panic) = e.try_into_panic() {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+        });
+        handle
+    });
 
     let mut guard = Guard::enter().context("cannot set up the terminal")?;
     let size = guard
@@ -168,12 +185,23 @@ pub async fn run_async(cli: Cli, services: Services) -> anyhow::Result<()> {
                 match effect {
                     Effect::Quit => quit = true,
                     Effect::CountExact => count_wanted = true,
-                    other => queue.extend(perform(other, &tx)),
+                    Effect::RefreshModels => match &services.list_models {
+                        Some(list) => {
+                            let list = list.clone();
+                            let tx = tx.clone();
+                            tasks.spawn(async move {
+                                // A closed channel means the app is shutting down.
+                                let _ = tx.send(Msg::Models(list().await));
+                            });
+                        }
+                        None => queue.push_back(Msg::Models(Err("no API key".into()))),
+                    },
+                    other => queue.extend(perform(other)),
                 }
             }
         }
         if count_wanted {
-            if let Some((handle, _)) = &worker {
+            if let Some(handle) = &worker {
                 handle.submit(Job {
                     revision: model.revision,
                     request: Arc::new(model.ws.to_request()),
@@ -204,12 +232,12 @@ pub async fn run_async(cli: Cli, services: Services) -> anyhow::Result<()> {
             Some(msg) = rx.recv() => queue.push_back(msg),
             _ = tick.tick() => queue.push_back(Msg::Tick(Instant::now().into_std())),
             _ = sleep_until(next_frame), if dirty => {}
-            joined = async { match &mut worker { Some((_, task)) => task.await, None => std::future::pending().await } } => {
-                worker = None;
+            Some(joined) = tasks.join_next() => {
                 if let Err(e) = joined
-                    && e.is_panic() {
-                        anyhow::bail!("the counting worker crashed; see the message above");
-                    }
+                    && e.is_panic()
+                {
+                    anyhow::bail!("a background task crashed; see the message above");
+                }
             }
         }
         // Drain whatever else is already waiting, so one frame covers it all.
@@ -235,9 +263,9 @@ fn to_msg(event: Event) -> Option<Msg> {
 }
 
 /// Run one effect; returns the message that reports how it went.
-fn perform(effect: Effect, _tx: &mpsc::UnboundedSender<Msg>) -> Option<Msg> {
+fn perform(effect: Effect) -> Option<Msg> {
     match effect {
-        Effect::Quit | Effect::CountExact => None,
+        Effect::Quit | Effect::CountExact | Effect::RefreshModels => None,
         Effect::Save { path, contents } => {
             let path = match path.or_else(draft_path) {
                 Some(p) => p,
@@ -267,8 +295,6 @@ fn perform(effect: Effect, _tx: &mpsc::UnboundedSender<Msg>) -> Option<Msg> {
             options: complete(&input),
             input,
         }),
-        // Listing models needs the API client; until it is plugged in, say so.
-        Effect::RefreshModels => Some(Msg::Models(Err("model listing is not available".into()))),
     }
 }
 

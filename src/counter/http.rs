@@ -95,3 +95,64 @@ fn network_words(e: &reqwest::Error) -> String {
         "the request to the API failed".into()
     }
 }
+
+/// What `GET /v1/models` lists: (id, display name).
+pub type ModelList = Vec<(String, String)>;
+
+pub type ListFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<ModelList, String>> + Send>>;
+
+/// Lists the models the API offers (`GET $ANTHROPIC_BASE_URL/v1/models`), first page.
+pub type ListFn = Arc<dyn Fn() -> ListFuture + Send + Sync>;
+
+/// REPLACE ON MERGE with `api::Client::list_models`.
+pub fn list_fn(key: String) -> ListFn {
+    let base = std::env::var("ANTHROPIC_BASE_URL")
+        .ok()
+        .filter(|b| !b.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_BASE.to_string());
+    let url = format!("{}/v1/models?limit=1000", base.trim_end_matches('/'));
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap_or_default();
+    let key = Arc::new(key);
+    Arc::new(move || -> ListFuture {
+        let client = client.clone();
+        let url = url.clone();
+        let key = key.clone();
+        Box::pin(async move {
+            let response = client
+                .get(&url)
+                .header("x-api-key", key.as_str())
+                .header("anthropic-version", "2023-06-01")
+                .send()
+                .await
+                .map_err(|e| network_words(&e))?;
+            let status = response.status();
+            if !status.is_success() {
+                return Err(format!("the API answered {status}"));
+            }
+            let value: Value = response
+                .json()
+                .await
+                .map_err(|_| "the API's model list is not JSON".to_string())?;
+            let list = value
+                .get("data")
+                .and_then(Value::as_array)
+                .ok_or_else(|| "the API's model list has no data".to_string())?;
+            Ok(list
+                .iter()
+                .filter_map(|m| {
+                    let id = m.get("id")?.as_str()?.to_string();
+                    let name = m
+                        .get("display_name")
+                        .and_then(Value::as_str)
+                        .unwrap_or(&id)
+                        .to_string();
+                    Some((id, name))
+                })
+                .collect())
+        })
+    })
+}
