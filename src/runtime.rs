@@ -155,10 +155,10 @@ pub async fn run_async(cli: Cli, services: Services) -> anyhow::Result<()> {
     };
     let worker = worker.map(|(handle, task)| {
         tasks.spawn(async move {
-            if let Err(e) = task.await {
-                if let Ok(panic) = e.try_into_panic() {
-                    std::panic::resume_unwind(panic);
-                }
+            if let Err(e) = task.await
+                && let Ok(panic) = e.try_into_panic()
+            {
+                std::panic::resume_unwind(panic);
             }
         });
         handle
