@@ -83,7 +83,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             n += 1;
             // A space every few letters keeps the line wrapping realistic.
-            let c = if n % 6 == 0 { ' ' } else { 'a' };
+            let c = if n.is_multiple_of(6) { ' ' } else { 'a' };
             keystroke(&mut model, &mut terminal, c);
         })
     });
