@@ -330,6 +330,15 @@ pub fn read_attachment(path: &Path) -> Result<ContentBlock, String> {
     note.insert("path".into(), Value::from(path.display().to_string()));
     note.insert("sha256".into(), Value::from(sha));
     note.insert("enabled".into(), Value::from(true));
+    if media_type == "application/pdf" {
+        // Pages, for the attachments pane; an unreadable PDF is the API's to refuse.
+        match lopdf::Document::load_mem(&bytes) {
+            Ok(pdf) => {
+                note.insert("pages".into(), Value::from(pdf.get_pages().len()));
+            }
+            Err(e) => return Err(format!("{}: not a readable PDF ({e})", path.display())),
+        }
+    }
     let mut extra = Map::new();
     extra.insert(ANNOTATION.into(), Value::Object(note));
     let block = MediaBlock {

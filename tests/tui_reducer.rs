@@ -416,3 +416,56 @@ fn a_click_on_a_tool_checkbox_toggles_it() {
     send(&mut m, [click(request.x + 5, request.y + 2)]);
     assert_eq!(m.pane, Pane::Request);
 }
+
+/// A minimal PDF with `pages` empty pages (offsets in the xref computed, not guessed).
+fn tiny_pdf(pages: usize) -> Vec<u8> {
+    let mut objects = vec![
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {pages} >>",
+            (0..pages)
+                .map(|i| format!("{} 0 R", i + 3))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+    ];
+    for _ in 0..pages {
+        objects.push("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>".into());
+    }
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend(format!("{} 0 obj\n{body}\nendobj\n", i + 1).bytes());
+    }
+    let xref = out.len();
+    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).bytes());
+    for o in offsets {
+        out.extend(format!("{o:010} 00000 n \n").bytes());
+    }
+    out.extend(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .bytes(),
+    );
+    out
+}
+
+#[test]
+fn a_pdf_attachment_shows_its_pages() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("report.pdf");
+    std::fs::write(&path, tiny_pdf(3)).expect("write");
+    let block = budgie::runtime::read_attachment(&path).expect("reads a PDF");
+    assert!(matches!(block, ContentBlock::Document(_)));
+    let shown = budgie::ui::lists::describe(&block);
+    assert!(shown.starts_with("report.pdf"), "{shown}");
+    assert!(shown.contains(" 3 p."), "{shown}");
+    // Not an image or PDF: refused with the path named.
+    let other = dir.path().join("notes.txt");
+    std::fs::write(&other, "hello").expect("write");
+    let e = budgie::runtime::read_attachment(&other).expect_err("refused");
+    assert!(e.contains("notes.txt"), "{e}");
+}

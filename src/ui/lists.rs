@@ -127,7 +127,12 @@ pub fn describe(block: &ContentBlock) -> String {
             .map(|s| format!(" {}×{}", s.width, s.height))
             .unwrap_or_default()
     } else {
-        String::new()
+        mb.extra
+            .get(crate::workspace::ANNOTATION)
+            .and_then(|a| a.get("pages"))
+            .and_then(serde_json::Value::as_u64)
+            .map(|n| format!(" {n} p."))
+            .unwrap_or_default()
     };
     format!("{name}{dims} {size}")
 }
