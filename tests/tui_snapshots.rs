@@ -230,3 +230,33 @@ fn wide_characters_are_measured_by_display_width() {
         render(&mut m, w, 24);
     }
 }
+
+#[test]
+fn overlays_at_80x24() {
+    let mut m = example_offline();
+    update(&mut m, key(KeyCode::Esc));
+    update(&mut m, ch('m'));
+    type_text(&mut m, "opus");
+    let buf = render(&mut m, 80, 24);
+    insta::assert_snapshot!("model_picker_80x24", text(&buf));
+    let t = text(&buf);
+    assert!(t.contains("claude-opus-5") && !t.contains("claude-haiku"), "{t}");
+
+    let mut m = example_offline();
+    update(&mut m, key(KeyCode::Esc));
+    update(&mut m, key(KeyCode::Tab));
+    update(&mut m, ch('w'));
+    let buf = render(&mut m, 80, 24);
+    insta::assert_snapshot!("tool_editor_80x24", text(&buf));
+    assert!(text(&buf).contains("valid tool definition"));
+}
+
+#[test]
+fn navigation_in_the_tools_pane_at_80x24() {
+    let mut m = example_offline();
+    update(&mut m, key(KeyCode::Tab));
+    update(&mut m, ch(' '));
+    let buf = render(&mut m, 80, 24);
+    insta::assert_snapshot!("tools_pane_80x24", text(&buf));
+    assert!(text(&buf).contains("[ ] get_weather"));
+}
