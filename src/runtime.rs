@@ -12,8 +12,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use base64::Engine;
-use crossterm::event::{Event, EventStream, KeyEventKind};
-use futures::{FutureExt, StreamExt};
+use crossterm::event::{Event, KeyEventKind};
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
@@ -170,7 +169,7 @@ pub async fn run_async(cli: Cli, services: Services) -> anyhow::Result<()> {
         .size()
         .context("cannot read the terminal size")?;
     let mut queue = VecDeque::from([Msg::Resize(size.width, size.height)]);
-    let mut events = EventStream::new();
+    let mut events = spawn_input_reader();
     let mut tick = tokio::time::interval(Duration::from_millis(500));
     let mut last_draw: Option<Instant> = None;
     let mut dirty = true;
@@ -224,13 +223,18 @@ pub async fn run_async(cli: Cli, services: Services) -> anyhow::Result<()> {
         let next_frame = last_draw.map_or(now, |t| t + FRAME);
 
         tokio::select! {
-            event = events.next() => match event {
+            event = events.recv() => match event {
                 Some(Ok(event)) => queue.extend(to_msg(event)),
                 Some(Err(e)) => return Err(e).context("cannot read the terminal"),
                 None => return Ok(()),
             },
             Some(msg) = rx.recv() => queue.push_back(msg),
-            _ = tick.tick() => queue.push_back(Msg::Tick(Instant::now().into_std())),
+            _ = tick.tick() => {
+                queue.push_back(Msg::Tick(Instant::now().into_std()));
+                if let Some(status) = &services.status {
+                    queue.push_back(Msg::Limit(status()));
+                }
+            }
             _ = sleep_until(next_frame), if dirty => {}
             Some(joined) = tasks.join_next() => {
                 if let Err(e) = joined
@@ -241,13 +245,45 @@ pub async fn run_async(cli: Cli, services: Services) -> anyhow::Result<()> {
             }
         }
         // Drain whatever else is already waiting, so one frame covers it all.
-        while let Some(Some(Ok(event))) = events.next().now_or_never() {
-            queue.extend(to_msg(event));
+        while let Ok(event) = events.try_recv() {
+            match event {
+                Ok(event) => queue.extend(to_msg(event)),
+                Err(e) => return Err(e).context("cannot read the terminal"),
+            }
         }
         while let Ok(msg) = rx.try_recv() {
             queue.push_back(msg);
         }
     }
+}
+
+/// Terminal events from a thread of their own, blocking in `crossterm::event::read`.
+///
+/// Why not `EventStream`: with crossterm's default mio source a burst of more than 1,024
+/// bytes of keys (a fast paste without bracketed paste, tmux send-keys) leaves the rest
+/// unread until the next key arrives (edge-triggered readiness, early return). With the
+/// `use-dev-tty` source (level-triggered poll) a blocking reader sees every byte at once,
+/// while `EventStream` would hand each event over through its wake thread.
+fn spawn_input_reader() -> mpsc::UnboundedReceiver<std::io::Result<Event>> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let spawned = std::thread::Builder::new()
+        .name("budgie-input".into())
+        .spawn(move || {
+            loop {
+                let event = crossterm::event::read();
+                let failed = event.is_err();
+                // A closed channel means the app has ended.
+                if tx.send(event).is_err() || failed {
+                    return;
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let _ = tx.send(Err(e));
+        return rx;
+    }
+    rx
 }
 
 /// Terminal event → message (key presses only; releases and repeats are ignored).

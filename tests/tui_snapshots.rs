@@ -240,7 +240,10 @@ fn overlays_at_80x24() {
     let buf = render(&mut m, 80, 24);
     insta::assert_snapshot!("model_picker_80x24", text(&buf));
     let t = text(&buf);
-    assert!(t.contains("claude-opus-5") && !t.contains("claude-haiku"), "{t}");
+    assert!(
+        t.contains("claude-opus-5") && !t.contains("claude-haiku"),
+        "{t}"
+    );
 
     let mut m = example_offline();
     update(&mut m, key(KeyCode::Esc));
