@@ -18,7 +18,9 @@ cargo build --release --quiet
 BIN=$PWD/target/release/budgie
 
 WORK=$(mktemp -d)
-SOCKET="budgie-latency-$$"
+# A private tmux server per run (its own socket), so runs never race a server shutting down.
+RUN=0
+SOCKET="budgie-latency-$$-0"
 cleanup() { tmux -L "$SOCKET" kill-server 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
@@ -37,32 +39,35 @@ now_ns() { date +%s%N; }
 
 tm() { tmux -L "$SOCKET" "$@"; }
 
-# Wait until the pane shows $1; print the nanoseconds it took since $2.
+# Wait until the pane shows $1; set WAITED to the nanoseconds since $2. (No subshells: the
+# socket name changes per run and must stay visible.)
 wait_for() {
   local needle=$1 start=$2 deadline=$(( $(now_ns) + 30000000000 ))
-  while ! tm capture-pane -p -t main | grep -qF -- "$needle"; do
+  while ! tm capture-pane -p -t main 2>/dev/null | grep -qF -- "$needle"; do
     if [ "$(now_ns)" -gt "$deadline" ]; then
       echo "timed out waiting for '$needle'" >&2
       tm capture-pane -p -t main >&2
       exit 1
     fi
   done
-  echo $(( $(now_ns) - start ))
+  WAITED=$(( $(now_ns) - start ))
 }
 
 # Start a shell in a fresh session, so the timing excludes tmux's own start-up.
 fresh_session() {
   tm kill-server 2>/dev/null || true
+  RUN=$((RUN + 1))
+  SOCKET="budgie-latency-$$-$RUN"
   tm new-session -d -x 160 -y 48 -s main "env -u ANTHROPIC_API_KEY PS1='READY> ' sh"
-  wait_for "READY>" "$(now_ns)" >/dev/null
+  wait_for "READY>" "$(now_ns)"
 }
 
-# Type into an editor already on screen (ready when $2 shows); print the time to the marker.
+# Type into an editor already on screen (ready when $2 shows); WAITED = time to the marker.
 type_into() {
   local launch=$1 ready=$2 prefix=${3:-}
   fresh_session
   tm send-keys -t main "$launch" Enter
-  wait_for "$ready" "$(now_ns)" >/dev/null
+  wait_for "$ready" "$(now_ns)"
   local start; start=$(now_ns)
   tm send-keys -t main -l "$prefix$TEXT"
   wait_for "$MARKER" "$start"
@@ -75,11 +80,13 @@ budgie_times=()
 vim_times=()
 for _ in $(seq 1 "$RUNS"); do
   cp assets/example.budgie.json "$WORK/draft.budgie.json"
-  budgie_times+=("$(type_into "exec $BIN $WORK/draft.budgie.json" "tokens")")
+  type_into "exec $BIN $WORK/draft.budgie.json" "tokens"
+  budgie_times+=("$WAITED")
   cp assets/example.budgie.json "$WORK/draft.budgie.json"
   # vim: no plugins or swap file; go to the end and open a line in insert mode.
   # vim: no config, plugins or swap file; at the last line, 'o' opens a line in insert mode.
-  vim_times+=("$(type_into "exec vim -u NONE -N -n -c 'set nowrap laststatus=2' -c 'normal! G' $WORK/draft.budgie.json" "draft.budgie.json" "o")")
+  type_into "exec vim -u NONE -N -n -c 'set nowrap laststatus=2' -c 'normal! G' $WORK/draft.budgie.json" "draft.budgie.json" "o"
+  vim_times+=("$WAITED")
 done
 
 b=$(printf '%s\n' "${budgie_times[@]}" | median)
@@ -95,7 +102,8 @@ for _ in $(seq 1 "$RUNS"); do
   fresh_session
   start=$(now_ns)
   tm send-keys -t main "exec $BIN" Enter
-  starts+=("$(wait_for "tokens" "$start")")
+  wait_for "tokens" "$start"
+  starts+=("$WAITED")
 done
 s=$(printf '%s\n' "${starts[@]}" | median)
 echo "start-up to first frame (example workspace), median of $RUNS: $(ms "$s") ms (target < 100)"

@@ -223,8 +223,8 @@ pub async fn run_async(cli: Cli, services: Services) -> anyhow::Result<()> {
         let next_frame = last_draw.map_or(now, |t| t + FRAME);
 
         tokio::select! {
-            event = events.recv() => match event {
-                Some(Ok(event)) => queue.extend(to_msg(event)),
+            batch = events.recv() => match batch {
+                Some(Ok(batch)) => queue.extend(group_keys(batch.into_iter().filter_map(to_msg))),
                 Some(Err(e)) => return Err(e).context("cannot read the terminal"),
                 None => return Ok(()),
             },
@@ -245,9 +245,9 @@ pub async fn run_async(cli: Cli, services: Services) -> anyhow::Result<()> {
             }
         }
         // Drain whatever else is already waiting, so one frame covers it all.
-        while let Ok(event) = events.try_recv() {
-            match event {
-                Ok(event) => queue.extend(to_msg(event)),
+        while let Ok(batch) = events.try_recv() {
+            match batch {
+                Ok(batch) => queue.extend(group_keys(batch.into_iter().filter_map(to_msg))),
                 Err(e) => return Err(e).context("cannot read the terminal"),
             }
         }
@@ -264,16 +264,16 @@ pub async fn run_async(cli: Cli, services: Services) -> anyhow::Result<()> {
 /// unread until the next key arrives (edge-triggered readiness, early return). With the
 /// `use-dev-tty` source (level-triggered poll) a blocking reader sees every byte at once,
 /// while `EventStream` would hand each event over through its wake thread.
-fn spawn_input_reader() -> mpsc::UnboundedReceiver<std::io::Result<Event>> {
+fn spawn_input_reader() -> mpsc::UnboundedReceiver<std::io::Result<Vec<Event>>> {
     let (tx, rx) = mpsc::unbounded_channel();
     let spawned = std::thread::Builder::new()
         .name("budgie-input".into())
         .spawn(move || {
             loop {
-                let event = crossterm::event::read();
-                let failed = event.is_err();
+                let batch = read_batch();
+                let failed = batch.is_err();
                 // A closed channel means the app has ended.
-                if tx.send(event).is_err() || failed {
+                if tx.send(batch).is_err() || failed {
                     return;
                 }
             }
@@ -284,6 +284,36 @@ fn spawn_input_reader() -> mpsc::UnboundedReceiver<std::io::Result<Event>> {
         return rx;
     }
     rx
+}
+
+/// One event (waiting for it), then every event already available: a burst of typing
+/// crosses the channel, and wakes the loop, once.
+fn read_batch() -> std::io::Result<Vec<Event>> {
+    const MOST: usize = 8192;
+    let mut batch = vec![crossterm::event::read()?];
+    // (A zero timeout would skip the source's parse buffer; a microsecond rounds to a
+    // non-blocking poll.)
+    while batch.len() < MOST && crossterm::event::poll(Duration::from_micros(1))? {
+        batch.push(crossterm::event::read()?);
+    }
+    Ok(batch)
+}
+
+/// Consecutive key presses become one `Msg::Keys` (a burst of typing is one edit).
+fn group_keys(msgs: impl Iterator<Item = Msg>) -> Vec<Msg> {
+    let mut out: Vec<Msg> = Vec::new();
+    for msg in msgs {
+        match (out.last_mut(), msg) {
+            (Some(Msg::Keys(keys)), Msg::Key(key)) => keys.push(key),
+            (Some(last @ Msg::Key(_)), Msg::Key(key)) => {
+                if let Msg::Key(first) = *last {
+                    *last = Msg::Keys(vec![first, key]);
+                }
+            }
+            (_, msg) => out.push(msg),
+        }
+    }
+    out
 }
 
 /// Terminal event → message (key presses only; releases and repeats are ignored).

@@ -129,3 +129,38 @@ proptest! {
         }
     }
 }
+
+fn key_event(c: char) -> crossterm::event::KeyEvent {
+    match ch(c) {
+        Msg::Key(k) => k,
+        _ => unreachable!("ch makes a key"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// A burst of keys (`Msg::Keys`) leaves the same state as the keys one by one, commands
+    /// included (Esc, navigation letters, Enter, Tab…).
+    #[test]
+    fn a_burst_of_keys_equals_the_keys_one_by_one(text in "[a-zA-Z ?nrdu\\t\\x1b\\r]{0,60}") {
+        let keys: Vec<crossterm::event::KeyEvent> = text
+            .chars()
+            .map(|c| match c {
+                '\x1b' => crossterm::event::KeyEvent::new(KeyCode::Esc, crossterm::event::KeyModifiers::NONE),
+                '\t' => crossterm::event::KeyEvent::new(KeyCode::Tab, crossterm::event::KeyModifiers::NONE),
+                '\r' => crossterm::event::KeyEvent::new(KeyCode::Enter, crossterm::event::KeyModifiers::NONE),
+                c => key_event(c),
+            })
+            .collect();
+        let mut one_by_one = example_offline();
+        send(&mut one_by_one, keys.iter().map(|k| Msg::Key(*k)));
+        let mut burst = example_offline();
+        send(&mut burst, [Msg::Keys(keys.clone())]);
+        prop_assert_eq!(&burst.ws, &one_by_one.ws);
+        prop_assert_eq!(burst.focus, one_by_one.focus);
+        prop_assert_eq!(burst.pane, one_by_one.pane);
+        prop_assert_eq!(burst.editor.is_some(), one_by_one.editor.is_some());
+        prop_assert_eq!(burst.offline.total(), full_estimate(&burst));
+    }
+}

@@ -11,6 +11,9 @@ use crate::request::ContentBlock;
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),
+    /// Several key presses that arrived together (a burst of typing): the same as one `Key`
+    /// each, but a run of plain characters goes into the editor in one edit.
+    Keys(Vec<KeyEvent>),
     /// A bracketed paste, inserted in one step.
     Paste(String),
     Mouse(MouseEvent),

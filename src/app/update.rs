@@ -18,6 +18,7 @@ use crate::ui::layout::{self, Hit};
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(model, key),
+        Msg::Keys(keys) => on_keys(model, keys),
         Msg::Paste(text) => on_paste(model, &text),
         Msg::Mouse(mouse) => on_mouse(model, mouse),
         Msg::Resize(w, h) => {
@@ -171,6 +172,44 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Some(command) => run(model, command),
         None => Vec::new(),
     }
+}
+
+/// A burst of keys: runs of plain typing are inserted with one edit (the editor re-wraps
+/// its text on every edit, so 2,000 single edits cost far more than one); anything bound to
+/// a command, or any key outside the editor, goes through `on_key` in order.
+fn on_keys(model: &mut Model, keys: Vec<KeyEvent>) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    let mut pending = String::new();
+    for key in keys {
+        let plain = !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let text = match key.code {
+            KeyCode::Char(c) if plain => Some(c),
+            KeyCode::Enter if plain => Some('\n'),
+            _ => None,
+        };
+        let typing = text.is_some()
+            && matches!(model.overlay, Overlay::None)
+            && model.editor.is_some()
+            && model.keymap.lookup(Scope::Global, &key).is_none()
+            && model.keymap.lookup(Scope::Editor, &key).is_none();
+        match text {
+            Some(c) if typing => pending.push(c),
+            _ => {
+                if !pending.is_empty() {
+                    let run = std::mem::take(&mut pending);
+                    effects.extend(edit(model, |area| area.insert_str(&run)));
+                }
+                effects.extend(on_key(model, key));
+            }
+        }
+    }
+    if !pending.is_empty() {
+        effects.extend(edit(model, |area| area.insert_str(&pending)));
+    }
+    effects.dedup();
+    effects
 }
 
 /// Run `change` on the open editor; if the text changed, write it back and recount it.
