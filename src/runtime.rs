@@ -1,8 +1,507 @@
 //! The one loop that owns the terminal and runs effects. (Issue 4.)
+//!
+//! It waits on three things at once: terminal events (key presses, pastes, mouse, resizes),
+//! messages from background tasks (the counting worker), and a clock. After each wake-up it
+//! drains everything already pending, applies it all to the model, and draws at most once, no
+//! more often than every `FRAME`: a 10,000-character paste costs one frame.
 
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use base64::Engine;
+use crossterm::event::{Event, KeyEventKind};
+use serde_json::{Map, Value};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until};
+
+use crate::api::pacer::{Pacer, Unpaced};
+use crate::app::{self, Effect, Keymap, Model, Msg, Options};
 use crate::cli::Cli;
+use crate::config::{self, Settings};
+use crate::counter::http::ListFn;
+use crate::counter::{self, CountFn, Job, StatusFn};
+use crate::request::{ContentBlock, MediaBlock, Source};
+use crate::tui::Guard;
+use crate::workspace::{ANNOTATION, Workspace};
+
+/// The shortest time between two frames.
+pub const FRAME: Duration = Duration::from_millis(16);
+
+/// What the workbench counts with. The lead plugs the real API client and limiter in here.
+#[derive(Clone)]
+pub struct Services {
+    /// `None`: offline only, for the reason given.
+    pub count: Result<CountFn, String>,
+    pub pacer: Arc<dyn Pacer>,
+    pub status: Option<StatusFn>,
+    /// `GET /v1/models`, when a key is set.
+    pub list_models: Option<ListFn>,
+}
+
+impl Services {
+    /// From the environment: exact counting when `ANTHROPIC_API_KEY` is set.
+    pub fn from_env() -> Services {
+        let key = std::env::var("ANTHROPIC_API_KEY")
+            .ok()
+            .filter(|k| !k.trim().is_empty());
+        let count = match &key {
+            Some(key) => Ok(counter::http::count_fn(key.clone())),
+            None => Err("no API key".to_string()),
+        };
+        Services {
+            count,
+            pacer: Arc::new(Unpaced),
+            status: None,
+            list_models: key.map(counter::http::list_fn),
+        }
+    }
+}
 
 /// Open the workbench.
-pub fn run(_cli: Cli) -> anyhow::Result<()> {
-    anyhow::bail!("the workbench is not built yet; use `budgie count`")
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(run_async(cli, Services::from_env()))
+}
+
+/// Everything before the terminal is touched: settings, keymap, the workspace.
+pub fn prepare(cli: &Cli, offline_reason: Option<String>) -> anyhow::Result<(Workspace, Options)> {
+    let loaded = config::load(cli.common.config.as_deref());
+    let mut settings: Settings = loaded.settings;
+    let mut warnings = loaded.warnings;
+    if let Some(tier) = &cli.common.tier {
+        settings.tier = tier.to_lowercase();
+    }
+    if let Some(rpm) = cli.common.rpm {
+        settings.rpm = Some(rpm);
+    }
+    let keymap = match &settings.keymap {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => match Keymap::with_overrides(&text) {
+                Ok((map, w)) => {
+                    warnings.extend(w.into_iter().map(|w| format!("{}: {w}", path.display())));
+                    map
+                }
+                Err(e) => {
+                    warnings.push(format!("{}: {e}; using the default keys", path.display()));
+                    Keymap::default()
+                }
+            },
+            Err(e) => {
+                warnings.push(format!(
+                    "{}: cannot read ({e}); using the default keys",
+                    path.display()
+                ));
+                Keymap::default()
+            }
+        },
+        None => Keymap::default(),
+    };
+    let (mut ws, path) = match &cli.file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let ws = app::persist::from_json(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            (ws, Some(path.clone()))
+        }
+        None => (app::persist::example(), None),
+    };
+    if let Some(model) = &cli.common.model {
+        ws.request.model = model.clone();
+    } else if cli.file.is_none() && settings.model != config::DEFAULT_MODEL {
+        ws.request.model = settings.model.clone();
+    }
+    let options = Options {
+        path,
+        read_only: cli.read_only,
+        settings,
+        keymap,
+        offline_reason,
+        budget_flag: cli.common.budget,
+        warnings,
+    };
+    Ok((ws, options))
+}
+
+pub async fn run_async(cli: Cli, services: Services) -> anyhow::Result<()> {
+    let offline_reason = services.count.as_ref().err().cloned();
+    let (ws, options) = prepare(&cli, offline_reason)?;
+    let debounce = Duration::from_millis(options.settings.debounce_ms);
+    let mut model = Model::new(ws, options, Instant::now().into_std());
+
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    // Every background task: a panic in any of them ends the app (after the terminal is
+    // restored), instead of leaving a workbench that silently stopped counting.
+    let mut tasks = tokio::task::JoinSet::new();
+    let worker = match &services.count {
+        Ok(count) => Some(counter::spawn(
+            counter::Worker {
+                count: count.clone(),
+                pacer: services.pacer.clone(),
+                status: services.status.clone(),
+                debounce,
+            },
+            tx.clone(),
+        )),
+        Err(_) => None,
+    };
+    let worker = worker.map(|(handle, task)| {
+        tasks.spawn(async move {
+            if let Err(e) = task.await
+                && let Ok(panic) = e.try_into_panic()
+            {
+                std::panic::resume_unwind(panic);
+            }
+        });
+        handle
+    });
+
+    let mut guard = Guard::enter().context("cannot set up the terminal")?;
+    let size = guard
+        .terminal
+        .size()
+        .context("cannot read the terminal size")?;
+    let mut queue = VecDeque::from([Msg::Resize(size.width, size.height)]);
+    let mut events = spawn_input_reader();
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    let mut last_draw: Option<Instant> = None;
+    let mut dirty = true;
+    let mut count_wanted = worker.is_some();
+
+    loop {
+        // Apply everything pending, then run the effects (which may queue more messages).
+        let mut quit = false;
+        while let Some(msg) = queue.pop_front() {
+            dirty = true;
+            for effect in app::update(&mut model, msg) {
+                match effect {
+                    Effect::Quit => quit = true,
+                    Effect::CountExact => count_wanted = true,
+                    Effect::RefreshModels => match &services.list_models {
+                        Some(list) => {
+                            let list = list.clone();
+                            let tx = tx.clone();
+                            tasks.spawn(async move {
+                                // A closed channel means the app is shutting down.
+                                let _ = tx.send(Msg::Models(list().await));
+                            });
+                        }
+                        None => queue.push_back(Msg::Models(Err("no API key".into()))),
+                    },
+                    other => queue.extend(perform(other)),
+                }
+            }
+        }
+        if count_wanted {
+            if let Some(handle) = &worker {
+                handle.submit(Job {
+                    revision: model.revision,
+                    request: Arc::new(model.ws.to_request()),
+                });
+            }
+            count_wanted = false;
+        }
+        if quit {
+            return Ok(());
+        }
+        let now = Instant::now();
+        if dirty && last_draw.is_none_or(|t| now.duration_since(t) >= FRAME) {
+            guard
+                .terminal
+                .draw(|frame| crate::ui::view(&model, frame))
+                .context("cannot draw")?;
+            last_draw = Some(now);
+            dirty = false;
+        }
+        let next_frame = last_draw.map_or(now, |t| t + FRAME);
+
+        tokio::select! {
+            batch = events.recv() => match batch {
+                Some(Ok(batch)) => queue.extend(group_keys(batch.into_iter().filter_map(to_msg))),
+                Some(Err(e)) => return Err(e).context("cannot read the terminal"),
+                None => return Ok(()),
+            },
+            Some(msg) = rx.recv() => queue.push_back(msg),
+            _ = tick.tick() => {
+                queue.push_back(Msg::Tick(Instant::now().into_std()));
+                if let Some(status) = &services.status {
+                    queue.push_back(Msg::Limit(status()));
+                }
+            }
+            _ = sleep_until(next_frame), if dirty => {}
+            Some(joined) = tasks.join_next() => {
+                if let Err(e) = joined
+                    && e.is_panic()
+                {
+                    anyhow::bail!("a background task crashed; see the message above");
+                }
+            }
+        }
+        // Drain whatever else is already waiting, so one frame covers it all.
+        while let Ok(batch) = events.try_recv() {
+            match batch {
+                Ok(batch) => queue.extend(group_keys(batch.into_iter().filter_map(to_msg))),
+                Err(e) => return Err(e).context("cannot read the terminal"),
+            }
+        }
+        while let Ok(msg) = rx.try_recv() {
+            queue.push_back(msg);
+        }
+    }
+}
+
+/// Terminal events from a thread of their own, blocking in `crossterm::event::read`.
+///
+/// Why not `EventStream`: with crossterm's default mio source a burst of more than 1,024
+/// bytes of keys (a fast paste without bracketed paste, tmux send-keys) leaves the rest
+/// unread until the next key arrives (edge-triggered readiness, early return). With the
+/// `use-dev-tty` source (level-triggered poll) a blocking reader sees every byte at once,
+/// while `EventStream` would hand each event over through its wake thread.
+fn spawn_input_reader() -> mpsc::UnboundedReceiver<std::io::Result<Vec<Event>>> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let spawned = std::thread::Builder::new()
+        .name("budgie-input".into())
+        .spawn(move || {
+            loop {
+                let batch = read_batch();
+                let failed = batch.is_err();
+                // A closed channel means the app has ended.
+                if tx.send(batch).is_err() || failed {
+                    return;
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let _ = tx.send(Err(e));
+        return rx;
+    }
+    rx
+}
+
+/// One event (waiting for it), then every event already available: a burst of typing
+/// crosses the channel, and wakes the loop, once.
+fn read_batch() -> std::io::Result<Vec<Event>> {
+    const MOST: usize = 8192;
+    let mut batch = vec![crossterm::event::read()?];
+    // (A zero timeout would skip the source's parse buffer; a microsecond rounds to a
+    // non-blocking poll.)
+    while batch.len() < MOST && crossterm::event::poll(Duration::from_micros(1))? {
+        batch.push(crossterm::event::read()?);
+    }
+    Ok(batch)
+}
+
+/// Consecutive key presses become one `Msg::Keys` (a burst of typing is one edit).
+fn group_keys(msgs: impl Iterator<Item = Msg>) -> Vec<Msg> {
+    let mut out: Vec<Msg> = Vec::new();
+    for msg in msgs {
+        match (out.last_mut(), msg) {
+            (Some(Msg::Keys(keys)), Msg::Key(key)) => keys.push(key),
+            (Some(last @ Msg::Key(_)), Msg::Key(key)) => {
+                if let Msg::Key(first) = *last {
+                    *last = Msg::Keys(vec![first, key]);
+                }
+            }
+            (_, msg) => out.push(msg),
+        }
+    }
+    out
+}
+
+/// Terminal event → message (key presses only; releases and repeats are ignored).
+fn to_msg(event: Event) -> Option<Msg> {
+    match event {
+        Event::Key(key) if key.kind == KeyEventKind::Press => Some(Msg::Key(key)),
+        Event::Key(_) => None,
+        Event::Paste(text) => Some(Msg::Paste(text)),
+        Event::Mouse(mouse) => Some(Msg::Mouse(mouse)),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        Event::FocusGained | Event::FocusLost => None,
+    }
+}
+
+/// Run one effect; returns the message that reports how it went.
+fn perform(effect: Effect) -> Option<Msg> {
+    match effect {
+        Effect::Quit | Effect::CountExact | Effect::RefreshModels => None,
+        Effect::Save { path, contents } => {
+            let path = match path.or_else(draft_path) {
+                Some(p) => p,
+                None => {
+                    return Some(Msg::Saved {
+                        path: PathBuf::from("draft.budgie.json"),
+                        result: Err("no data directory to keep the draft in".into()),
+                    });
+                }
+            };
+            let result = write_atomically(&path, &contents).map_err(|e| e.to_string());
+            Some(Msg::Saved { path, result })
+        }
+        Effect::Export { path, contents } => {
+            let result = write_atomically(&path, &contents).map_err(|e| e.to_string());
+            Some(Msg::Exported { path, result })
+        }
+        Effect::ReadAttachment { path, turn } => Some(Msg::AttachmentRead {
+            turn,
+            result: read_attachment(&path).map(Box::new),
+        }),
+        Effect::ReadTool { path } => {
+            let result = std::fs::read_to_string(&path).map_err(|e| e.to_string());
+            Some(Msg::ToolRead { path, result })
+        }
+        Effect::Complete { input } => Some(Msg::Completions {
+            options: complete(&input),
+            input,
+        }),
+    }
+}
+
+/// Where unsaved work goes when there is no file: budgie's data directory.
+pub fn draft_path() -> Option<PathBuf> {
+    config::dirs().map(|d| d.data.join("draft.budgie.json"))
+}
+
+fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("budgie-tmp");
+    std::fs::write(&tmp, contents)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// An image or PDF as a base64 content block, annotated with where it came from.
+pub fn read_attachment(path: &Path) -> Result<ContentBlock, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let media_type = sniff_media_type(&bytes).ok_or_else(|| {
+        format!(
+            "{}: not a JPEG, PNG, GIF, WebP image or a PDF",
+            path.display()
+        )
+    })?;
+    use sha2::{Digest, Sha256};
+    let sha: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut note = Map::new();
+    note.insert("path".into(), Value::from(path.display().to_string()));
+    note.insert("sha256".into(), Value::from(sha));
+    note.insert("enabled".into(), Value::from(true));
+    if media_type == "application/pdf" {
+        // Pages, for the attachments pane; an unreadable PDF is the API's to refuse.
+        match lopdf::Document::load_mem(&bytes) {
+            Ok(pdf) => {
+                note.insert("pages".into(), Value::from(pdf.get_pages().len()));
+            }
+            Err(e) => return Err(format!("{}: not a readable PDF ({e})", path.display())),
+        }
+    }
+    let mut extra = Map::new();
+    extra.insert(ANNOTATION.into(), Value::Object(note));
+    let block = MediaBlock {
+        source: Source {
+            kind: "base64".into(),
+            media_type: Some(media_type.into()),
+            data: Some(base64::engine::general_purpose::STANDARD.encode(&bytes)),
+            content: None,
+            url: None,
+            file_id: None,
+            extra: Map::new(),
+        },
+        extra,
+    };
+    Ok(if media_type == "application/pdf" {
+        ContentBlock::Document(block)
+    } else {
+        ContentBlock::Image(block)
+    })
+}
+
+/// The media type from the file's first bytes (the extension can lie).
+pub fn sniff_media_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else {
+        None
+    }
+}
+
+/// Paths starting with `input` ("~/" expanded); directories end in "/".
+pub fn complete(input: &str) -> Vec<String> {
+    let expanded = match (input.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => format!("{}/{rest}", home.to_string_lossy()),
+        _ => input.to_string(),
+    };
+    let (dir, prefix) = match expanded.rfind('/') {
+        Some(i) => (&expanded[..=i], &expanded[i + 1..]),
+        None => ("", expanded.as_str()),
+    };
+    let read_from = if dir.is_empty() { "." } else { dir };
+    let Ok(entries) = std::fs::read_dir(read_from) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !name.starts_with(prefix) || (name.starts_with('.') && !prefix.starts_with('.')) {
+                return None;
+            }
+            let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+            Some(format!("{dir}{name}{}", if is_dir { "/" } else { "" }))
+        })
+        .collect();
+    out.sort();
+    out.truncate(200);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_types_come_from_the_bytes() {
+        assert_eq!(
+            sniff_media_type(b"\x89PNG\r\n\x1a\nrest"),
+            Some("image/png")
+        );
+        assert_eq!(sniff_media_type(b"%PDF-1.7"), Some("application/pdf"));
+        assert_eq!(sniff_media_type(b"RIFF\0\0\0\0WEBPVP8"), Some("image/webp"));
+        assert_eq!(sniff_media_type(b"hello"), None);
+    }
+
+    #[test]
+    fn completion_lists_matching_entries() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("photo.png"), b"x").expect("write");
+        std::fs::create_dir(dir.path().join("pics")).expect("mkdir");
+        std::fs::write(dir.path().join("notes.txt"), b"x").expect("write");
+        let base = format!("{}/p", dir.path().display());
+        let got = complete(&base);
+        assert_eq!(
+            got,
+            vec![
+                format!("{}/photo.png", dir.path().display()),
+                format!("{}/pics/", dir.path().display())
+            ]
+        );
+    }
 }

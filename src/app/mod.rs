@@ -1,2 +1,19 @@
 //! The workbench's state (`Model`), what happens to it (`Msg`), what it asks the runtime to
 //! do (`Effect`), and the pure `update`. (Issue 4.)
+
+pub mod budget;
+pub mod count;
+pub mod doc;
+pub mod keymap;
+pub mod model;
+pub mod msg;
+pub mod persist;
+pub mod tool_edit;
+pub mod update;
+
+pub use budget::{BudgetView, Level};
+pub use doc::Slot;
+pub use keymap::{Command, Keymap, Scope};
+pub use model::{ExactState, Model, Options, Overlay, Pane, PromptKind};
+pub use msg::{CountEvent, CountFailure, Effect, LimitStatus, Msg};
+pub use update::update;

@@ -1,2 +1,168 @@
-//! The counting worker: debounce, cache by content hash, one request in flight, results
-//! tagged with the revision they count. (Issue 4.)
+//! The counting worker: one long-lived task that turns edits into at most one count_tokens
+//! request per pause in typing.
+//!
+//! - The newest request arrives on a `tokio::sync::watch` channel: latest wins, older
+//!   content is never sent.
+//! - Content already counted (same body, same model: `Request::content_hash`) is answered
+//!   from the cache at once, without a request.
+//! - Otherwise the worker waits for quiet (the debounce), takes a permit from the `Pacer`
+//!   (reporting "rate-limited" while it waits), sends, and reports the result tagged with the
+//!   revision it counts. Requests run one after another: never two in flight.
+//!
+//! The HTTP call itself is a `CountFn`, so the real client plugs in here (and tests use a
+//! fake on paused time).
+
+pub mod http;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::{mpsc, watch};
+use tokio::time::{Instant, sleep};
+
+use crate::api::pacer::Pacer;
+use crate::app::{CountEvent, CountFailure, LimitStatus, Msg};
+use crate::request::Request;
+
+pub type CountFuture = Pin<Box<dyn Future<Output = Result<u64, CountFailure>> + Send>>;
+
+/// Sends one count_tokens body and returns `input_tokens`.
+pub type CountFn = Arc<dyn Fn(Value) -> CountFuture + Send + Sync>;
+
+/// What the limiter can say about the rate (the limiter's `status()` plugs in here).
+pub type StatusFn = Arc<dyn Fn() -> LimitStatus + Send + Sync>;
+
+/// One piece of content to count.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub revision: u64,
+    pub request: Arc<Request>,
+}
+
+/// The worker's settings and seams.
+#[derive(Clone)]
+pub struct Worker {
+    pub count: CountFn,
+    pub pacer: Arc<dyn Pacer>,
+    pub status: Option<StatusFn>,
+    pub debounce: Duration,
+}
+
+/// The handle the runtime keeps: `submit` the latest content.
+#[derive(Debug, Clone)]
+pub struct Handle {
+    tx: watch::Sender<Option<Job>>,
+}
+
+impl Handle {
+    /// Replace whatever is waiting with `job` (latest wins).
+    pub fn submit(&self, job: Job) {
+        // No receiver means the worker has ended (shutting down): nothing to do.
+        let _ = self.tx.send(Some(job));
+    }
+}
+
+/// Start the worker; it ends when the handle is dropped or `out` is closed.
+pub fn spawn(
+    worker: Worker,
+    out: mpsc::UnboundedSender<Msg>,
+) -> (Handle, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = watch::channel(None);
+    let task = tokio::spawn(worker.run(rx, out));
+    (Handle { tx }, task)
+}
+
+impl Worker {
+    async fn run(self, mut rx: watch::Receiver<Option<Job>>, out: mpsc::UnboundedSender<Msg>) {
+        let mut cache: HashMap<String, u64> = HashMap::new();
+        loop {
+            if rx.changed().await.is_err() {
+                return;
+            }
+            let Some(job) = rx.borrow_and_update().clone() else {
+                continue;
+            };
+            let body = job.request.count_body();
+            let key = hash_body(&body);
+            if let Some(tokens) = cache.get(&key) {
+                if !send(&out, done(job.revision, Ok(*tokens))) {
+                    return;
+                }
+                continue;
+            }
+            // Wait for a pause: any newer content restarts the wait (and is handled from the
+            // top, so a newer job that is already cached is answered at once).
+            tokio::select! {
+                changed = rx.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    rx.mark_changed();
+                    continue;
+                }
+                _ = sleep(self.debounce) => {}
+            }
+            if let Some(status) = &self.status {
+                let s = status();
+                if !s.next_slot_in.is_zero() {
+                    let until = (Instant::now() + s.next_slot_in).into_std();
+                    let event = CountEvent::RateLimited {
+                        revision: job.revision,
+                        until,
+                    };
+                    if !send(&out, Msg::Count(event)) {
+                        return;
+                    }
+                }
+            }
+            self.pacer.acquire().await;
+            if !send(
+                &out,
+                Msg::Count(CountEvent::Started {
+                    revision: job.revision,
+                }),
+            ) {
+                return;
+            }
+            let result = (self.count)(body).await;
+            if let Ok(tokens) = result {
+                cache.insert(key, tokens);
+            }
+            if !send(&out, done(job.revision, result)) {
+                return;
+            }
+            if let Some(status) = &self.status
+                && !send(&out, Msg::Limit(status()))
+            {
+                return;
+            }
+        }
+    }
+}
+
+fn done(revision: u64, result: Result<u64, CountFailure>) -> Msg {
+    Msg::Count(CountEvent::Done {
+        revision,
+        result,
+        at: Instant::now().into_std(),
+    })
+}
+
+/// False when the app has gone (the receiver is closed): the worker then stops.
+fn send(out: &mpsc::UnboundedSender<Msg>, msg: Msg) -> bool {
+    out.send(msg).is_ok()
+}
+
+/// The cache key: the body as sent (it names the model), hashed.
+pub fn hash_body(body: &Value) -> String {
+    use sha2::{Digest, Sha256};
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

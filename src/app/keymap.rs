@@ -1,0 +1,524 @@
+//! Key bindings: `assets/keymap.toml` compiled in, optionally overridden by the user's file
+//! (`keymap = "…"` in config.toml). A key maps to a `Command` within a scope.
+
+use std::collections::BTreeMap;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+pub const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.toml");
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scope {
+    /// Everywhere, including while typing.
+    Global,
+    /// While an editor has the keys.
+    Editor,
+    /// In navigation.
+    Navigate,
+}
+
+impl Scope {
+    fn from_name(name: &str) -> Option<Scope> {
+        match name {
+            "global" => Some(Scope::Global),
+            "editor" => Some(Scope::Editor),
+            "navigate" => Some(Scope::Navigate),
+            _ => None,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Global => "Anywhere",
+            Scope::Editor => "While typing",
+            Scope::Navigate => "In navigation (Esc)",
+        }
+    }
+}
+
+/// What a key is bound to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Command {
+    Quit,
+    Save,
+    NextPane,
+    PrevPane,
+    Help,
+    Navigate,
+    Edit,
+    Up,
+    Down,
+    NewTurn,
+    DeleteTurn,
+    Undo,
+    SwitchRole,
+    Tools,
+    Attach,
+    Model,
+    Budget,
+    Thinking,
+    Export,
+    Toggle,
+    Remove,
+    ToolFromFile,
+    NewTool,
+}
+
+impl Command {
+    pub const ALL: &'static [Command] = &[
+        Command::Quit,
+        Command::Save,
+        Command::NextPane,
+        Command::PrevPane,
+        Command::Help,
+        Command::Navigate,
+        Command::Edit,
+        Command::Up,
+        Command::Down,
+        Command::NewTurn,
+        Command::DeleteTurn,
+        Command::Undo,
+        Command::SwitchRole,
+        Command::Tools,
+        Command::Attach,
+        Command::Model,
+        Command::Budget,
+        Command::Thinking,
+        Command::Export,
+        Command::Toggle,
+        Command::Remove,
+        Command::ToolFromFile,
+        Command::NewTool,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Command::Quit => "quit",
+            Command::Save => "save",
+            Command::NextPane => "next_pane",
+            Command::PrevPane => "prev_pane",
+            Command::Help => "help",
+            Command::Navigate => "navigate",
+            Command::Edit => "edit",
+            Command::Up => "up",
+            Command::Down => "down",
+            Command::NewTurn => "new_turn",
+            Command::DeleteTurn => "delete_turn",
+            Command::Undo => "undo",
+            Command::SwitchRole => "switch_role",
+            Command::Tools => "tools",
+            Command::Attach => "attach",
+            Command::Model => "model",
+            Command::Budget => "budget",
+            Command::Thinking => "thinking",
+            Command::Export => "export",
+            Command::Toggle => "toggle",
+            Command::Remove => "remove",
+            Command::ToolFromFile => "tool_from_file",
+            Command::NewTool => "new_tool",
+        }
+    }
+
+    /// What the help screen says the command does.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Command::Quit => "quit (the draft is kept)",
+            Command::Save => "save the workspace",
+            Command::NextPane => "next pane (request, tools, attachments)",
+            Command::PrevPane => "previous pane",
+            Command::Help => "this help",
+            Command::Navigate => "leave the editor for navigation",
+            Command::Edit => "edit the selected block",
+            Command::Up => "select the block or item above",
+            Command::Down => "select the block or item below",
+            Command::NewTurn => "add a turn after this one (other role)",
+            Command::DeleteTurn => "delete the selected turn",
+            Command::Undo => "bring back the last deleted turn",
+            Command::SwitchRole => "switch the turn between user and assistant",
+            Command::Tools => "go to the tools pane",
+            Command::Attach => "attach an image or PDF by path",
+            Command::Model => "choose the model (type to filter)",
+            Command::Budget => "set the token budget",
+            Command::Thinking => "thinking on/off and its budget",
+            Command::Export => "export the request JSON to a file",
+            Command::Toggle => "toggle the selected tool or attachment",
+            Command::Remove => "remove the selected tool or attachment",
+            Command::ToolFromFile => "add a tool from a JSON file",
+            Command::NewTool => "write a new tool in a JSON editor",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Command> {
+        Command::ALL.iter().copied().find(|c| c.name() == name)
+    }
+}
+
+/// A key with its modifiers, normalised (Shift is folded into characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key {
+    pub code: KeyCodeOrd,
+    pub mods: u8,
+}
+
+/// `KeyCode` with an ordering, so bindings can live in a BTreeMap and list stably.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KeyCodeOrd {
+    Char(char),
+    F(u8),
+    Named(u8),
+}
+
+const NAMED: &[(&str, KeyCode)] = &[
+    ("enter", KeyCode::Enter),
+    ("esc", KeyCode::Esc),
+    ("tab", KeyCode::Tab),
+    ("backtab", KeyCode::BackTab),
+    ("space", KeyCode::Char(' ')),
+    ("up", KeyCode::Up),
+    ("down", KeyCode::Down),
+    ("left", KeyCode::Left),
+    ("right", KeyCode::Right),
+    ("home", KeyCode::Home),
+    ("end", KeyCode::End),
+    ("pageup", KeyCode::PageUp),
+    ("pagedown", KeyCode::PageDown),
+    ("delete", KeyCode::Delete),
+    ("backspace", KeyCode::Backspace),
+];
+
+const CTRL: u8 = 1;
+const ALT: u8 = 2;
+const SHIFT: u8 = 4;
+
+impl Key {
+    pub fn from_event(key: &KeyEvent) -> Option<Key> {
+        let mut mods = 0;
+        if key.modifiers.contains(KeyModifiers::CONTROL) {
+            mods |= CTRL;
+        }
+        if key.modifiers.contains(KeyModifiers::ALT) {
+            mods |= ALT;
+        }
+        if key.modifiers.contains(KeyModifiers::SHIFT) {
+            mods |= SHIFT;
+        }
+        let code = match key.code {
+            KeyCode::Char(c) => {
+                mods &= !SHIFT;
+                let c = if mods & CTRL != 0 {
+                    c.to_ascii_lowercase()
+                } else {
+                    c
+                };
+                if c == ' ' {
+                    KeyCodeOrd::Named(named_index(KeyCode::Char(' '))?)
+                } else {
+                    KeyCodeOrd::Char(c)
+                }
+            }
+            KeyCode::F(n) => KeyCodeOrd::F(n),
+            KeyCode::BackTab => {
+                mods &= !SHIFT;
+                KeyCodeOrd::Named(named_index(KeyCode::BackTab)?)
+            }
+            other => KeyCodeOrd::Named(named_index(other)?),
+        };
+        Some(Key { code, mods })
+    }
+
+    /// Parse "ctrl-s", "shift-tab", "?", "T", "f1".
+    pub fn parse(text: &str) -> Result<Key, String> {
+        let mut mods = 0;
+        let mut rest = text;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            if rest.chars().count() > 1 && lower.starts_with("ctrl-") {
+                mods |= CTRL;
+                rest = &rest[5..];
+            } else if rest.chars().count() > 1 && lower.starts_with("alt-") {
+                mods |= ALT;
+                rest = &rest[4..];
+            } else if rest.chars().count() > 1 && lower.starts_with("shift-") {
+                mods |= SHIFT;
+                rest = &rest[6..];
+            } else {
+                break;
+            }
+        }
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) => {
+                mods &= !SHIFT;
+                let c = if mods & CTRL != 0 {
+                    c.to_ascii_lowercase()
+                } else {
+                    c
+                };
+                if c == ' ' {
+                    KeyCodeOrd::Named(named_index(KeyCode::Char(' ')).unwrap_or(0))
+                } else {
+                    KeyCodeOrd::Char(c)
+                }
+            }
+            _ => {
+                let lower = rest.to_ascii_lowercase();
+                if let Some(n) = lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
+                    KeyCodeOrd::F(n)
+                } else if let Some(i) = NAMED.iter().position(|(name, _)| *name == lower) {
+                    if lower == "tab" && mods & SHIFT != 0 {
+                        mods &= !SHIFT;
+                        KeyCodeOrd::Named(named_index(KeyCode::BackTab).unwrap_or(0))
+                    } else {
+                        KeyCodeOrd::Named(i as u8)
+                    }
+                } else {
+                    return Err(format!("`{text}` is not a key"));
+                }
+            }
+        };
+        Ok(Key { code, mods })
+    }
+
+    /// "ctrl-s", "?", "space".
+    pub fn display(&self) -> String {
+        let mut out = String::new();
+        if self.mods & CTRL != 0 {
+            out.push_str("Ctrl-");
+        }
+        if self.mods & ALT != 0 {
+            out.push_str("Alt-");
+        }
+        if self.mods & SHIFT != 0 {
+            out.push_str("Shift-");
+        }
+        match self.code {
+            KeyCodeOrd::Char(c) => {
+                if self.mods & CTRL != 0 {
+                    out.push(c.to_ascii_uppercase())
+                } else {
+                    out.push(c)
+                }
+            }
+            KeyCodeOrd::F(n) => out.push_str(&format!("F{n}")),
+            KeyCodeOrd::Named(i) => {
+                let name = NAMED.get(usize::from(i)).map_or("?", |(n, _)| n);
+                out.push_str(match name {
+                    "backtab" => "Shift-Tab",
+                    "enter" => "Enter",
+                    "esc" => "Esc",
+                    "tab" => "Tab",
+                    "space" => "Space",
+                    "up" => "↑",
+                    "down" => "↓",
+                    "left" => "←",
+                    "right" => "→",
+                    "delete" => "Del",
+                    "backspace" => "Backspace",
+                    "pageup" => "PgUp",
+                    "pagedown" => "PgDn",
+                    "home" => "Home",
+                    "end" => "End",
+                    other => other,
+                });
+            }
+        }
+        out
+    }
+}
+
+fn named_index(code: KeyCode) -> Option<u8> {
+    NAMED.iter().position(|(_, c)| *c == code).map(|i| i as u8)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keymap {
+    bindings: BTreeMap<(Scope, Key), Command>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        // The compiled-in file is ours and tested; an empty map would still let Ctrl-Q work
+        // through the runtime's own fallback.
+        Keymap::parse(DEFAULT_KEYMAP)
+            .map(|(k, _)| k)
+            .unwrap_or(Keymap {
+                bindings: BTreeMap::new(),
+            })
+    }
+}
+
+impl Keymap {
+    /// Parse a keymap file; returns the map and a warning per entry it could not use.
+    pub fn parse(text: &str) -> Result<(Keymap, Vec<String>), String> {
+        let mut map = Keymap {
+            bindings: BTreeMap::new(),
+        };
+        let warnings = map.merge(text)?;
+        Ok((map, warnings))
+    }
+
+    /// The defaults, overridden by the user's file text: a command named in a section loses
+    /// its default keys in that section.
+    pub fn with_overrides(text: &str) -> Result<(Keymap, Vec<String>), String> {
+        let mut map = Keymap::default();
+        let warnings = map.merge(text)?;
+        Ok((map, warnings))
+    }
+
+    fn merge(&mut self, text: &str) -> Result<Vec<String>, String> {
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| format!("not valid TOML: {}", e.message()))?;
+        let mut warnings = Vec::new();
+        for (section, value) in &table {
+            let Some(scope) = Scope::from_name(section) else {
+                warnings.push(format!(
+                    "[{section}]: unknown section (known: global, editor, navigate)"
+                ));
+                continue;
+            };
+            let Some(entries) = value.as_table() else {
+                warnings.push(format!("[{section}] must be a table"));
+                continue;
+            };
+            for (name, keys) in entries {
+                let Some(command) = Command::from_name(name) else {
+                    warnings.push(format!("[{section}] {name}: unknown command"));
+                    continue;
+                };
+                let keys: Vec<&str> = match keys {
+                    toml::Value::String(s) => vec![s.as_str()],
+                    toml::Value::Array(a) => a.iter().filter_map(|v| v.as_str()).collect(),
+                    _ => {
+                        warnings.push(format!("[{section}] {name}: must be a list of keys"));
+                        continue;
+                    }
+                };
+                self.bindings
+                    .retain(|(s, _), c| !(*s == scope && *c == command));
+                for key in keys {
+                    match Key::parse(key) {
+                        Ok(k) => {
+                            self.bindings.insert((scope, k), command);
+                        }
+                        Err(e) => warnings.push(format!("[{section}] {name}: {e}")),
+                    }
+                }
+            }
+        }
+        Ok(warnings)
+    }
+
+    pub fn lookup(&self, scope: Scope, key: &KeyEvent) -> Option<Command> {
+        let k = Key::from_event(key)?;
+        self.bindings.get(&(scope, k)).copied()
+    }
+
+    /// The keys bound to `command` in `scope`, for hints and help ("Ctrl-S").
+    pub fn keys_for(&self, scope: Scope, command: Command) -> Vec<String> {
+        self.bindings
+            .iter()
+            .filter(|((s, _), c)| *s == scope && **c == command)
+            .map(|((_, k), _)| k.display())
+            .collect()
+    }
+
+    /// The first key for `command`, looked up in `scope` then globally.
+    pub fn hint(&self, scope: Scope, command: Command) -> Option<String> {
+        self.keys_for(scope, command)
+            .into_iter()
+            .next()
+            .or_else(|| self.keys_for(Scope::Global, command).into_iter().next())
+    }
+
+    /// Every binding, grouped by scope and command, in a stable order (the help screen).
+    pub fn all(&self) -> Vec<(Scope, Command, Vec<String>)> {
+        let mut grouped: BTreeMap<(Scope, Command), Vec<String>> = BTreeMap::new();
+        for ((scope, key), command) in &self.bindings {
+            grouped
+                .entry((*scope, *command))
+                .or_default()
+                .push(key.display());
+        }
+        grouped
+            .into_iter()
+            .map(|((s, c), keys)| (s, c, keys))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, mods)
+    }
+
+    #[test]
+    fn the_default_keymap_parses_without_warnings() {
+        let (map, warnings) = Keymap::parse(DEFAULT_KEYMAP).expect("valid");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(
+            map.lookup(
+                Scope::Global,
+                &press(KeyCode::Char('q'), KeyModifiers::CONTROL)
+            ),
+            Some(Command::Quit)
+        );
+        assert_eq!(
+            map.lookup(
+                Scope::Navigate,
+                &press(KeyCode::Char('?'), KeyModifiers::SHIFT)
+            ),
+            Some(Command::Help)
+        );
+        assert_eq!(
+            map.lookup(Scope::Global, &press(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            Some(Command::PrevPane)
+        );
+        assert_eq!(
+            map.lookup(
+                Scope::Navigate,
+                &press(KeyCode::Char(' '), KeyModifiers::NONE)
+            ),
+            Some(Command::Toggle)
+        );
+    }
+
+    #[test]
+    fn every_command_has_a_default_key() {
+        let map = Keymap::default();
+        let bound: Vec<Command> = map.all().into_iter().map(|(_, c, _)| c).collect();
+        for command in Command::ALL {
+            assert!(bound.contains(command), "{command:?} has no key");
+        }
+    }
+
+    #[test]
+    fn an_override_replaces_only_the_named_command() {
+        let (map, warnings) =
+            Keymap::with_overrides("[navigate]\nnew_turn = [\"N\"]\nbogus = [\"z\"]\n")
+                .expect("valid");
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("bogus"));
+        let n = press(KeyCode::Char('n'), KeyModifiers::NONE);
+        let big_n = press(KeyCode::Char('N'), KeyModifiers::SHIFT);
+        assert_eq!(map.lookup(Scope::Navigate, &n), None);
+        assert_eq!(map.lookup(Scope::Navigate, &big_n), Some(Command::NewTurn));
+        assert_eq!(
+            map.lookup(
+                Scope::Navigate,
+                &press(KeyCode::Char('d'), KeyModifiers::NONE)
+            ),
+            Some(Command::DeleteTurn)
+        );
+    }
+
+    #[test]
+    fn bad_keys_are_named() {
+        let (_, warnings) = Keymap::parse("[global]\nquit = [\"ctrl-nothing\"]\n").expect("toml");
+        assert!(warnings[0].contains("ctrl-nothing"), "{warnings:?}");
+    }
+}

@@ -1,0 +1,126 @@
+//! What happens to the workbench (`Msg`) and what it asks the runtime to do (`Effect`).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::request::ContentBlock;
+
+/// Something that happened: a key, a paste, a timer, a background task finishing.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// Several key presses that arrived together (a burst of typing): the same as one `Key`
+    /// each, but a run of plain characters goes into the editor in one edit.
+    Keys(Vec<KeyEvent>),
+    /// A bracketed paste, inserted in one step.
+    Paste(String),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// The clock, for ages ("2 s ago") and countdowns.
+    Tick(Instant),
+    /// News from the counting worker.
+    Count(CountEvent),
+    /// The limiter's view of the rate.
+    Limit(LimitStatus),
+    /// Models from `GET /v1/models` (ids and display names), or why not.
+    Models(Result<Vec<(String, String)>, String>),
+    Saved {
+        path: PathBuf,
+        result: Result<(), String>,
+    },
+    Exported {
+        path: PathBuf,
+        result: Result<(), String>,
+    },
+    /// An attachment read from disk, ready to go into turn `turn`.
+    AttachmentRead {
+        turn: usize,
+        result: Result<Box<ContentBlock>, String>,
+    },
+    /// A tool definition file's text.
+    ToolRead {
+        path: PathBuf,
+        result: Result<String, String>,
+    },
+    /// Path completions for what is typed in the path prompt.
+    Completions {
+        input: String,
+        options: Vec<String>,
+    },
+}
+
+/// The counting worker's reports, each for one revision of the content.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CountEvent {
+    /// Waiting for the rate limit; a slot comes at `until`.
+    RateLimited { revision: u64, until: Instant },
+    /// The request is on its way.
+    Started { revision: u64 },
+    /// The exact count, or why there is none. `at` is when it arrived.
+    Done {
+        revision: u64,
+        result: Result<u64, CountFailure>,
+        at: Instant,
+    },
+}
+
+/// Why an exact count failed, in words a user can act on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CountFailure {
+    /// The API said 429 (after the client's own retries).
+    RateLimited {
+        retry_after: Option<Duration>,
+        message: String,
+    },
+    /// Anything else: the message is shown as is.
+    Failed(String),
+}
+
+impl CountFailure {
+    pub fn message(&self) -> &str {
+        match self {
+            CountFailure::RateLimited { message, .. } | CountFailure::Failed(message) => message,
+        }
+    }
+}
+
+/// What the limiter says about the rate right now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LimitStatus {
+    /// Requests left this minute, if known.
+    pub left_this_minute: Option<u32>,
+    /// Time until the next request may go (zero when one may go now).
+    pub next_slot_in: Duration,
+}
+
+/// Something the runtime must do for the reducer (the reducer itself does no I/O).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Quit,
+    /// The counted content changed: hand the latest request to the counting worker.
+    CountExact,
+    /// Write the workspace; `None` means budgie's draft file.
+    Save {
+        path: Option<PathBuf>,
+        contents: String,
+    },
+    Export {
+        path: PathBuf,
+        contents: String,
+    },
+    /// Read an image or PDF into turn `turn`.
+    ReadAttachment {
+        path: PathBuf,
+        turn: usize,
+    },
+    ReadTool {
+        path: PathBuf,
+    },
+    /// List paths starting with `input`.
+    Complete {
+        input: String,
+    },
+    RefreshModels,
+}

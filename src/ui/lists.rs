@@ -1,0 +1,176 @@
+//! The tools and attachments panes: one row per item with a checkbox and its token cost.
+
+use base64::Engine;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::Span;
+
+use super::text::{draw_block, fit, line, panel, styled};
+use super::theme::Styles;
+use crate::app::budget::group;
+use crate::app::doc::{self, human_bytes};
+use crate::app::{Model, Pane};
+use crate::request::ContentBlock;
+
+/// The first row shown so that `selected` is visible in `rows` rows.
+pub fn list_offset(selected: usize, rows: usize) -> usize {
+    if rows == 0 {
+        return 0;
+    }
+    selected.saturating_sub(rows - 1)
+}
+
+pub fn tools(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
+    let focused = model.pane == Pane::Tools;
+    let inner = draw_block(panel("Tools", focused, styles), area, buf);
+    let tools = model.ws.request.tools.as_deref().unwrap_or(&[]);
+    if tools.is_empty() {
+        line(
+            buf,
+            inner,
+            inner.y,
+            vec![styled(
+                fit(
+                    "none · f: from file · w: write one",
+                    usize::from(inner.width),
+                ),
+                styles.dim,
+            )],
+        );
+        return;
+    }
+    let rows = usize::from(inner.height);
+    let offset = list_offset(model.tool_sel, rows);
+    for (i, tool) in tools.iter().enumerate().skip(offset).take(rows) {
+        let on = !model.ws.disabled_tools.contains(&tool.name);
+        let cost = model
+            .offline
+            .tool_costs
+            .get(&tool.name)
+            .map(|c| format!("~{}", group(*c)))
+            .unwrap_or_default();
+        let server = if tool.is_custom() { "" } else { " (server)" };
+        row(
+            buf,
+            inner,
+            inner.y + (i - offset) as u16,
+            on,
+            &format!("{}{server}", tool.name),
+            &cost,
+            focused && i == model.tool_sel,
+            styles,
+        );
+    }
+}
+
+pub fn attachments(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
+    let focused = model.pane == Pane::Attachments;
+    let inner = draw_block(panel("Attachments", focused, styles), area, buf);
+    let list = doc::attachments(&model.ws.request);
+    if list.is_empty() {
+        line(
+            buf,
+            inner,
+            inner.y,
+            vec![styled(
+                fit("none · a: attach image or PDF", usize::from(inner.width)),
+                styles.dim,
+            )],
+        );
+        return;
+    }
+    let rows = usize::from(inner.height);
+    let offset = list_offset(model.attach_sel, rows);
+    for (i, (slot, block)) in list.iter().enumerate().skip(offset).take(rows) {
+        let cost = model
+            .offline
+            .attachment_costs
+            .get(slot)
+            .map(|c| format!("~{}", group(*c)))
+            .unwrap_or_default();
+        row(
+            buf,
+            inner,
+            inner.y + (i - offset) as u16,
+            doc::attachment_enabled(block),
+            &describe(block),
+            &cost,
+            focused && i == model.attach_sel,
+            styles,
+        );
+    }
+}
+
+/// "budgie.png 56×42 4.3 KB" / "report.pdf 120 KB".
+pub fn describe(block: &ContentBlock) -> String {
+    let (ContentBlock::Image(mb) | ContentBlock::Document(mb)) = block else {
+        return doc::block_summary(block);
+    };
+    let name = mb
+        .extra
+        .get(crate::workspace::ANNOTATION)
+        .and_then(|a| a.get("path"))
+        .and_then(serde_json::Value::as_str)
+        .map(|p| p.rsplit('/').next().unwrap_or(p).to_string())
+        .unwrap_or_else(|| block.kind().to_string());
+    let Some(data) = mb.source.data.as_deref() else {
+        return format!("{name} ({})", mb.source.kind);
+    };
+    let size = human_bytes(data.len() as u64 * 3 / 4);
+    let dims = if matches!(block, ContentBlock::Image(_)) {
+        // The header is enough for the dimensions: decode only the start.
+        let head = &data[..data.len().min(4096) / 4 * 4];
+        base64::engine::general_purpose::STANDARD
+            .decode(head)
+            .ok()
+            .and_then(|bytes| imagesize::blob_size(&bytes).ok())
+            .map(|s| format!(" {}×{}", s.width, s.height))
+            .unwrap_or_default()
+    } else {
+        mb.extra
+            .get(crate::workspace::ANNOTATION)
+            .and_then(|a| a.get("pages"))
+            .and_then(serde_json::Value::as_u64)
+            .map(|n| format!(" {n} p."))
+            .unwrap_or_default()
+    };
+    format!("{name}{dims} {size}")
+}
+
+#[allow(clippy::too_many_arguments)]
+fn row(
+    buf: &mut Buffer,
+    inner: Rect,
+    y: u16,
+    on: bool,
+    name: &str,
+    cost: &str,
+    selected: bool,
+    styles: &Styles,
+) {
+    let width = usize::from(inner.width);
+    let check = if on { "[x] " } else { "[ ] " };
+    let room = width.saturating_sub(check.len() + cost.len() + 1);
+    let name = fit(name, room);
+    let pad = width.saturating_sub(
+        check.len() + unicode_width::UnicodeWidthStr::width(name.as_str()) + cost.len(),
+    );
+    let style = if selected {
+        styles.selected
+    } else if on {
+        styles.text
+    } else {
+        styles.dim
+    };
+    line(
+        buf,
+        inner,
+        y,
+        vec![
+            styled(check, style),
+            styled(name, style),
+            Span::styled(" ".repeat(pad), style),
+            styled(cost.to_string(), if selected { style } else { styles.dim }),
+        ],
+    );
+}

@@ -1,0 +1,201 @@
+//! The request pane: the system prompt, then each turn with its role and blocks; the focused
+//! text block is open in the editor.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::Span;
+use ratatui::widgets::Widget;
+
+use super::layout::{self, PREVIEW_LINES};
+use super::text::{draw_block, fit, line, panel, styled};
+use super::theme::Styles;
+use crate::app::budget::group;
+use crate::app::doc::{self, Slot, SlotContent};
+use crate::app::{Model, Pane};
+use crate::request::Role;
+
+pub fn draw(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let title = title(model);
+    let focused = model.pane == Pane::Request;
+    // Small screens give the border's rows to the text.
+    let inner = if layout::request_bordered(area) {
+        draw_block(panel(&title, focused, styles), area, buf)
+    } else {
+        area
+    };
+    for entry in layout::entries(model, inner) {
+        if let Some(h) = entry.header {
+            header(model, styles, entry.slot, h, buf);
+        }
+        body(model, styles, entry.slot, entry.body, buf);
+    }
+}
+
+fn title(model: &Model) -> String {
+    let name = model
+        .path
+        .as_ref()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "example".into());
+    let mut t = format!("Request · {name}");
+    if model.read_only {
+        t.push_str(" (read-only)");
+    }
+    if model.unsaved {
+        t.push_str(" *");
+    }
+    t
+}
+
+fn header(model: &Model, styles: &Styles, slot: Slot, area: Rect, buf: &mut Buffer) {
+    let request = &model.ws.request;
+    let (label, style, tokens) = match slot {
+        Slot::System(_) => {
+            let blocks = match &request.system {
+                Some(crate::request::System::Blocks(b)) => b.len().max(1),
+                _ => 1,
+            };
+            let tokens: u64 = (0..blocks)
+                .filter_map(|i| model.offline.text_tokens(Slot::System(i)))
+                .sum();
+            ("system".to_string(), styles.system, tokens)
+        }
+        Slot::Turn(t, _) => {
+            let role = request.messages.get(t).map_or(Role::User, |m| m.role);
+            let blocks = match request.messages.get(t).map(|m| &m.content) {
+                Some(crate::request::Content::Blocks(b)) => b.len().max(1),
+                _ => 1,
+            };
+            let tokens: u64 = (0..blocks)
+                .filter_map(|b| model.offline.text_tokens(Slot::Turn(t, b)))
+                .sum();
+            let style = match role {
+                Role::User => styles.user,
+                Role::Assistant => styles.assistant,
+            };
+            (
+                format!("{} #{}", doc::role_name(role), t + 1),
+                style,
+                tokens,
+            )
+        }
+    };
+    let right = format!("~{} tok", group(tokens));
+    let width = usize::from(area.width);
+    let left = fit(&format!("▍{label}"), width.saturating_sub(right.len() + 1));
+    let pad =
+        width.saturating_sub(unicode_width::UnicodeWidthStr::width(left.as_str()) + right.len());
+    let spans = if pad > 0 {
+        vec![
+            styled(left, style),
+            Span::raw(" ".repeat(pad)),
+            styled(right, styles.dim),
+        ]
+    } else {
+        vec![styled(left, style)]
+    };
+    line(buf, area, area.y, spans);
+}
+
+fn body(model: &Model, styles: &Styles, slot: Slot, area: Rect, buf: &mut Buffer) {
+    if area.height == 0 || area.width == 0 {
+        return;
+    }
+    if let Some(editor) = model.editor.as_ref().filter(|e| e.slot == slot) {
+        // A bar down the left marks the block being typed in.
+        for y in area.y..area.bottom() {
+            line(buf, area, y, vec![styled("▌", styles.border_focused)]);
+        }
+        let gutter = layout::EDITOR_GUTTER.min(area.width);
+        let text_area = Rect::new(area.x + gutter, area.y, area.width - gutter, area.height);
+        editor.area.render(text_area, buf);
+        return;
+    }
+    let focused = model.focus == slot && model.pane == Pane::Request;
+    let marker = if focused { "› " } else { "  " };
+    let base = if focused {
+        styles.selected
+    } else {
+        styles.text
+    };
+    let width = usize::from(area.width).saturating_sub(2);
+    match doc::content(&model.ws.request, slot) {
+        Some(SlotContent::Text(text)) | Some(SlotContent::Thinking(text)) => {
+            let thinking = matches!(
+                doc::content(&model.ws.request, slot),
+                Some(SlotContent::Thinking(_))
+            );
+            if text.is_empty() {
+                let hint = if thinking {
+                    "(empty thinking)"
+                } else {
+                    "(empty)"
+                };
+                line(
+                    buf,
+                    area,
+                    area.y,
+                    vec![styled(marker, base), styled(hint, styles.dim)],
+                );
+                return;
+            }
+            // Counting newline bytes is fast even in a 1 MB prompt (it vectorises).
+            let total =
+                text.bytes().filter(|b| *b == b'\n').count() + usize::from(!text.ends_with('\n'));
+            for (i, l) in text.lines().take(PREVIEW_LINES).enumerate() {
+                let y = area.y + i as u16;
+                if y >= area.bottom() {
+                    break;
+                }
+                let mut shown = if thinking && i == 0 {
+                    format!("[thinking] {l}")
+                } else {
+                    l.to_string()
+                };
+                if i + 1 == PREVIEW_LINES.min(total) && total > PREVIEW_LINES {
+                    shown = format!("{shown} … (+{} lines)", total - PREVIEW_LINES);
+                }
+                let style = if thinking {
+                    base.add_modifier(Modifier::ITALIC)
+                } else {
+                    base
+                };
+                line(
+                    buf,
+                    area,
+                    y,
+                    vec![
+                        styled(if i == 0 { marker } else { "  " }, base),
+                        styled(fit(&shown, width), style),
+                    ],
+                );
+            }
+        }
+        Some(SlotContent::Block(block)) => {
+            let mut summary = doc::block_summary(block);
+            if matches!(
+                block,
+                crate::request::ContentBlock::Image(_) | crate::request::ContentBlock::Document(_)
+            ) {
+                if !doc::attachment_enabled(block) {
+                    summary.push_str(" (off)");
+                }
+                if let Some(cost) = model.offline.attachment_costs.get(&slot) {
+                    summary.push_str(&format!(" ~{} tok", group(*cost)));
+                }
+            }
+            line(
+                buf,
+                area,
+                area.y,
+                vec![styled(marker, base), styled(fit(&summary, width), base)],
+            );
+        }
+        None => {}
+    }
+}
