@@ -66,6 +66,20 @@ impl Request {
         value
     }
 
+    /// The size in bytes of `count_body()` as compact JSON, streamed into a counter instead
+    /// of building the body (which would copy every attachment).
+    pub fn count_body_size(&self) -> u64 {
+        let mut size = json_len(self);
+        // Each create-only field is `"key":value` plus a comma; `model` and `messages` always
+        // remain, so every removed field had a comma beside it.
+        for field in CREATE_ONLY_FIELDS {
+            if let Some(value) = self.extra.get(*field) {
+                size -= json_len(field) + 1 + json_len(value) + 1;
+            }
+        }
+        size
+    }
+
     /// A stable hash of what count_tokens would be asked: same body, same hash. Used as the
     /// cache key for exact counts (it includes the model).
     pub fn content_hash(&self) -> String {
@@ -92,6 +106,24 @@ impl Request {
     }
 }
 
+/// Length of `value` as compact JSON, without building the text.
+fn json_len<T: serde::Serialize + ?Sized>(value: &T) -> u64 {
+    struct Counter(u64);
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len() as u64;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    // Writing to a counter cannot fail for a value serde_json can serialise.
+    let _ = serde_json::to_writer(&mut counter, value);
+    counter.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +137,16 @@ mod tests {
         let back = serde_json::to_value(&request).expect("serialises");
         let original: Value = serde_json::from_str(text).expect("json");
         assert_eq!(back, original);
+    }
+
+    #[test]
+    fn count_body_size_is_the_body_length() {
+        let request = parse(
+            r#"{"model":"m","max_tokens":5,"temperature":0.5,"messages":[{"role":"user","content":"hé"}],"stop_sequences":["a"]}"#,
+        )
+        .expect("ok");
+        let body = serde_json::to_vec(&request.count_body()).expect("json");
+        assert_eq!(request.count_body_size(), body.len() as u64);
     }
 
     #[test]
