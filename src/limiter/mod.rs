@@ -30,6 +30,7 @@ pub use state::{HEADROOM, MAX_PAUSE};
 pub use store::{LOCK_FILE, STATE_FILE};
 
 use crate::api::pacer::{Pacer, ServerRateInfo};
+use state::Step;
 use store::Store;
 
 /// What the workbench's side panel shows.
@@ -89,15 +90,26 @@ impl Limiter {
     /// Wait until one request may be sent.
     pub async fn acquire(&self) {
         let rpm = self.rpm;
-        let mut slot = self.store.with(|s| s.reserve(self.clock.now(), rpm));
+        let mut holding = false;
         loop {
-            let now = self.clock.now();
-            if slot > now {
-                tokio::time::sleep(Duration::from_nanos(slot - now)).await;
-            }
-            match self.store.with(|s| s.commit(self.clock.now(), rpm)) {
-                Ok(()) => return,
-                Err(next) => slot = next,
+            // The clock is read under the lock: a grant is recorded at the time it was made.
+            let (now, step) = self.store.with(|s| {
+                let now = self.clock.now();
+                (now, s.step(now, rpm, holding))
+            });
+            let until = match step {
+                Step::Go => return,
+                Step::Hold(until) => {
+                    holding = true;
+                    until
+                }
+                Step::Wait(until) => {
+                    holding = false;
+                    until
+                }
+            };
+            if until > now {
+                self.clock.sleep(Duration::from_nanos(until - now)).await;
             }
         }
     }
