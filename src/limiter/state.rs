@@ -113,10 +113,15 @@ pub struct RawStatus {
 
 impl RateState {
     /// One move of a request that wants to go; `holding`: it holds a slot and that slot's
-    /// time has come. A pause that arrived meanwhile voids the slot.
+    /// time has come. A pause that arrived meanwhile voids the slot (the rate may have changed
+    /// too); the server's view that nothing is left yet only delays it, keeping its place (our
+    /// view lags the server's by a response's latency, so this happens at the right rate).
     pub fn step(&mut self, now: u64, rpm: u32, holding: bool) -> Step {
         self.settle(now);
-        if holding && !self.held_back(now) {
+        if holding && self.paused_until <= now {
+            if let Some(at) = self.server_token_at(now).filter(|at| *at > now) {
+                return Step::Hold(at);
+            }
             return match self.commit(now, rpm) {
                 Ok(()) => Step::Go,
                 Err(at) => Step::Hold(at),
@@ -129,10 +134,10 @@ impl RateState {
             return Step::Wait(slot - horizon);
         }
         let slot = self.reserve(now, rpm);
-        if slot <= now {
+        if slot <= now && !self.held_back(now) {
             return self.step(now, rpm, true);
         }
-        Step::Hold(slot)
+        Step::Hold(slot.max(now + 1))
     }
 
     /// Reserve the next slot: returns when the caller may send (≥ `now`).
@@ -458,6 +463,29 @@ mod tests {
         s.observe(now + interval, rpm, &limited, None);
         let after = now + interval + 5 * SECOND;
         assert!(matches!(s.step(now + 2 * interval, rpm, true), Step::Wait(t) if t < after));
+    }
+
+    #[test]
+    fn the_server_saying_nothing_is_left_delays_a_held_slot_without_voiding_it() {
+        let mut s = RateState::default();
+        let (rpm, now) = (120, 10 * SECOND);
+        assert_eq!(s.step(now, rpm, false), Step::Go);
+        let slot = match s.step(now, rpm, false) {
+            Step::Hold(slot) => slot,
+            other => panic!("{other:?}"),
+        };
+        // The answer to the first request, 30 ms later: nothing left, 120 per minute.
+        let info = ServerRateInfo {
+            limit: Some(120),
+            remaining: Some(0),
+            ..Default::default()
+        };
+        s.observe(now + 30 * MS, rpm, &info, Some(SECOND));
+        // One refills 0.5 s after the answer: 4 ms after the held slot (526.3 ms on).
+        let refill = now + 30 * MS + SECOND / 2;
+        assert!(refill > slot);
+        assert_eq!(s.step(slot, rpm, true), Step::Hold(refill));
+        assert_eq!(s.step(refill, rpm, true), Step::Go);
     }
 
     #[test]
