@@ -21,6 +21,7 @@ use std::io;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
@@ -50,6 +51,10 @@ pub struct Limiter {
     rpm: u32,
     store: Store,
     clock: Arc<dyn Clock>,
+    /// Whether this process has had an answer yet: its first request pays for the connection
+    /// (measured: 20–120 ms before the server sees it), so the next grant is spaced from that
+    /// answer rather than from the first grant.
+    answered: AtomicBool,
 }
 
 impl Limiter {
@@ -59,6 +64,7 @@ impl Limiter {
             rpm: rpm.max(1),
             store: Store::memory(),
             clock: Arc::new(TokioClock::new()),
+            answered: AtomicBool::new(false),
         }
     }
 
@@ -79,6 +85,7 @@ impl Limiter {
             rpm: rpm.max(1),
             store: Store::file(state_dir)?,
             clock,
+            answered: AtomicBool::new(false),
         })
     }
 
@@ -122,9 +129,14 @@ impl Limiter {
                 .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX / 4))
                 .unwrap_or(0)
         });
-        let now = self.clock.now();
-        self.store
-            .with(|s| s.observe(now, self.rpm, info, reset_in));
+        let first = !self.answered.swap(true, Ordering::Relaxed);
+        self.store.with(|s| {
+            let now = self.clock.now();
+            s.observe(now, self.rpm, info, reset_in);
+            if first {
+                s.first_answer(now);
+            }
+        });
     }
 
     pub fn status(&self) -> LimiterStatus {

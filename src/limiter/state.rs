@@ -215,6 +215,16 @@ impl RateState {
         }
     }
 
+    /// A process's first answer: its request may have reached the server as late as now (a new
+    /// connection), so the next grant is spaced from now, not from when it was let go.
+    pub fn first_answer(&mut self, now: u64) {
+        if let Some(last) = &mut self.last_grant
+            && now.saturating_sub(*last) < MINUTE
+        {
+            *last = (*last).max(now);
+        }
+    }
+
     pub fn status(&mut self, now: u64, rpm: u32) -> RawStatus {
         self.settle(now);
         let rate = self.rate(now, rpm);
@@ -486,6 +496,23 @@ mod tests {
         assert!(refill > slot);
         assert_eq!(s.step(slot, rpm, true), Step::Hold(refill));
         assert_eq!(s.step(refill, rpm, true), Step::Go);
+    }
+
+    #[test]
+    fn the_grant_after_a_first_answer_is_spaced_from_that_answer() {
+        let mut s = RateState::default();
+        let (rpm, now) = (120, 10 * SECOND);
+        let gap = s.interval(now, rpm) - MS;
+        assert_eq!(s.step(now, rpm, false), Step::Go);
+        let slot = match s.step(now, rpm, false) {
+            Step::Hold(slot) => slot,
+            other => panic!("{other:?}"),
+        };
+        // The first answer comes 100 ms after its grant (the connection was being opened).
+        s.observe(now + 100 * MS, rpm, &ServerRateInfo::default(), None);
+        s.first_answer(now + 100 * MS);
+        assert_eq!(s.step(slot, rpm, true), Step::Hold(now + 100 * MS + gap));
+        assert_eq!(s.step(now + 100 * MS + gap, rpm, true), Step::Go);
     }
 
     #[test]
