@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Show the limiter's spacing on real time against the fake rate-enforcing API:
-#   1. one process, N requests at RPM          -> no 429, ~ (N-1) * 60 / (RPM * 0.95) s
+#   1. one process, N requests at RPM          -> no 429, ~ (N-1) * 60 / (RPM * 0.92) s
 #   2. two processes at once, sharing the state dir -> no 429, together at RPM
 #   3. one process with --rpm 50x the server's -> every request counted after retry-after
 # Usage: scripts/limiter-spacing.sh [RPM=120] [N=30]
@@ -83,7 +83,7 @@ if [ -n "${BUDGIE:-}" ]; then
   counted() { cat "$@" | grep -c '"input_tokens":9[,}]' || true; }
 
   echo; echo "== 4. budgie count over $N files, fake API at $RPM rpm, no burst, no rate headers"
-  echo "-- a. one process, --rpm $RPM (expect no 429, ~ $(awk -v n="$N" -v r="$RPM" 'BEGIN { printf "%.1f", (n - 1) * 60 / (r * 0.95) }') s)"
+  echo "-- a. one process, --rpm $RPM (expect no 429, ~ $(awk -v n="$N" -v r="$RPM" 'BEGIN { printf "%.1f", (n - 1) * 60 / (r * 0.92) }') s)"
   start_strict; start=$(now)
   status=$(count "$tmp/home-a" "$RPM" "$tmp/a.out")
   echo "took $(since "$start") s, exit $status, counted $(counted "$tmp/a.out")/$N; server: $(curl -s "$strict/stats")"

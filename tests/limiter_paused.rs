@@ -125,8 +125,8 @@ impl Clock for LateWaker {
 async fn a_process_woken_late_does_not_crowd_the_next_request() {
     // Two processes share the state file, each with many requests waiting at once, against a
     // server that allows no burst at all (one request per 0.5 s, exactly). One process's timers
-    // sometimes wake 40 ms late — more than the limiter's headroom (60 s / (120 × 0.95) − 0.5 s
-    // = 26 ms) — so a grant that follows its reserved slot blindly lands too close to the next
+    // sometimes wake 60 ms late — more than the limiter's headroom (60 s / (120 × 0.92) − 0.5 s
+    // = 43 ms) — so a grant that follows its reserved slot blindly lands too close to the next
     // process's on-time grant.
     let dir = tempfile::tempdir().expect("tempdir");
     let shared = TokioClock::new();
@@ -134,7 +134,7 @@ async fn a_process_woken_late_does_not_crowd_the_next_request() {
         clock: shared,
         wakes: AtomicU32::new(0),
         every: 3,
-        late: Duration::from_millis(40),
+        late: Duration::from_millis(60),
     });
     let on_time: Arc<dyn Clock> = Arc::new(shared);
     let a: Arc<dyn Pacer> = Arc::new(Limiter::shared_with_clock(120, dir.path(), late).expect("a"));

@@ -1,8 +1,8 @@
 //! Requests-per-minute limiter for count_tokens, shared by every budgie on the machine.
 //!
-//! Requests are spaced, never burst: one per `60 s / (rpm × 0.95)`, so no 1 s window holds
+//! Requests are spaced, never burst: one per `60 s / (rpm × 0.92)`, so no 1 s window holds
 //! more than the per-second share `ceil(rpm / 60)` and no 60 s window more than `rpm`, while a
-//! saturated limiter still uses 95 % of the rate. The server's answers tighten it:
+//! saturated limiter still uses 92 % of the rate. The server's answers tighten it:
 //! `retry-after` pauses every request (in every process sharing the state) until it has
 //! passed, `limit` caps the rate, `remaining`/`reset` hold requests back when the server says
 //! nothing is left, and each new episode of 429s halves the rate (or drops it to what the
