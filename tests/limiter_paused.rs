@@ -112,7 +112,7 @@ impl Clock for LateWaker {
 
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
         let wake = self.wakes.fetch_add(1, Ordering::Relaxed) + 1;
-        let extra = if wake % self.every == 0 {
+        let extra = if wake.is_multiple_of(self.every) {
             self.late
         } else {
             Duration::ZERO
