@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Show the limiter's spacing on real time against the fake rate-enforcing API:
-#   1. one process, N requests at RPM          -> no 429, ~ (N-1) * 60 / (RPM * 0.95) s
+#   1. one process, N requests at RPM          -> no 429, ~ (N-1) * 60 / (RPM * 0.92) s
 #   2. two processes at once, sharing the state dir -> no 429, together at RPM
 #   3. one process with --rpm 50x the server's -> every request counted after retry-after
 # Usage: scripts/limiter-spacing.sh [RPM=120] [N=30]
-# With BUDGIE=path/to/budgie, also runs `budgie count --rpm RPM` over N files (once the
-# count command is wired to the limiter).
+# With BUDGIE=path/to/budgie (e.g. BUDGIE=target/debug/budgie after `cargo build`), also:
+#   4. `budgie count --rpm RPM` over N files: one process; two processes together sharing one
+#      BUDGIE_HOME; --rpm 50x the server's -> time, exit status, lines counted, server's stats
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RPM=${1:-120}
@@ -55,14 +56,52 @@ echo "bare server: $(curl -s "$bare/stats")"
 kill "$bare_pid" 2>/dev/null || true
 
 if [ -n "${BUDGIE:-}" ]; then
-  echo; echo "== 4. budgie count --rpm $RPM over $N files"
-  sleep 2
+  # `budgie count` itself, each scenario against a fresh fake API that allows no burst and
+  # sends no rate headers (only 429 + retry-after): the strictest server the issue describes.
   mkdir -p "$tmp/files"
   for i in $(seq "$N"); do
     printf '{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"file %s"}]}' "$i" > "$tmp/files/f$i.json"
   done
-  start=$(date +%s.%N)
-  BUDGIE_HOME="$tmp/home" ANTHROPIC_API_KEY=test-key ANTHROPIC_BASE_URL="$base" \
-    "$BUDGIE" count --no-cache --rpm "$RPM" --json "$tmp/files" | tail -n 2
-  echo "took $(echo "$(date +%s.%N) - $start" | bc) s; server: $(stats)"
+  strict_pid=
+  start_strict() {
+    "$bin/fake_rate_api" --rpm "$RPM" --burst 1 > "$tmp/strict.log" &
+    strict_pid=$!
+    for _ in $(seq 50); do grep -q listening "$tmp/strict.log" 2>/dev/null && break; sleep 0.1; done
+    strict=$(sed -n 's/^listening on \([^ ]*\).*/\1/p' "$tmp/strict.log")
+  }
+  stop_strict() { kill "$strict_pid" 2>/dev/null || true; wait "$strict_pid" 2>/dev/null || true; }
+  # count HOME RPM OUT: one `budgie count --no-cache --json` over the files; prints its exit status.
+  count() {
+    local status=0
+    BUDGIE_HOME="$1" ANTHROPIC_API_KEY=test-key ANTHROPIC_BASE_URL="$strict" \
+      "$BUDGIE" count --no-cache --rpm "$2" --json "$tmp/files" > "$3" 2> "$3.err" || status=$?
+    echo "$status"
+  }
+  now() { date +%s.%N; }
+  since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+  # Lines with the right count: the fake answers 7 + the words in the messages ("file N": 2).
+  counted() { cat "$@" | grep -c '"input_tokens":9[,}]' || true; }
+
+  echo; echo "== 4. budgie count over $N files, fake API at $RPM rpm, no burst, no rate headers"
+  echo "-- a. one process, --rpm $RPM (expect no 429, ~ $(awk -v n="$N" -v r="$RPM" 'BEGIN { printf "%.1f", (n - 1) * 60 / (r * 0.92) }') s)"
+  start_strict; start=$(now)
+  status=$(count "$tmp/home-a" "$RPM" "$tmp/a.out")
+  echo "took $(since "$start") s, exit $status, counted $(counted "$tmp/a.out")/$N; server: $(curl -s "$strict/stats")"
+  stop_strict
+
+  echo "-- b. two processes started together, one BUDGIE_HOME, --rpm $RPM each (expect no 429, ~ twice a)"
+  start_strict; start=$(now)
+  count "$tmp/home-b" "$RPM" "$tmp/b1.out" > "$tmp/b1.status" &
+  b1=$!
+  count "$tmp/home-b" "$RPM" "$tmp/b2.out" > "$tmp/b2.status" &
+  b2=$!
+  wait "$b1" "$b2"
+  echo "took $(since "$start") s, exits $(cat "$tmp/b1.status") $(cat "$tmp/b2.status"), counted $(counted "$tmp/b1.out" "$tmp/b2.out")/$((2 * N)); server: $(curl -s "$strict/stats")"
+  stop_strict
+
+  echo "-- c. one process, --rpm $((RPM * 50)) (expect every file counted after honouring retry-after)"
+  start_strict; start=$(now)
+  status=$(count "$tmp/home-c" $((RPM * 50)) "$tmp/c.out")
+  echo "took $(since "$start") s, exit $status, counted $(counted "$tmp/c.out")/$N; server: $(curl -s "$strict/stats")"
+  stop_strict
 fi

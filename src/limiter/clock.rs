@@ -4,13 +4,21 @@
 //! file need the wall clock, since their tokio clocks have nothing in common. Tests of the
 //! shared limiter give several limiters one `TokioClock` to simulate processes on paused time.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::time::Instant;
 
 pub trait Clock: Send + Sync {
     /// Nanoseconds since the Unix epoch, by this clock.
     fn now(&self) -> u64;
+
+    /// Wait about `duration`: tokio's timer, which may wake late but never early. Tests
+    /// override it to model a process whose timers wake late on a loaded machine.
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(tokio::time::sleep(duration))
+    }
 }
 
 /// The system's wall clock: the only time separate processes agree on.

@@ -1,8 +1,8 @@
 //! Requests-per-minute limiter for count_tokens, shared by every budgie on the machine.
 //!
-//! Requests are spaced, never burst: one per `60 s / (rpm × 0.95)`, so no 1 s window holds
+//! Requests are spaced, never burst: one per `60 s / (rpm × 0.92)`, so no 1 s window holds
 //! more than the per-second share `ceil(rpm / 60)` and no 60 s window more than `rpm`, while a
-//! saturated limiter still uses 95 % of the rate. The server's answers tighten it:
+//! saturated limiter still uses 92 % of the rate. The server's answers tighten it:
 //! `retry-after` pauses every request (in every process sharing the state) until it has
 //! passed, `limit` caps the rate, `remaining`/`reset` hold requests back when the server says
 //! nothing is left, and each new episode of 429s halves the rate (or drops it to what the
@@ -21,6 +21,7 @@ use std::io;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
@@ -30,6 +31,7 @@ pub use state::{HEADROOM, MAX_PAUSE};
 pub use store::{LOCK_FILE, STATE_FILE};
 
 use crate::api::pacer::{Pacer, ServerRateInfo};
+use state::Step;
 use store::Store;
 
 /// What the workbench's side panel shows.
@@ -49,6 +51,10 @@ pub struct Limiter {
     rpm: u32,
     store: Store,
     clock: Arc<dyn Clock>,
+    /// Whether this process has had an answer yet: its first request pays for the connection
+    /// (measured: 20–120 ms before the server sees it), so the next grant is spaced from that
+    /// answer rather than from the first grant.
+    answered: AtomicBool,
 }
 
 impl Limiter {
@@ -58,6 +64,7 @@ impl Limiter {
             rpm: rpm.max(1),
             store: Store::memory(),
             clock: Arc::new(TokioClock::new()),
+            answered: AtomicBool::new(false),
         }
     }
 
@@ -78,6 +85,7 @@ impl Limiter {
             rpm: rpm.max(1),
             store: Store::file(state_dir)?,
             clock,
+            answered: AtomicBool::new(false),
         })
     }
 
@@ -89,15 +97,26 @@ impl Limiter {
     /// Wait until one request may be sent.
     pub async fn acquire(&self) {
         let rpm = self.rpm;
-        let mut slot = self.store.with(|s| s.reserve(self.clock.now(), rpm));
+        let mut holding = false;
         loop {
-            let now = self.clock.now();
-            if slot > now {
-                tokio::time::sleep(Duration::from_nanos(slot - now)).await;
-            }
-            match self.store.with(|s| s.commit(self.clock.now(), rpm)) {
-                Ok(()) => return,
-                Err(next) => slot = next,
+            // The clock is read under the lock: a grant is recorded at the time it was made.
+            let (now, step) = self.store.with(|s| {
+                let now = self.clock.now();
+                (now, s.step(now, rpm, holding))
+            });
+            let until = match step {
+                Step::Go => return,
+                Step::Hold(until) => {
+                    holding = true;
+                    until
+                }
+                Step::Wait(until) => {
+                    holding = false;
+                    until
+                }
+            };
+            if until > now {
+                self.clock.sleep(Duration::from_nanos(until - now)).await;
             }
         }
     }
@@ -110,9 +129,14 @@ impl Limiter {
                 .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX / 4))
                 .unwrap_or(0)
         });
-        let now = self.clock.now();
-        self.store
-            .with(|s| s.observe(now, self.rpm, info, reset_in));
+        let first = !self.answered.swap(true, Ordering::Relaxed);
+        self.store.with(|s| {
+            let now = self.clock.now();
+            s.observe(now, self.rpm, info, reset_in);
+            if first {
+                s.first_answer(now);
+            }
+        });
     }
 
     pub fn status(&self) -> LimiterStatus {

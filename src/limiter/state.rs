@@ -5,9 +5,11 @@
 //! The rule: one request per `interval`, where `interval = 60 s / (rate × HEADROOM)` and `rate`
 //! is the smallest of the configured rpm, the `limit` the server last reported, and the rate
 //! learnt from 429s. Slots are absolute times (`next_slot` advances by `interval` per grant),
-//! so timer rounding never accumulates. Because consecutive grants are at least `60 s / rpm`
-//! apart, no half-open 1 s window holds more than `ceil(rpm / 60)` grants and no 60 s window
-//! more than `rpm`.
+//! so timer rounding never accumulates. A slot is only a promise, though: the grant itself is
+//! refused until an interval after the last grant, so a waiter that wakes late (its process
+//! was descheduled, or waited for the file lock) never lands too close to the one after it.
+//! Because consecutive grants are at least `60 s / rpm` apart, no half-open 1 s window holds
+//! more than `ceil(rpm / 60)` grants and no 60 s window more than `rpm`.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,31 +17,58 @@ use crate::api::pacer::ServerRateInfo;
 
 pub const SECOND: u64 = 1_000_000_000;
 const MINUTE: u64 = 60 * SECOND;
-/// The share of the allowed rate the limiter aims at: the rest absorbs network jitter so a
-/// server enforcing the exact rate over short intervals never sees two requests too close.
-pub const HEADROOM: f64 = 0.95;
+/// The share of the allowed rate the limiter aims at: the rest absorbs jitter between letting
+/// a request go and the server seeing it (measured up to ~60 ms on a loaded 2-core machine),
+/// so a server enforcing the exact rate over short intervals never sees two requests too
+/// close. 8 %: 43 ms at 120 rpm, and still above the 90 % of the rate it must use.
+pub const HEADROOM: f64 = 0.92;
 /// A `retry-after` longer than this is treated as this (the SDKs honour at most 60 s).
 pub const MAX_PAUSE: u64 = 60 * SECOND;
 /// A rate learnt from 429s never drops below this.
 const MIN_RPM: f64 = 1.0;
 /// A server-reported `limit` is trusted this long (a tier upgrade must not be ignored forever).
 const LIMIT_TTL: u64 = 10 * MINUTE;
-/// After a 429 the learnt rate creeps back up by this fraction per successful response.
-const RECOVERY: f64 = 0.005;
+/// After a 429 the learnt rate climbs back by this fraction per counted request while it is
+/// well below the rate that drew the 429 (the server's rate is somewhere in between: find it
+/// in a few requests, not a few hundred) ...
+const FAST_RECOVERY: f64 = 0.05;
+/// ... and by this fraction once within `NEAR_CEILING` of it, so a limit once found draws a
+/// 429 only every hundred requests or so.
+const RECOVERY: f64 = 0.001;
+const NEAR_CEILING: f64 = 0.9;
+/// A grant may follow the last one this much less than an interval after it: tokio's timer
+/// wakes up to a millisecond late, and a grant that did so must not push back the next one
+/// (the schedule would drift, and at high rates fall below 90 % of the rate). Up to about
+/// 5,000 rpm this is within the headroom, so grants stay `60 s / rate` apart; above it the
+/// per-second share is 50 or more and the slots themselves keep every window under it.
+const TIMER_SLACK: u64 = 1_000_000;
+/// A request takes a slot at most this far ahead (or two intervals, if longer); further back
+/// in the queue it waits without one. Slots are spaced at the rate in force when taken, so a
+/// long queue of them would keep a rate that has since recovered from taking effect.
+const HORIZON: u64 = 2 * SECOND;
+/// A new 429 episode multiplies the rate by this (unless what the server let through is
+/// lower). Not a halving: a lone 429 at about the right rate (network jitter against a server
+/// that allows no burst) should cost a little speed, not half of it.
+pub const DECREASE: f64 = 0.8;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RateState {
     /// The clock reading of the last change: a wall clock that went backwards is detected
     /// by it, and every stored time is shifted back with it.
     updated_at: u64,
     /// Earliest time the next reservation may be granted.
     next_slot: u64,
+    /// When the last request was let go: the next one waits an interval after it.
+    last_grant: Option<u64>,
     /// Nobody sends before this (server's `retry-after`, or its bucket said empty).
     paused_until: u64,
     /// 429s before this belong to the episode that already lowered the rate.
     episode_end: u64,
     /// Rate learnt from 429s (0 = none learnt).
     learned_rpm: f64,
+    /// The rate in force when the last 429 episode began.
+    ceiling_rpm: f64,
     /// The server's `anthropic-ratelimit-requests-limit` (0 = unknown) and when it said so.
     server_limit: u32,
     server_limit_at: u64,
@@ -64,6 +93,17 @@ struct Bucket {
     ok: u32,
 }
 
+/// What a request waiting to go does next (times in clock nanoseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Send now: the grant is recorded.
+    Go,
+    /// A slot is held: ask again (holding it) at this time.
+    Hold(u64),
+    /// No slot yet (the queue reaches past the horizon): ask again at this time.
+    Wait(u64),
+}
+
 /// What `status` reports, in clock nanoseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RawStatus {
@@ -74,6 +114,34 @@ pub struct RawStatus {
 }
 
 impl RateState {
+    /// One move of a request that wants to go; `holding`: it holds a slot and that slot's
+    /// time has come. A pause that arrived meanwhile voids the slot (the rate may have changed
+    /// too); the server's view that nothing is left yet only delays it, keeping its place (our
+    /// view lags the server's by a response's latency, so this happens at the right rate).
+    pub fn step(&mut self, now: u64, rpm: u32, holding: bool) -> Step {
+        self.settle(now);
+        if holding && self.paused_until <= now {
+            if let Some(at) = self.server_token_at(now).filter(|at| *at > now) {
+                return Step::Hold(at);
+            }
+            return match self.commit(now, rpm) {
+                Ok(()) => Step::Go,
+                Err(at) => Step::Hold(at),
+            };
+        }
+        let interval = self.interval(now, rpm);
+        let horizon = HORIZON.max(2 * interval);
+        let slot = self.earliest(now);
+        if slot > now + horizon {
+            return Step::Wait(slot - horizon);
+        }
+        let slot = self.reserve(now, rpm);
+        if slot <= now && !self.held_back(now) {
+            return self.step(now, rpm, true);
+        }
+        Step::Hold(slot.max(now + 1))
+    }
+
     /// Reserve the next slot: returns when the caller may send (≥ `now`).
     pub fn reserve(&mut self, now: u64, rpm: u32) -> u64 {
         self.settle(now);
@@ -82,13 +150,24 @@ impl RateState {
         slot
     }
 
-    /// At the reserved time: either record the send (`Ok`) or, when a pause or the server's
-    /// view arrived meanwhile, reserve again (`Err(new slot)`).
+    /// At the reserved time: either record the send (`Ok`) or say when to try again
+    /// (`Err(time)`): a new slot when a pause or the server's view arrived meanwhile, or an
+    /// interval after the last grant when that one went late.
     pub fn commit(&mut self, now: u64, rpm: u32) -> Result<(), u64> {
         self.settle(now);
-        if self.paused_until > now || self.server_token_at(now).is_some() {
+        if self.held_back(now) {
             return Err(self.reserve(now, rpm));
         }
+        let gap = self.min_gap(now, rpm);
+        if let Some(spaced) = self.last_grant.map(|last| last.saturating_add(gap))
+            && now < spaced
+        {
+            return Err(spaced);
+        }
+        self.last_grant = Some(now);
+        // Reservations made from now on start after this grant, not at a schedule it fell
+        // behind of (which would only make their holders wait again at commit).
+        self.next_slot = self.next_slot.max(now + gap);
         self.bucket(now).sent += 1;
         if let Some(view) = &mut self.server {
             view.sent_since += 1;
@@ -118,17 +197,33 @@ impl RateState {
         }
         if info.rate_limited {
             if now >= self.episode_end {
+                self.ceiling_rpm = self.rate(now, rpm);
                 self.learned_rpm = self.lowered_rpm(now, rpm);
                 self.episode_end = self.paused_until.max(now + SECOND);
             }
         } else {
             self.bucket(now).ok += 1;
             if self.learned_rpm > 0.0 {
-                self.learned_rpm += (self.learned_rpm * RECOVERY).max(0.05);
+                let step = if self.learned_rpm < self.ceiling_rpm * NEAR_CEILING {
+                    FAST_RECOVERY
+                } else {
+                    RECOVERY
+                };
+                self.learned_rpm += (self.learned_rpm * step).max(0.05);
                 if self.learned_rpm >= f64::from(rpm) {
                     self.learned_rpm = 0.0;
                 }
             }
+        }
+    }
+
+    /// A process's first answer: its request may have reached the server as late as now (a new
+    /// connection), so the next grant is spaced from now, not from when it was let go.
+    pub fn first_answer(&mut self, now: u64) {
+        if let Some(last) = &mut self.last_grant
+            && now.saturating_sub(*last) < MINUTE
+        {
+            *last = (*last).max(now);
         }
     }
 
@@ -154,6 +249,11 @@ impl RateState {
         (MINUTE as f64 / (self.rate(now, rpm) * HEADROOM)).ceil() as u64
     }
 
+    /// The least time between two grants: an interval, less the timer's slack.
+    fn min_gap(&self, now: u64, rpm: u32) -> u64 {
+        self.interval(now, rpm).saturating_sub(TIMER_SLACK)
+    }
+
     /// The rate in force: configured, capped by what the server reported and what 429s taught.
     fn rate(&self, now: u64, rpm: u32) -> f64 {
         let mut rate = f64::from(rpm.max(1));
@@ -166,10 +266,15 @@ impl RateState {
         rate.max(MIN_RPM)
     }
 
-    /// A new 429 episode: halve the rate, or drop to the rate the server actually let through
-    /// over the last minute if that is lower (one step instead of many when `--rpm` is far off).
+    /// A new 429 episode: lower the rate by `DECREASE`. The first time (nothing learnt yet,
+    /// so the setting may be far off), drop to the rate the server actually let through over
+    /// the last minute if that is lower: one step instead of many. Later, that figure would
+    /// mostly measure our own slower sending since the last 429, so it is not used.
     fn lowered_rpm(&self, now: u64, rpm: u32) -> f64 {
-        let halved = self.rate(now, rpm) * 0.5;
+        let decreased = self.rate(now, rpm) * DECREASE;
+        if self.learned_rpm > 0.0 {
+            return decreased.max(MIN_RPM);
+        }
         let ok: u32 = self.window.iter().map(|b| b.ok).sum();
         let first = self.window.iter().find(|b| b.sent > 0).map(|b| b.second);
         let observed = match first {
@@ -179,7 +284,12 @@ impl RateState {
             }
             _ => f64::INFINITY,
         };
-        halved.min(observed).max(MIN_RPM)
+        decreased.min(observed).max(MIN_RPM)
+    }
+
+    /// Nobody may send now: a pause, or the server's view says nothing is left.
+    fn held_back(&self, now: u64) -> bool {
+        self.paused_until > now || self.server_token_at(now).is_some()
     }
 
     fn pause_until(&mut self, until: u64) {
@@ -237,6 +347,9 @@ impl RateState {
     fn settle(&mut self, now: u64) {
         if now + SECOND < self.updated_at {
             let back = self.updated_at - now;
+            if let Some(last) = &mut self.last_grant {
+                *last = last.saturating_sub(back);
+            }
             for t in [
                 &mut self.next_slot,
                 &mut self.paused_until,
@@ -271,8 +384,8 @@ mod tests {
     fn grants_are_spaced_by_the_interval_with_headroom() {
         let mut s = RateState::default();
         let rpm = 120;
-        // 60 s / (120 × 0.95) = 526.3 ms
-        let expected = (60_000.0 / (120.0 * 0.95) * MS as f64).ceil() as u64;
+        // 60 s / (120 × 0.92) = 543.5 ms
+        let expected = (60_000.0 / (120.0 * 0.92) * MS as f64).ceil() as u64;
         let a = s.reserve(1_000 * MS, rpm);
         let b = s.reserve(1_000 * MS, rpm);
         let c = s.reserve(1_000 * MS, rpm);
@@ -308,12 +421,169 @@ mod tests {
             ..Default::default()
         };
         s.observe(now, 1000, &limited, None);
-        assert_eq!(s.rate(now, 1000), 500.0);
-        // In-flight requests answering 429 within the same episode do not halve it again.
+        assert_eq!(s.rate(now, 1000), 1000.0 * DECREASE);
+        // In-flight requests answering 429 within the same episode do not lower it again.
         s.observe(now + 100 * MS, 1000, &limited, None);
-        assert_eq!(s.rate(now, 1000), 500.0);
+        assert_eq!(s.rate(now, 1000), 1000.0 * DECREASE);
         s.observe(now + 2 * SECOND, 1000, &limited, None);
-        assert_eq!(s.rate(now, 1000), 250.0);
+        assert_eq!(s.rate(now, 1000), 1000.0 * DECREASE * DECREASE);
+    }
+
+    #[test]
+    fn a_late_grant_pushes_the_next_one_an_interval_after_it() {
+        let mut s = RateState::default();
+        let rpm = 120;
+        let interval = s.interval(0, rpm);
+        // An interval less the timer's millisecond of slack (the headroom is 43 ms here).
+        let gap = interval - MS;
+        let first = s.reserve(SECOND, rpm);
+        let second = s.reserve(SECOND, rpm);
+        assert_eq!(second, first + interval);
+        // The first holder wakes 60 ms late; the second wakes on time.
+        let late = first + 60 * MS;
+        assert_eq!(s.commit(late, rpm), Ok(()));
+        assert_eq!(s.commit(second, rpm), Err(late + gap));
+        assert_eq!(s.commit(late + gap, rpm), Ok(()));
+        // A reservation made now starts a gap after that grant.
+        assert_eq!(s.reserve(late + gap, rpm), late + 2 * gap);
+        // A holder woken a millisecond late pushes nobody back.
+        let third = s.reserve(late + gap, rpm);
+        assert_eq!(s.commit(late + 2 * gap + MS, rpm), Ok(()));
+        assert_eq!(s.commit(third, rpm), Ok(()));
+    }
+
+    #[test]
+    fn far_back_in_the_queue_a_request_waits_without_a_slot() {
+        let mut s = RateState::default();
+        let rpm = 60;
+        let interval = s.interval(0, rpm);
+        let now = 10 * SECOND;
+        assert_eq!(s.step(now, rpm, false), Step::Go);
+        // Slots within the horizon (2 s, or two intervals: 2.1 s at 60 rpm) are handed out...
+        assert_eq!(s.step(now, rpm, false), Step::Hold(now + interval));
+        assert_eq!(s.step(now, rpm, false), Step::Hold(now + 2 * interval));
+        // ... the next would be three intervals ahead: wait until it is two.
+        assert_eq!(s.step(now, rpm, false), Step::Wait(now + interval));
+        // The holder of the first slot goes at its time.
+        assert_eq!(s.step(now + interval, rpm, true), Step::Go);
+        // A pause voids held slots: the holder queues again behind it.
+        let limited = ServerRateInfo {
+            retry_after: Some(Duration::from_secs(5)),
+            rate_limited: true,
+            ..Default::default()
+        };
+        s.observe(now + interval, rpm, &limited, None);
+        let after = now + interval + 5 * SECOND;
+        assert!(matches!(s.step(now + 2 * interval, rpm, true), Step::Wait(t) if t < after));
+    }
+
+    #[test]
+    fn the_server_saying_nothing_is_left_delays_a_held_slot_without_voiding_it() {
+        let mut s = RateState::default();
+        let (rpm, now) = (120, 10 * SECOND);
+        assert_eq!(s.step(now, rpm, false), Step::Go);
+        let slot = match s.step(now, rpm, false) {
+            Step::Hold(slot) => slot,
+            other => panic!("{other:?}"),
+        };
+        // The answer to the first request, 60 ms later: nothing left, 120 per minute.
+        let info = ServerRateInfo {
+            limit: Some(120),
+            remaining: Some(0),
+            ..Default::default()
+        };
+        s.observe(now + 60 * MS, rpm, &info, Some(SECOND));
+        // One refills 0.5 s after the answer, 560 ms on: the held slot is 543.5 ms on.
+        let refill = now + 60 * MS + SECOND / 2;
+        assert!(refill > slot);
+        assert_eq!(s.step(slot, rpm, true), Step::Hold(refill));
+        assert_eq!(s.step(refill, rpm, true), Step::Go);
+    }
+
+    #[test]
+    fn the_grant_after_a_first_answer_is_spaced_from_that_answer() {
+        let mut s = RateState::default();
+        let (rpm, now) = (120, 10 * SECOND);
+        let gap = s.interval(now, rpm) - MS;
+        assert_eq!(s.step(now, rpm, false), Step::Go);
+        let slot = match s.step(now, rpm, false) {
+            Step::Hold(slot) => slot,
+            other => panic!("{other:?}"),
+        };
+        // The first answer comes 100 ms after its grant (the connection was being opened).
+        s.observe(now + 100 * MS, rpm, &ServerRateInfo::default(), None);
+        s.first_answer(now + 100 * MS);
+        assert_eq!(s.step(slot, rpm, true), Step::Hold(now + 100 * MS + gap));
+        assert_eq!(s.step(now + 100 * MS + gap, rpm, true), Step::Go);
+    }
+
+    #[test]
+    fn a_backlog_of_429s_learns_the_rate_the_server_let_through() {
+        let mut s = RateState::default();
+        // Two requests a second counted for ten seconds at --rpm 6000, then a 429.
+        for i in 0..20 {
+            let now = 100 * SECOND + i * SECOND / 2;
+            s.reserve(now, 6000);
+            assert_eq!(s.commit(now, 6000), Ok(()));
+            s.observe(now, 6000, &ServerRateInfo::default(), None);
+        }
+        let limited = ServerRateInfo {
+            retry_after: Some(Duration::from_secs(1)),
+            rate_limited: true,
+            ..Default::default()
+        };
+        let now = 110 * SECOND;
+        s.observe(now, 6000, &limited, None);
+        // 20 counted over the 10 s since the first: 120 per minute.
+        assert_eq!(s.rate(now, 6000), 120.0);
+    }
+
+    #[test]
+    fn after_a_429_the_rate_climbs_fast_then_slowly_near_where_it_was_refused() {
+        let mut s = RateState::default();
+        let limited = ServerRateInfo {
+            retry_after: Some(Duration::from_secs(1)),
+            rate_limited: true,
+            ..Default::default()
+        };
+        let counted = ServerRateInfo::default();
+        // One request counted, then a 429 at --rpm 6000: the server let one through in 1 s.
+        let t = 50 * SECOND;
+        s.reserve(t, 6000);
+        assert_eq!(s.commit(t, 6000), Ok(()));
+        s.observe(t, 6000, &counted, None);
+        s.observe(t + 10 * MS, 6000, &limited, None);
+        assert_eq!(s.rate(t, 6000), 60.0);
+        // Far below 6000, each counted request raises it by FAST_RECOVERY.
+        s.observe(t + 2 * SECOND, 6000, &counted, None);
+        assert_eq!(s.rate(t, 6000), 60.0 * (1.0 + FAST_RECOVERY));
+        for i in 0..13 {
+            s.observe(t + (3 + i) * SECOND, 6000, &counted, None);
+        }
+        let refused_at = s.rate(t, 6000);
+        assert!((60.0 * 1.05f64.powi(14) - refused_at).abs() < 1e-6);
+        // A second 429 (past the first episode): down by DECREASE only, then a quick climb
+        // back to NEAR_CEILING of where it was refused, and slowly beyond.
+        s.observe(t + 20 * SECOND, 6000, &limited, None);
+        assert!((s.rate(t, 6000) - refused_at * DECREASE).abs() < 1e-6);
+        let mut i = 0;
+        while s.rate(t, 6000) < refused_at * NEAR_CEILING {
+            s.observe(t + (22 + i) * SECOND, 6000, &counted, None);
+            i += 1;
+        }
+        assert!(i <= 3, "{i} steps");
+        let near = s.rate(t, 6000);
+        s.observe(t + 30 * SECOND, 6000, &counted, None);
+        assert!((s.rate(t, 6000) - near * (1.0 + RECOVERY)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn state_files_written_before_a_field_existed_still_load() {
+        let old = r#"{"updated_at":5,"next_slot":7,"paused_until":0,"episode_end":0,
+            "learned_rpm":0.0,"server_limit":0,"server_limit_at":0,"server":null,"window":[]}"#;
+        let s: RateState = serde_json::from_str(old).expect("parses");
+        assert_eq!(s.next_slot, 7);
+        assert_eq!(s.last_grant, None);
     }
 
     #[test]
@@ -324,7 +594,7 @@ mod tests {
             ..Default::default()
         };
         s.observe(0, 1000, &info, None);
-        assert_eq!(s.interval(0, 1000), (SECOND as f64 / 0.95).ceil() as u64);
+        assert_eq!(s.interval(0, 1000), (SECOND as f64 / 0.92).ceil() as u64);
         // ... but it is forgotten after a while.
         assert!(s.interval(LIMIT_TTL, 1000) < SECOND / 10);
     }

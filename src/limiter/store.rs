@@ -4,7 +4,9 @@
 //! The file is rewritten whole — to a temporary file, then renamed over the old one — so a
 //! reader sees either the previous state or the next, never half of one. The lock is on a
 //! separate file that is never replaced, and OS file locks are released when their process
-//! dies, so a crash while holding it blocks nobody. A state file that cannot be read or
+//! dies, so a crash while holding it blocks nobody. OS file locks only exclude other open
+//! files, not other threads using the same one, so a mutex keeps this process's threads in
+//! line before they take the file lock. A state file that cannot be read or
 //! parsed counts as a fresh state (the worst outcome is one interval without spacing).
 
 use std::fs::{self, File, OpenOptions};
@@ -25,6 +27,9 @@ pub enum Store {
 pub struct FileStore {
     dir: PathBuf,
     lock: File,
+    /// Held around the file lock: threads of one process share `lock`'s open file, on which
+    /// a second `flock` would not wait but succeed (or turn an exclusive lock shared).
+    local: Mutex<()>,
     /// Used only if the file cannot be written (full disk, permissions): this process keeps
     /// pacing itself rather than stop.
     fallback: Mutex<RateState>,
@@ -46,6 +51,7 @@ impl Store {
         Ok(Store::File(FileStore {
             dir: dir.to_path_buf(),
             lock,
+            local: Mutex::new(()),
             fallback: Mutex::new(RateState::default()),
         }))
     }
@@ -70,6 +76,7 @@ impl Store {
 impl FileStore {
     /// Read-only: for `status`, which the workbench may call every frame.
     fn peek<R>(&self, f: impl FnOnce(&mut RateState) -> R) -> R {
+        let _in_process = lock_ignoring_poison(&self.local);
         if fs4::FileExt::lock_shared(&self.lock).is_err() {
             return f(&mut lock_ignoring_poison(&self.fallback).clone());
         }
@@ -86,6 +93,7 @@ impl FileStore {
     }
 
     fn with<R>(&self, f: impl FnOnce(&mut RateState) -> R) -> R {
+        let _in_process = lock_ignoring_poison(&self.local);
         if fs4::FileExt::lock(&self.lock).is_err() {
             return f(&mut lock_ignoring_poison(&self.fallback));
         }
@@ -114,4 +122,29 @@ impl FileStore {
 
 fn lock_ignoring_poison<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threads_sharing_one_store_never_lose_a_reservation() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::file(dir.path()).expect("store");
+        let (threads, each, rpm) = (4u64, 25u64, 60);
+        let interval = RateState::default().interval(0, rpm);
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    for _ in 0..each {
+                        store.with(|s| s.reserve(0, rpm));
+                    }
+                });
+            }
+        });
+        // Every reservation took its own slot: the next free one is that many intervals on.
+        let next = store.peek(|s| s.reserve(0, rpm));
+        assert_eq!(next, threads * each * interval);
+    }
 }
