@@ -11,21 +11,22 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use base64::Engine;
 use crossterm::event::{Event, KeyEventKind};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
 use crate::api::pacer::{Pacer, Unpaced};
-use crate::app::{self, Effect, Keymap, Model, Msg, Options};
+use crate::api::{ApiError, Client, ErrorKind};
+use crate::app::{self, Effect, Keymap, LimitStatus, Model, Msg, Options};
 use crate::cli::Cli;
 use crate::config::{self, Settings};
-use crate::counter::http::ListFn;
-use crate::counter::{self, CountFn, Job, StatusFn};
-use crate::request::{ContentBlock, MediaBlock, Source};
+use crate::counter::{self, CountFn, Job, ListFn, StatusFn};
+use crate::input::{AttachmentInfo, Limits};
+use crate::limiter::{Limiter, LimiterStatus};
+use crate::request::ContentBlock;
 use crate::tui::Guard;
-use crate::workspace::{ANNOTATION, Workspace};
+use crate::workspace::{self, ANNOTATION, Opened, SaveOptions, Workspace, attach, recent};
 
 /// The shortest time between two frames.
 pub const FRAME: Duration = Duration::from_millis(16);
@@ -42,21 +43,60 @@ pub struct Services {
 }
 
 impl Services {
-    /// From the environment: exact counting when `ANTHROPIC_API_KEY` is set.
-    pub fn from_env() -> Services {
-        let key = std::env::var("ANTHROPIC_API_KEY")
-            .ok()
-            .filter(|k| !k.trim().is_empty());
-        let count = match &key {
-            Some(key) => Ok(counter::http::count_fn(key.clone())),
-            None => Err("no API key".to_string()),
+    /// The real API client (key from the environment or budgie's private config) paced by
+    /// the limiter every budgie process shares; offline, with the reason, without a key.
+    pub fn from_env(settings: &Settings) -> Services {
+        let rpm = settings.effective_rpm();
+        // Shared through the data dir with every other budgie on the machine; without one,
+        // this process still paces itself.
+        let limiter = Arc::new(
+            config::dirs()
+                .and_then(|d| Limiter::shared(rpm, &d.data).ok())
+                .unwrap_or_else(|| Limiter::new(rpm)),
+        );
+        let status: StatusFn = {
+            let limiter = limiter.clone();
+            Arc::new(move || limit_status(limiter.status()))
         };
-        Services {
-            count,
-            pacer: Arc::new(Unpaced),
-            status: None,
-            list_models: key.map(counter::http::list_fn),
+        match Client::from_env() {
+            Ok(client) => {
+                let client = client.with_pacer(limiter);
+                Services {
+                    count: Ok(counter::api::count_fn(client.clone())),
+                    // The client asks the limiter before each attempt; the worker must not
+                    // take a second slot for the same request.
+                    pacer: Arc::new(Unpaced),
+                    status: Some(status),
+                    list_models: Some(counter::api::list_fn(client)),
+                }
+            }
+            Err(e) => Services {
+                count: Err(offline_reason(&e)),
+                pacer: Arc::new(Unpaced),
+                status: None,
+                list_models: None,
+            },
         }
+    }
+}
+
+/// Why counting is offline, short enough for the side panel.
+fn offline_reason(e: &ApiError) -> String {
+    match e.kind {
+        ErrorKind::MissingKey => "no API key".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// The limiter's status as the side panel shows it.
+pub fn limit_status(s: LimiterStatus) -> LimitStatus {
+    let paused = s
+        .paused_until
+        .map(|until| until.saturating_duration_since(Instant::now()))
+        .unwrap_or_default();
+    LimitStatus {
+        left_this_minute: Some(s.left_this_minute),
+        next_slot_in: s.next_slot_in.unwrap_or_default().max(paused),
     }
 }
 
@@ -67,20 +107,48 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(run_async(cli, Services::from_env()))
+    let settings = settings_for(&cli).settings;
+    runtime.block_on(async move { run_async(cli, Services::from_env(&settings)).await })
+}
+
+/// Open `file` (a workspace, a request, a messages.create body or a log). A newer or corrupt
+/// workspace is refused with the reason and how to go on: it is never written to.
+fn open_file(file: &Path, read_only: bool) -> anyhow::Result<Opened> {
+    let opened = if read_only {
+        workspace::open_read_only(file)
+    } else {
+        workspace::open(file)
+    };
+    opened.map_err(|e| {
+        if e.can_open_read_only() {
+            anyhow::anyhow!(
+                "{e}\nbudgie leaves the file as it is. To look at it: budgie --read-only {file}; \
+                 to start fresh: budgie",
+                file = file.display()
+            )
+        } else {
+            anyhow::anyhow!("{e}")
+        }
+    })
+}
+
+/// The config file's settings with the command line's overrides.
+fn settings_for(cli: &Cli) -> config::Loaded {
+    let mut loaded = config::load(cli.common.config.as_deref());
+    if let Some(tier) = &cli.common.tier {
+        loaded.settings.tier = tier.to_lowercase();
+    }
+    if let Some(rpm) = cli.common.rpm {
+        loaded.settings.rpm = Some(rpm);
+    }
+    loaded
 }
 
 /// Everything before the terminal is touched: settings, keymap, the workspace.
 pub fn prepare(cli: &Cli, offline_reason: Option<String>) -> anyhow::Result<(Workspace, Options)> {
-    let loaded = config::load(cli.common.config.as_deref());
-    let mut settings: Settings = loaded.settings;
+    let loaded = settings_for(cli);
+    let settings: Settings = loaded.settings;
     let mut warnings = loaded.warnings;
-    if let Some(tier) = &cli.common.tier {
-        settings.tier = tier.to_lowercase();
-    }
-    if let Some(rpm) = cli.common.rpm {
-        settings.rpm = Some(rpm);
-    }
     let keymap = match &settings.keymap {
         Some(path) => match std::fs::read_to_string(path) {
             Ok(text) => match Keymap::with_overrides(&text) {
@@ -103,15 +171,17 @@ pub fn prepare(cli: &Cli, offline_reason: Option<String>) -> anyhow::Result<(Wor
         },
         None => Keymap::default(),
     };
-    let (mut ws, path) = match &cli.file {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            let ws = app::persist::from_json(&text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            (ws, Some(path.clone()))
+    let (mut ws, path, read_only) = match &cli.file {
+        Some(file) => {
+            let opened = open_file(file, cli.read_only)?;
+            warnings.extend(opened.warnings.iter().cloned());
+            // An imported request is saved as a workspace beside it, never over it.
+            let path = opened.save_path();
+            let read_only = opened.read_only;
+            let _ = recent::push(file);
+            (opened.workspace, path, read_only)
         }
-        None => (app::persist::example(), None),
+        None => (app::example::example(), None, cli.read_only),
     };
     if let Some(model) = &cli.common.model {
         ws.request.model = model.clone();
@@ -120,7 +190,7 @@ pub fn prepare(cli: &Cli, offline_reason: Option<String>) -> anyhow::Result<(Wor
     }
     let options = Options {
         path,
-        read_only: cli.read_only,
+        read_only,
         settings,
         keymap,
         offline_reason,
@@ -332,7 +402,7 @@ fn to_msg(event: Event) -> Option<Msg> {
 fn perform(effect: Effect) -> Option<Msg> {
     match effect {
         Effect::Quit | Effect::CountExact | Effect::RefreshModels => None,
-        Effect::Save { path, contents } => {
+        Effect::Save { path, workspace } => {
             let path = match path.or_else(draft_path) {
                 Some(p) => p,
                 None => {
@@ -342,16 +412,21 @@ fn perform(effect: Effect) -> Option<Msg> {
                     });
                 }
             };
-            let result = write_atomically(&path, &contents).map_err(|e| e.to_string());
+            let result = workspace::save(&workspace, &path, SaveOptions::default())
+                .map_err(|e| e.to_string());
+            if result.is_ok() {
+                let _ = recent::push(&path);
+            }
             Some(Msg::Saved { path, result })
         }
         Effect::Export { path, contents } => {
-            let result = write_atomically(&path, &contents).map_err(|e| e.to_string());
+            let result =
+                workspace::atomic::write(&path, contents.as_bytes()).map_err(|e| e.to_string());
             Some(Msg::Exported { path, result })
         }
-        Effect::ReadAttachment { path, turn } => Some(Msg::AttachmentRead {
+        Effect::ReadAttachment { path, turn, model } => Some(Msg::AttachmentRead {
             turn,
-            result: read_attachment(&path).map(Box::new),
+            result: read_attachment(&path, &model).map(Box::new),
         }),
         Effect::ReadTool { path } => {
             let result = std::fs::read_to_string(&path).map_err(|e| e.to_string());
@@ -369,78 +444,19 @@ pub fn draft_path() -> Option<PathBuf> {
     config::dirs().map(|d| d.data.join("draft.budgie.json"))
 }
 
-fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+/// An image or PDF (checked by its bytes and against the model's limits) as a content block
+/// that remembers its file; a PDF's page count is kept in the annotation for the panel.
+pub fn read_attachment(path: &Path, model: &str) -> Result<ContentBlock, String> {
+    let attachment = crate::input::read_attachment_with(path, Limits::for_model(model))
+        .map_err(|e| e.to_string())?;
+    let mut block = attach::block_from(&attachment);
+    if let AttachmentInfo::Pdf { pages } = attachment.info
+        && let ContentBlock::Document(media) = &mut block
+        && let Some(Value::Object(note)) = media.extra.get_mut(ANNOTATION)
+    {
+        note.insert("pages".into(), Value::from(pages));
     }
-    let tmp = path.with_extension("budgie-tmp");
-    std::fs::write(&tmp, contents)?;
-    std::fs::rename(&tmp, path)
-}
-
-/// An image or PDF as a base64 content block, annotated with where it came from.
-pub fn read_attachment(path: &Path) -> Result<ContentBlock, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let media_type = sniff_media_type(&bytes).ok_or_else(|| {
-        format!(
-            "{}: not a JPEG, PNG, GIF, WebP image or a PDF",
-            path.display()
-        )
-    })?;
-    use sha2::{Digest, Sha256};
-    let sha: String = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let mut note = Map::new();
-    note.insert("path".into(), Value::from(path.display().to_string()));
-    note.insert("sha256".into(), Value::from(sha));
-    note.insert("enabled".into(), Value::from(true));
-    if media_type == "application/pdf" {
-        // Pages, for the attachments pane; an unreadable PDF is the API's to refuse.
-        match lopdf::Document::load_mem(&bytes) {
-            Ok(pdf) => {
-                note.insert("pages".into(), Value::from(pdf.get_pages().len()));
-            }
-            Err(e) => return Err(format!("{}: not a readable PDF ({e})", path.display())),
-        }
-    }
-    let mut extra = Map::new();
-    extra.insert(ANNOTATION.into(), Value::Object(note));
-    let block = MediaBlock {
-        source: Source {
-            kind: "base64".into(),
-            media_type: Some(media_type.into()),
-            data: Some(base64::engine::general_purpose::STANDARD.encode(&bytes)),
-            content: None,
-            url: None,
-            file_id: None,
-            extra: Map::new(),
-        },
-        extra,
-    };
-    Ok(if media_type == "application/pdf" {
-        ContentBlock::Document(block)
-    } else {
-        ContentBlock::Image(block)
-    })
-}
-
-/// The media type from the file's first bytes (the extension can lie).
-pub fn sniff_media_type(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        Some("image/gif")
-    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else {
-        None
-    }
+    Ok(block)
 }
 
 /// Paths starting with `input` ("~/" expanded); directories end in "/".
@@ -478,14 +494,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn media_types_come_from_the_bytes() {
-        assert_eq!(
-            sniff_media_type(b"\x89PNG\r\n\x1a\nrest"),
-            Some("image/png")
-        );
-        assert_eq!(sniff_media_type(b"%PDF-1.7"), Some("application/pdf"));
-        assert_eq!(sniff_media_type(b"RIFF\0\0\0\0WEBPVP8"), Some("image/webp"));
-        assert_eq!(sniff_media_type(b"hello"), None);
+    fn an_attachment_that_is_not_what_its_name_says_is_refused_with_the_path() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("photo.png");
+        std::fs::write(&path, b"plain text, not a PNG").expect("write");
+        let e = read_attachment(&path, "claude-sonnet-4-5").expect_err("not an image");
+        assert!(e.contains("photo.png"), "{e}");
     }
 
     #[test]

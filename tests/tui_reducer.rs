@@ -262,15 +262,14 @@ fn ctrl_s_saves_to_the_open_file_but_never_over_a_read_only_one() {
     let mut m = example_offline();
     m.path = Some(PathBuf::from("/tmp/x.budgie.json"));
     let effects = send(&mut m, [ctrl('s')]);
-    let Effect::Save { path, contents } = &effects[0] else {
+    let Effect::Save { path, workspace } = &effects[0] else {
         panic!("{effects:?}")
     };
     assert_eq!(
         path.as_deref(),
         Some(std::path::Path::new("/tmp/x.budgie.json"))
     );
-    let back = budgie::app::persist::from_json(contents).expect("saved JSON reads back");
-    assert_eq!(back, m.ws);
+    assert_eq!(**workspace, m.ws);
     m.read_only = true;
     let effects = send(&mut m, [ctrl('s')]);
     assert!(matches!(&effects[0], Effect::Save { path: None, .. }));
@@ -374,7 +373,8 @@ fn an_attachment_read_goes_before_the_text_of_the_user_turn() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("bird.png");
     std::fs::write(&path, png).expect("write");
-    let block = budgie::runtime::read_attachment(&path).expect("reads a PNG");
+    let block = budgie::runtime::read_attachment(&path, budgie::config::DEFAULT_MODEL)
+        .expect("reads a PNG");
     send(
         &mut m,
         [Msg::AttachmentRead {
@@ -458,14 +458,16 @@ fn a_pdf_attachment_shows_its_pages() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("report.pdf");
     std::fs::write(&path, tiny_pdf(3)).expect("write");
-    let block = budgie::runtime::read_attachment(&path).expect("reads a PDF");
+    let block = budgie::runtime::read_attachment(&path, budgie::config::DEFAULT_MODEL)
+        .expect("reads a PDF");
     assert!(matches!(block, ContentBlock::Document(_)));
     let shown = budgie::ui::lists::describe(&block);
     assert!(shown.starts_with("report.pdf"), "{shown}");
     assert!(shown.contains(" 3 p."), "{shown}");
-    // Not an image or PDF: refused with the path named.
-    let other = dir.path().join("notes.txt");
+    // Not what its name says (text named .png): refused with the path named.
+    let other = dir.path().join("notes.png");
     std::fs::write(&other, "hello").expect("write");
-    let e = budgie::runtime::read_attachment(&other).expect_err("refused");
-    assert!(e.contains("notes.txt"), "{e}");
+    let e = budgie::runtime::read_attachment(&other, budgie::config::DEFAULT_MODEL)
+        .expect_err("refused");
+    assert!(e.contains("notes.png"), "{e}");
 }

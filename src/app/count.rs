@@ -3,19 +3,17 @@
 //! The estimator is run once on the request with its texts emptied (the "skeleton": frames,
 //! tools, images, thinking); each text is counted on its own and cached per slot. A keystroke
 //! recounts only the edited text, so a 1 MB system prompt costs nothing while a turn is typed.
-//! Texts above `CHUNKED_ABOVE` bytes are counted paragraph by paragraph with a cache, so
-//! editing inside a huge text recounts one paragraph (the sum can differ from a whole-text
-//! count by a token or so per paragraph boundary).
+//! Each text keeps the tokenizer's `IncrementalCounter`, which recounts only the segments
+//! a keystroke touched and is exact: the total always equals
+//! `estimate::estimate(&ws.to_request())`. (The skeleton counts each emptied text as the
+//! empty string; that share is taken off again when the real text is added.)
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 
 use super::doc::{self, Slot, SlotContent};
+use crate::estimate::tokenizer::IncrementalCounter;
 use crate::estimate::{self, Estimate, Family, Registry};
 use crate::workspace::Workspace;
-
-/// Texts longer than this are counted paragraph by paragraph.
-pub const CHUNKED_ABOVE: usize = 64 * 1024;
 
 #[derive(Debug, Clone, Default)]
 pub struct OfflineCount {
@@ -24,10 +22,13 @@ pub struct OfflineCount {
     skeleton: Estimate,
     /// Tokens of each text slot.
     texts: HashMap<Slot, u64>,
-    /// Paragraph caches for the huge texts.
-    chunks: HashMap<Slot, HashMap<u64, u64>>,
-    system_text: u64,
-    message_text: u64,
+    /// One incremental counter per text.
+    counters: Counters,
+    /// Tokens of an empty text: what the skeleton already holds for each text slot.
+    blank: u64,
+    /// Sums over the text slots of (tokens − `blank`); may dip below zero in between.
+    system_text: i64,
+    message_text: i64,
     /// Marginal cost of each tool (by name) and attachment (by slot): the count with it minus
     /// the count without it.
     pub tool_costs: HashMap<String, u64>,
@@ -46,8 +47,9 @@ impl OfflineCount {
     pub fn rebuild(&mut self, ws: &Workspace) {
         let family = Registry::builtin().lookup(&ws.request.model).family;
         if self.family != Some(family) {
-            self.chunks.clear();
+            self.counters.0.clear();
             self.family = Some(family);
+            self.blank = estimate::text::count_text(family, "");
         }
         self.texts.clear();
         self.system_text = 0;
@@ -58,7 +60,8 @@ impl OfflineCount {
                 self.add(slot, n);
             }
         }
-        self.chunks.retain(|slot, _| self.texts.contains_key(slot));
+        let texts = &self.texts;
+        self.counters.0.retain(|slot, _| texts.contains_key(slot));
         self.rebuild_structure(ws);
     }
 
@@ -98,14 +101,17 @@ impl OfflineCount {
     /// The whole offline estimate: skeleton plus texts.
     pub fn estimate(&self) -> Estimate {
         let mut e = self.skeleton.clone();
-        e.breakdown.system += self.system_text;
-        e.breakdown.messages += self.message_text;
-        e.input_tokens += self.system_text + self.message_text;
+        e.breakdown.system = plus(e.breakdown.system, self.system_text);
+        e.breakdown.messages = plus(e.breakdown.messages, self.message_text);
+        e.input_tokens = self.total();
         e
     }
 
     pub fn total(&self) -> u64 {
-        self.skeleton.input_tokens + self.system_text + self.message_text
+        plus(
+            self.skeleton.input_tokens,
+            self.system_text + self.message_text,
+        )
     }
 
     pub fn text_tokens(&self, slot: Slot) -> Option<u64> {
@@ -114,75 +120,61 @@ impl OfflineCount {
 
     fn add(&mut self, slot: Slot, n: u64) {
         self.texts.insert(slot, n);
+        let beyond_blank = signed(n) - signed(self.blank);
         match slot {
-            Slot::System(_) => self.system_text += n,
-            Slot::Turn(..) => self.message_text += n,
+            Slot::System(_) => self.system_text += beyond_blank,
+            Slot::Turn(..) => self.message_text += beyond_blank,
         }
     }
 
     fn remove(&mut self, slot: Slot) {
         if let Some(old) = self.texts.remove(&slot) {
+            let beyond_blank = signed(old) - signed(self.blank);
             match slot {
-                Slot::System(_) => self.system_text -= old,
-                Slot::Turn(..) => self.message_text -= old,
+                Slot::System(_) => self.system_text -= beyond_blank,
+                Slot::Turn(..) => self.message_text -= beyond_blank,
             }
         }
     }
 
     fn count_text(&mut self, slot: Slot, text: &str) -> u64 {
         let family = self.family.unwrap_or(Family::V3);
-        if text.len() <= CHUNKED_ABOVE {
-            self.chunks.remove(&slot);
-            return estimate::text::count_text(family, text);
-        }
-        let old = self.chunks.remove(&slot).unwrap_or_default();
-        let mut fresh = HashMap::with_capacity(old.len());
-        let mut total = 0;
-        for paragraph in paragraphs(text) {
-            let mut h = DefaultHasher::new();
-            paragraph.hash(&mut h);
-            let key = h.finish();
-            let n = match old.get(&key).or_else(|| fresh.get(&key)) {
-                Some(n) => *n,
-                None => estimate::text::count_text(family, paragraph),
-            };
-            fresh.insert(key, n);
-            total += n;
-        }
-        self.chunks.insert(slot, fresh);
-        total
+        self.counters
+            .0
+            .entry(slot)
+            .or_insert_with(|| IncrementalCounter::new(family))
+            .count(text)
     }
+}
+
+/// The per-text counters: a cache, so a clone starts cold (and recounts on first use).
+#[derive(Default)]
+struct Counters(HashMap<Slot, IncrementalCounter>);
+
+impl Clone for Counters {
+    fn clone(&self) -> Self {
+        Counters::default()
+    }
+}
+
+impl std::fmt::Debug for Counters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Counters({} texts)", self.0.len())
+    }
+}
+
+fn signed(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// `base + delta`, never below zero.
+fn plus(base: u64, delta: i64) -> u64 {
+    u64::try_from(signed(base).saturating_add(delta)).unwrap_or(0)
 }
 
 /// The skeleton total of a workspace (texts empty): for marginal costs of tools/attachments.
 fn structure_total(ws: &Workspace) -> u64 {
     estimate::estimate(&ws.to_request()).input_tokens
-}
-
-/// Split a text after each blank line; pieces longer than `CHUNKED_ABOVE` are split after
-/// each newline instead. Concatenating the pieces gives the text back.
-pub fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
-    split_after(text, "\n\n").flat_map(|p| {
-        let pieces: Box<dyn Iterator<Item = &str>> = if p.len() > CHUNKED_ABOVE {
-            Box::new(split_after(p, "\n"))
-        } else {
-            Box::new(std::iter::once(p))
-        };
-        pieces
-    })
-}
-
-fn split_after<'a>(text: &'a str, sep: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let end = rest.find(sep).map_or(rest.len(), |i| i + sep.len());
-        let (piece, tail) = rest.split_at(end);
-        rest = tail;
-        Some(piece)
-    })
 }
 
 /// A copy of the workspace with its texts emptied: cheap to clone many times.
@@ -207,13 +199,6 @@ mod tests {
     use crate::request::parse;
 
     #[test]
-    fn paragraphs_concatenate_back_to_the_text() {
-        let text = "a\n\nb\nc\n\n\nd";
-        assert_eq!(paragraphs(text).collect::<String>(), text);
-        assert_eq!(paragraphs(text).count(), 3);
-    }
-
-    #[test]
     fn small_texts_add_up_to_the_estimators_whole_count() {
         let ws = Workspace::from_request(
             parse(
@@ -225,5 +210,36 @@ mod tests {
         );
         let c = OfflineCount::new(&ws);
         assert_eq!(c.total(), estimate::estimate(&ws.to_request()).input_tokens);
+    }
+
+    #[test]
+    fn an_edit_inside_a_long_text_stays_exact() {
+        // Over 64 KB, many paragraphs: the old paragraph-by-paragraph sum drifted here.
+        let paragraph = "The quick brown fox jumps over the lazy dog, twice; then naps.\n\n";
+        let long: String = paragraph.repeat(2_000);
+        let mut ws = Workspace::from_request(crate::request::Request::single_text(
+            "claude-sonnet-4-5",
+            long.clone(),
+        ));
+        let mut c = OfflineCount::new(&ws);
+        assert_eq!(c.total(), estimate::estimate(&ws.to_request()).input_tokens);
+        let slot = doc::slots(&ws.request)
+            .into_iter()
+            .find(|s| matches!(s, Slot::Turn(0, _)))
+            .expect("the turn's text slot");
+        for (at, typed) in [(70_000, "x"), (10, " and more"), (long.len() / 2, "\n")] {
+            let mut text = match doc::content(&ws.request, slot) {
+                Some(SlotContent::Text(t)) => t.to_string(),
+                _ => panic!("a text slot"),
+            };
+            text.insert_str(at.min(text.len()), typed);
+            ws.request = crate::request::Request::single_text("claude-sonnet-4-5", text.clone());
+            c.text_changed(slot, &text);
+            assert_eq!(
+                c.total(),
+                estimate::estimate(&ws.to_request()).input_tokens,
+                "after typing {typed:?} at {at}"
+            );
+        }
     }
 }

@@ -4,10 +4,10 @@
 pub mod budget;
 pub mod count;
 pub mod doc;
+pub mod example;
 pub mod keymap;
 pub mod model;
 pub mod msg;
-pub mod persist;
 pub mod tool_edit;
 pub mod update;
 

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::request::ContentBlock;
+use crate::workspace::Workspace;
 
 /// Something that happened: a key, a paste, a timer, a background task finishing.
 #[derive(Debug, Clone)]
@@ -104,7 +105,7 @@ pub enum Effect {
     /// Write the workspace; `None` means budgie's draft file.
     Save {
         path: Option<PathBuf>,
-        contents: String,
+        workspace: Box<Workspace>,
     },
     Export {
         path: PathBuf,
@@ -114,6 +115,8 @@ pub enum Effect {
     ReadAttachment {
         path: PathBuf,
         turn: usize,
+        /// The model the limits (PDF pages) are checked for.
+        model: String,
     },
     ReadTool {
         path: PathBuf,

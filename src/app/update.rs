@@ -10,7 +10,7 @@ use super::doc::{self, Slot};
 use super::keymap::{Command, Scope};
 use super::model::{ExactState, Model, Overlay, Pane, PromptKind};
 use super::msg::{CountEvent, CountFailure, Effect, Msg};
-use super::{persist, tool_edit};
+use super::tool_edit;
 use crate::request::{Content, ContentBlock, Role, Thinking};
 use crate::ui::layout::{self, Hit};
 
@@ -349,7 +349,7 @@ fn quit(model: &mut Model) -> Vec<Effect> {
         vec![
             Effect::Save {
                 path: None,
-                contents: persist::to_json(&model.ws),
+                workspace: Box::new(model.ws.clone()),
             },
             Effect::Quit,
         ]
@@ -366,7 +366,7 @@ fn save(model: &mut Model) -> Vec<Effect> {
     };
     vec![Effect::Save {
         path,
-        contents: persist::to_json(&model.ws),
+        workspace: Box::new(model.ws.clone()),
     }]
 }
 
@@ -732,6 +732,7 @@ fn submit_prompt(model: &mut Model, kind: PromptKind, input: String) -> Vec<Effe
             Ok(vec![Effect::ReadAttachment {
                 path: PathBuf::from(expand_home(trimmed)),
                 turn,
+                model: model.ws.request.model.clone(),
             }])
         }
         PromptKind::ToolFile if trimmed.is_empty() => Err("type a path".into()),
@@ -741,7 +742,7 @@ fn submit_prompt(model: &mut Model, kind: PromptKind, input: String) -> Vec<Effe
         PromptKind::ExportPath if trimmed.is_empty() => Err("type a path".into()),
         PromptKind::ExportPath => Ok(vec![Effect::Export {
             path: PathBuf::from(expand_home(trimmed)),
-            contents: persist::request_json(&model.ws),
+            contents: crate::export::json(&model.ws.to_request(), crate::export::Body::Create),
         }]),
     };
     match result {

@@ -12,7 +12,7 @@
 //! The HTTP call itself is a `CountFn`, so the real client plugs in here (and tests use a
 //! fake on paused time).
 
-pub mod http;
+pub mod api;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -32,6 +32,14 @@ pub type CountFuture = Pin<Box<dyn Future<Output = Result<u64, CountFailure>> + 
 
 /// Sends one count_tokens body and returns `input_tokens`.
 pub type CountFn = Arc<dyn Fn(Value) -> CountFuture + Send + Sync>;
+
+/// What `GET /v1/models` lists: (id, display name).
+pub type ModelList = Vec<(String, String)>;
+
+pub type ListFuture = Pin<Box<dyn Future<Output = Result<ModelList, String>> + Send>>;
+
+/// Lists the models the API offers.
+pub type ListFn = Arc<dyn Fn() -> ListFuture + Send + Sync>;
 
 /// What the limiter can say about the rate (the limiter's `status()` plugs in here).
 pub type StatusFn = Arc<dyn Fn() -> LimitStatus + Send + Sync>;

@@ -3,19 +3,19 @@
 
 use std::time::Instant;
 
-use budgie::app::{Model, Msg, Options, persist};
+use budgie::app::{Model, Msg, Options, example};
 use budgie::config::Settings;
 use budgie::workspace::Workspace;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// The example workspace, counting offline ("no API key").
 pub fn example_offline() -> Model {
-    model(persist::example(), Some("no API key"))
+    model(example::example(), Some("no API key"))
 }
 
 /// The example workspace with exact counting available.
 pub fn example_online() -> Model {
-    model(persist::example(), None)
+    model(example::example(), None)
 }
 
 pub fn model(ws: Workspace, offline: Option<&str>) -> Model {
