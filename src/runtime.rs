@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use anyhow::Context;
 use crossterm::event::{Event, KeyEventKind};
@@ -26,6 +26,8 @@ use crate::input::{AttachmentInfo, Limits};
 use crate::limiter::{Limiter, LimiterStatus};
 use crate::request::ContentBlock;
 use crate::tui::Guard;
+use crate::workspace::autosave::Autosaver;
+use crate::workspace::recovery::RecoveryStore;
 use crate::workspace::{self, ANNOTATION, Opened, SaveOptions, Workspace, attach, recent};
 
 /// The shortest time between two frames.
@@ -181,8 +183,26 @@ pub fn prepare(cli: &Cli, offline_reason: Option<String>) -> anyhow::Result<(Wor
             let _ = recent::push(file);
             (opened.workspace, path, read_only)
         }
-        None => (app::example::example(), None, cli.read_only),
+        None => match draft_path()
+            .filter(|p| p.exists())
+            .map(|p| workspace::open(&p))
+        {
+            // Where the last untitled session left its work on the way out.
+            Some(Ok(opened)) => (opened.workspace, opened.path, false),
+            _ => (app::example::example(), None, cli.read_only),
+        },
     };
+    // budgie ended without saving last time (a crash, kill -9, a closed terminal): the
+    // autosaved draft is newer than the file, so it is what the user was looking at.
+    if let Some(recovery) =
+        RecoveryStore::default_location().and_then(|store| store.pending_for(cli.file.as_deref()))
+    {
+        ws = recovery.workspace;
+        warnings.push(format!(
+            "{RESTORED_NOTE} (autosaved {} ago); Ctrl-S saves it",
+            ago(recovery.saved_at)
+        ));
+    }
     if let Some(model) = &cli.common.model {
         ws.request.model = model.clone();
     } else if cli.file.is_none() && settings.model != config::DEFAULT_MODEL {
@@ -244,6 +264,10 @@ pub async fn run_async(cli: Cli, services: Services) -> anyhow::Result<()> {
     let mut last_draw: Option<Instant> = None;
     let mut dirty = true;
     let mut count_wanted = worker.is_some();
+    let recovery = RecoveryStore::default_location();
+    let origin = cli.file.clone();
+    let mut autosaver = Autosaver::from_millis(model.settings.autosave_ms);
+    let mut seen_revision = model.revision;
 
     loop {
         // Apply everything pending, then run the effects (which may queue more messages).
@@ -278,10 +302,33 @@ pub async fn run_async(cli: Cli, services: Services) -> anyhow::Result<()> {
             }
             count_wanted = false;
         }
+        // Autosave: within a second of the last edit, the draft is in the recovery file.
+        let now_std = Instant::now().into_std();
+        if model.revision != seen_revision {
+            seen_revision = model.revision;
+            autosaver.edited(now_std);
+        }
+        if let Some(store) = &recovery {
+            if !model.unsaved && autosaver.is_dirty() {
+                // Saved (or quit through the draft file): nothing left to recover.
+                autosaver.saved_elsewhere(autosaver.revision());
+                let _ = store.clear(origin.as_deref());
+            } else if autosaver.due(now_std) {
+                let revision = autosaver.start();
+                let written = store.write(&model.ws, origin.as_deref(), SystemTime::now());
+                autosaver.finished(revision, written.is_ok(), Instant::now().into_std());
+            }
+        }
         if quit {
+            if !model.unsaved
+                && let Some(store) = &recovery
+            {
+                let _ = store.clear(origin.as_deref());
+            }
             return Ok(());
         }
         let now = Instant::now();
+        let autosave_at = autosaver.deadline().map(Instant::from_std);
         if dirty && last_draw.is_none_or(|t| now.duration_since(t) >= FRAME) {
             guard
                 .terminal
@@ -306,6 +353,7 @@ pub async fn run_async(cli: Cli, services: Services) -> anyhow::Result<()> {
                 }
             }
             _ = sleep_until(next_frame), if dirty => {}
+            _ = sleep_until(autosave_at.unwrap_or(now)), if autosave_at.is_some() => {}
             Some(joined) = tasks.join_next() => {
                 if let Err(e) = joined
                     && e.is_panic()
@@ -440,6 +488,21 @@ fn perform(effect: Effect) -> Option<Msg> {
 }
 
 /// Where unsaved work goes when there is no file: budgie's data directory.
+/// What the workbench says when it opens on an autosaved draft.
+pub const RESTORED_NOTE: &str =
+    "restored the draft budgie autosaved before it ended without saving";
+
+fn ago(then: SystemTime) -> String {
+    let secs = SystemTime::now()
+        .duration_since(then)
+        .map_or(0, |d| d.as_secs());
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min", secs / 60),
+        _ => format!("{} h", secs / 3600),
+    }
+}
+
 pub fn draft_path() -> Option<PathBuf> {
     config::dirs().map(|d| d.data.join("draft.budgie.json"))
 }
