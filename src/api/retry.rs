@@ -50,15 +50,7 @@ pub fn backoff(retries_done: u32, unit_random: f64) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.insert(*name, HeaderValue::from_str(value).expect("header value"));
-        }
-        map
-    }
+    use crate::api::rate_headers::tests::headers;
 
     fn error(kind: ErrorKind) -> ApiError {
         ApiError::new(kind, "t", "m")
