@@ -72,16 +72,27 @@ fn is_hard_letter(c: char) -> bool {
         || matches!(o, 0x3005 | 0x3006 | 0x3031..=0x3035 | 0x303B | 0x303C)
 }
 
+/// The stream class of each ASCII byte, looked up rather than matched in the hot loop.
+pub(crate) static ASCII_CLASS: [Class; 128] = {
+    let mut table = [Class::Hard; 128];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = match b as u8 {
+            b'a'..=b'z' | b'A'..=b'Z' => Class::Wordy,
+            b'0'..=b'9' => Class::Digit,
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => Class::Space,
+            c if c.is_ascii_punctuation() => Class::Punct,
+            _ => Class::Hard,
+        };
+        b += 1;
+    }
+    table
+};
+
 /// The stream class of `c`.
 pub(crate) fn classify(c: char) -> Class {
     if c.is_ascii() {
-        return match c {
-            'a'..='z' | 'A'..='Z' => Class::Wordy,
-            '0'..='9' => Class::Digit,
-            ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c' => Class::Space,
-            _ if c.is_ascii_punctuation() => Class::Punct,
-            _ => Class::Hard,
-        };
+        return ASCII_CLASS[c as usize];
     }
     if is_new_cased(c) {
         return Class::Wordy;

@@ -14,9 +14,11 @@
 mod chars;
 mod hash;
 mod incremental;
+mod memo;
 mod normalize;
 mod stream;
 mod tile;
+mod trie;
 mod vocab;
 
 use std::cell::RefCell;

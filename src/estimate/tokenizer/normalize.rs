@@ -25,48 +25,99 @@ fn is_folded_space(c: char) -> bool {
     )
 }
 
+/// Plain ASCII: printable, TAB or LF. Normalisation leaves it as it is.
+static PLAIN_ASCII: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b >= 0x20 && b < 0x7f) || b == 0x0a || b == 0x09;
+        b += 1;
+    }
+    table
+};
+
+fn is_plain_ascii(b: u8) -> bool {
+    PLAIN_ASCII[usize::from(b)]
+}
+
 /// Normalise `text`; `fold_quotes` folds ‘ ’ “ ” to ASCII (v3).
 pub(crate) fn normalize(text: &str, fold_quotes: bool) -> Cow<'_, str> {
-    // ASCII without controls other than TAB and LF is already normal: the common case.
-    if text
-        .bytes()
-        .all(|b| (b' '..0x7f).contains(&b) || b == b'\n' || b == b'\t')
-    {
+    // Plain ASCII is already normal: the common case.
+    let Some(first_other) = text.bytes().position(|b| !is_plain_ascii(b)) else {
         return Cow::Borrowed(text);
+    };
+    let mut folder = Folder {
+        out: String::with_capacity(text.len()),
+        private_use_gap: false,
+        fold_quotes,
+    };
+    // Plain ASCII is copied a stretch at a time; the other stretches, each following a plain
+    // character (or the start), pass the quick check alone exactly when the text passes it.
+    let (mut rest, mut plain) = (text, first_other);
+    while !rest.is_empty() {
+        folder.push_plain(&rest[..plain]);
+        let other = rest[plain..]
+            .bytes()
+            .position(is_plain_ascii)
+            .map_or(rest.len(), |n| plain + n);
+        let stretch = &rest[plain..other];
+        if is_nfc_quick(stretch.chars()) != IsNormalized::Yes {
+            // A mark may compose with the character before it, plain or not: compose it all.
+            folder.out.clear();
+            folder.private_use_gap = false;
+            text.nfc().for_each(|c| folder.push(c));
+            break;
+        }
+        stretch.chars().for_each(|c| folder.push(c));
+        rest = &rest[other..];
+        plain = rest
+            .bytes()
+            .position(|b| !is_plain_ascii(b))
+            .unwrap_or(rest.len());
     }
-    let mut out = String::with_capacity(text.len());
-    // One pass doing what the API does in order: strip controls, fold decomposed SARA AM,
-    // then drop private use and fold spaces and quotes. Private use is removed after the
-    // Thai fold, so a NIKHAHIT and SARA AA it separated stay two characters.
-    let mut private_use_gap = false;
-    let mut push = |c: char| {
+    Cow::Owned(folder.out)
+}
+
+/// What the API does after NFC, in order: strip controls, fold decomposed SARA AM, then drop
+/// private use and fold spaces and quotes. Private use is removed after the Thai fold, so a
+/// NIKHAHIT and SARA AA it separated stay two characters.
+struct Folder {
+    out: String,
+    private_use_gap: bool,
+    fold_quotes: bool,
+}
+
+impl Folder {
+    /// Plain ASCII passes through unchanged (see [`is_plain_ascii`]).
+    fn push_plain(&mut self, plain: &str) {
+        if !plain.is_empty() {
+            self.out.push_str(plain);
+            self.private_use_gap = false;
+        }
+    }
+
+    fn push(&mut self, c: char) {
         if is_stripped_control(c) {
             return;
         }
         if is_private_use(c) {
-            private_use_gap = true;
+            self.private_use_gap = true;
             return;
         }
-        if c == '\u{0e32}' && !private_use_gap && out.ends_with('\u{0e4d}') {
-            out.pop();
-            out.push('\u{0e33}');
+        if c == '\u{0e32}' && !self.private_use_gap && self.out.ends_with('\u{0e4d}') {
+            self.out.pop();
+            self.out.push('\u{0e33}');
             return;
         }
-        private_use_gap = false;
-        out.push(match c {
+        self.private_use_gap = false;
+        self.out.push(match c {
             '\0' => ' ',
             _ if is_folded_space(c) => ' ',
-            '\u{2018}' | '\u{2019}' if fold_quotes => '\'',
-            '\u{201c}' | '\u{201d}' if fold_quotes => '"',
+            '\u{2018}' | '\u{2019}' if self.fold_quotes => '\'',
+            '\u{201c}' | '\u{201d}' if self.fold_quotes => '"',
             _ => c,
         });
-    };
-    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
-        text.chars().for_each(&mut push);
-    } else {
-        text.nfc().for_each(&mut push);
     }
-    Cow::Owned(out)
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@
 //! so pieces and stream compare byte for byte.
 
 use super::chars::{
-    CaseMark, Class, HardKind, case_mark, classify, hard_kind, is_border_digit, is_digit_run,
-    is_selector, is_stray_mark, marks_like_punct, push_cased_body,
+    ASCII_CLASS, CaseMark, Class, HardKind, case_mark, classify, hard_kind, is_border_digit,
+    is_digit_run, is_selector, is_stray_mark, marks_like_punct, push_cased_body,
 };
 
 pub(crate) const BOW: u8 = 0xF8;
@@ -37,25 +37,42 @@ struct Run<'a> {
 /// Split into maximal runs of one class, then split hard runs where the pretokenizer's
 /// alternative (punctuation / number / letter) changes.
 fn runs(text: &str) -> Vec<Run<'_>> {
-    let mut out: Vec<Run<'_>> = Vec::new();
+    let bytes = text.as_bytes();
+    // Code averages a run every three or four bytes.
+    let mut out: Vec<Run<'_>> = Vec::with_capacity(bytes.len() / 3 + 1);
     let mut start = 0;
     let mut current: Option<Class> = None;
-    for (i, c) in text.char_indices() {
-        let class = classify(c);
-        // A combining mark with no letter before it to ride on.
-        let stray = class == Class::Wordy && !c.is_ascii() && is_stray_mark(c);
+    let mut i = 0;
+    while i < bytes.len() {
+        let (class, stray, len) = match bytes[i] {
+            b @ 0..0x80 => (ASCII_CLASS[usize::from(b)], false, 1),
+            _ => {
+                let c = text[i..].chars().next().unwrap_or_default();
+                let class = classify(c);
+                // A combining mark with no letter before it to ride on.
+                let stray = class == Class::Wordy && is_stray_mark(c);
+                (class, stray, c.len_utf8())
+            }
+        };
+        let class_here = if stray { Class::StrayMark } else { class };
         match current {
-            None => current = Some(if stray { Class::StrayMark } else { class }),
+            Some(cur) if class == cur || (cur == Class::StrayMark && stray) => {}
             Some(cur) => {
-                let extends = class == cur || (cur == Class::StrayMark && stray);
-                if !extends {
-                    out.push(Run {
-                        class: cur,
-                        body: &text[start..i],
-                    });
-                    start = i;
-                    current = Some(if stray { Class::StrayMark } else { class });
-                }
+                out.push(Run {
+                    class: cur,
+                    body: &text[start..i],
+                });
+                start = i;
+                current = Some(class_here);
+            }
+            None => current = Some(class_here),
+        }
+        i += len;
+        // The rest of an ASCII run of the same class, without the per-character checks.
+        if class_here == class {
+            while i < bytes.len() && bytes[i] < 0x80 && ASCII_CLASS[usize::from(bytes[i])] == class
+            {
+                i += 1;
             }
         }
     }
@@ -160,9 +177,7 @@ pub(crate) fn write_stream(
         edges,
         allcaps_min,
     };
-    let start = out.len();
     writer.write(out);
-    remove_seam_spaces(out, start);
 }
 
 struct Writer<'r, 'a> {
@@ -240,88 +255,89 @@ impl Writer<'_, '_> {
     }
 
     fn write(&self, out: &mut Vec<u8>) {
+        let start = out.len();
         self.head(out);
         let mut lowered = String::new();
+        // Where a space that may be a seam was written, until the next run shows whether it is.
+        let mut seam: Option<usize> = None;
         for (i, &run) in self.runs.iter().enumerate() {
-            let body = run.body;
-            match run.class {
-                Class::Wordy => {
-                    let fused = i > 0 && self.runs[i - 1].class == Class::StrayMark;
-                    let mark = case_mark(body, self.allcaps_min, fused);
-                    match mark {
-                        CaseMark::Literal => {}
-                        CaseMark::Shift => out.push(SHIFT),
-                        CaseMark::Caps => out.push(CAPS),
-                    }
-                    if !fused && !self.contraction_seam(i) {
-                        out.push(BOW);
-                    }
-                    if mark == CaseMark::Literal {
-                        out.extend_from_slice(body.as_bytes());
-                    } else if body.is_ascii() {
-                        out.extend(body.bytes().map(|b| b.to_ascii_lowercase()));
-                    } else {
-                        lowered.clear();
-                        push_cased_body(&mut lowered, body, mark);
-                        out.extend_from_slice(lowered.as_bytes());
-                    }
-                    out.push(EOW);
-                }
-                Class::StrayMark => {
-                    out.push(BOW);
-                    out.extend_from_slice(body.as_bytes());
-                    // A letter after the marks is the rest of the same word.
-                    if self.class(i + 1) != Some(Class::Wordy) {
-                        out.push(EOW);
-                    }
-                }
-                _ if run.class == Class::Punct || hard_bow(body) || hard_eow(body) => {
-                    let punct = run.class == Class::Punct;
-                    if self.space_left(i) && !self.opens_word(i) && (punct || hard_bow(body)) {
-                        out.push(BOW);
-                    }
-                    out.extend_from_slice(body.as_bytes());
-                    if self.space_right(i) && (punct || hard_eow(body)) {
-                        out.push(EOW);
-                    }
-                }
-                Class::Digit | Class::Hard if is_digit_run(body) => {
-                    if digit_bow(body) && self.space_left(i) {
-                        out.push(BOW);
-                    }
-                    out.extend_from_slice(body.as_bytes());
-                    if digit_eow(body) && self.space_right(i) {
-                        out.push(EOW);
-                    }
-                }
-                _ => out.extend_from_slice(body.as_bytes()),
+            if run.class == Class::Space
+                && run.body == " "
+                && out.len() > start + 1
+                && out.last() == Some(&EOW)
+            {
+                seam = Some(out.len());
+                out.push(b' ');
+                continue;
+            }
+            self.write_run(i, run, out, &mut lowered);
+            // The seam: `⟨eow⟩ ␠ [case markers] ⟨bow⟩` loses its space, which the marker
+            // pair encodes.
+            if let Some(at) = seam.take()
+                && out[at + 1..].iter().find(|&&b| b != SHIFT && b != CAPS) == Some(&BOW)
+            {
+                out.remove(at);
             }
         }
     }
-}
 
-/// The seam: `⟨eow⟩ ␠ [case markers] ⟨bow⟩` loses its space, which the marker pair encodes.
-fn remove_seam_spaces(out: &mut Vec<u8>, start: usize) {
-    let is_seam = |out: &[u8], at: usize| {
-        at > start + 1
-            && out[at - 1] == EOW
-            && out[at + 1..]
-                .iter()
-                .find(|&&x| x != SHIFT && x != CAPS)
-                .is_some_and(|&x| x == BOW)
-    };
-    // Most streams have no seam space left to remove once words are flanked; find the first.
-    let Some(first) = (start..out.len()).find(|&at| out[at] == b' ' && is_seam(out, at)) else {
-        return;
-    };
-    let mut write = first;
-    for read in first + 1..out.len() {
-        if !(out[read] == b' ' && is_seam(out, read)) {
-            out[write] = out[read];
-            write += 1;
+    fn write_run(&self, i: usize, run: Run<'_>, out: &mut Vec<u8>, lowered: &mut String) {
+        let body = run.body;
+        match run.class {
+            Class::Wordy => {
+                let fused = i > 0 && self.runs[i - 1].class == Class::StrayMark;
+                let mark = case_mark(body, self.allcaps_min, fused);
+                match mark {
+                    CaseMark::Literal => {}
+                    CaseMark::Shift => out.push(SHIFT),
+                    CaseMark::Caps => out.push(CAPS),
+                }
+                if !fused && !self.contraction_seam(i) {
+                    out.push(BOW);
+                }
+                if mark == CaseMark::Literal {
+                    out.extend_from_slice(body.as_bytes());
+                } else if body.is_ascii() {
+                    out.extend(body.bytes().map(|b| b.to_ascii_lowercase()));
+                } else {
+                    lowered.clear();
+                    push_cased_body(lowered, body, mark);
+                    out.extend_from_slice(lowered.as_bytes());
+                }
+                out.push(EOW);
+            }
+            Class::StrayMark => {
+                out.push(BOW);
+                out.extend_from_slice(body.as_bytes());
+                // A letter after the marks is the rest of the same word.
+                if self.class(i + 1) != Some(Class::Wordy) {
+                    out.push(EOW);
+                }
+            }
+            // Whitespace takes no markers (no space class character borders like punctuation).
+            Class::Space => out.extend_from_slice(body.as_bytes()),
+            _ if run.class == Class::Punct || hard_bow(body) || hard_eow(body) => {
+                let punct = run.class == Class::Punct;
+                if self.space_left(i) && !self.opens_word(i) && (punct || hard_bow(body)) {
+                    out.push(BOW);
+                }
+                out.extend_from_slice(body.as_bytes());
+                if self.space_right(i) && (punct || hard_eow(body)) {
+                    out.push(EOW);
+                }
+            }
+            Class::Digit | Class::Hard if is_digit_run(body) => {
+                if digit_bow(body) && self.space_left(i) {
+                    out.push(BOW);
+                }
+                out.extend_from_slice(body.as_bytes());
+                if digit_eow(body) && self.space_right(i) {
+                    out.push(EOW);
+                }
+            }
+            _ => out.extend_from_slice(body.as_bytes()),
         }
     }
-    out.truncate(write);
 }
 
 /// A stream in ctok's public notation (⟨bow⟩, ⟨eow⟩, ⟨shift⟩, ⟨caps⟩).

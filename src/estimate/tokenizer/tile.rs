@@ -9,20 +9,11 @@
 //! distinct word is tiled once and remembered.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
-use super::hash::FastHash;
+use super::memo::{MAX_KEY_LEN, Memo};
 use super::stream::{BOW, CAPS, EOW, MARKER_BYTES, SHIFT};
-use super::vocab::{NONE, Trie, Vocab};
-
-/// Segments this short are tiled directly.
-const MEMO_MIN_LEN: usize = 2;
-/// Longest segment worth remembering.
-const MEMO_MAX_LEN: usize = 64;
-/// Forget everything past this many remembered segments, to bound memory.
-const MEMO_MAX_ENTRIES: usize = 1 << 18;
-
-type Memo = HashMap<Box<[u8]>, u32, FastHash>;
+use super::trie::Node;
+use super::vocab::Vocab;
 
 thread_local! {
     /// Segment costs by vocabulary id.
@@ -47,22 +38,11 @@ pub(crate) fn tile_cost(vocab: &Vocab, stream: &[u8], best: &mut Vec<u32>) -> u6
         let memo = &mut memos[at].1;
         let mut total = 0u64;
         let mut cost_of = |segment: &[u8]| -> u64 {
-            if segment.is_empty() {
-                return 0;
-            }
-            // Too short to be worth a lookup, or too long to be worth keeping.
-            if segment.len() <= MEMO_MIN_LEN || segment.len() > MEMO_MAX_LEN {
+            // Too long to be worth keeping.
+            if segment.is_empty() || segment.len() > MAX_KEY_LEN {
                 return tile_segment(vocab, segment, best);
             }
-            if let Some(&cost) = memo.get(segment) {
-                return u64::from(cost);
-            }
-            let cost = tile_segment(vocab, segment, best);
-            if memo.len() >= MEMO_MAX_ENTRIES {
-                memo.clear();
-            }
-            memo.insert(segment.into(), cost as u32);
-            cost
+            memo.cost(segment, |segment| tile_segment(vocab, segment, best))
         };
         let mut start = 0;
         let mut i = 0;
@@ -97,11 +77,61 @@ fn unit_len(lead: u8) -> usize {
     }
 }
 
+/// What a unit no piece covers costs: a marker is its own token, a character its byte fallback.
+fn fallback_cost(vocab: &Vocab, unit: &[u8]) -> u32 {
+    if MARKER_BYTES.contains(&unit[0]) {
+        1
+    } else {
+        vocab.byte_floor(unit)
+    }
+}
+
+/// Tokens in a greedy tiling (always the longest piece next): a bound on the cheapest one, and
+/// usually equal to it.
+fn greedy_cost(vocab: &Vocab, stream: &[u8]) -> u32 {
+    let trie = &vocab.trie;
+    let (n, mut i, mut cost) = (stream.len(), 0, 0);
+    while i < n {
+        // Pieces are whole characters, so the longest one ends on a character boundary.
+        let mut longest = None;
+        let mut node = trie.start(stream[i]);
+        let mut j = i;
+        while node != Node::NONE {
+            j += 1;
+            if node.is_terminal() {
+                longest = Some(j);
+            }
+            if j == n {
+                break;
+            }
+            node = trie.step(node, stream[j]);
+        }
+        match longest {
+            Some(end) => {
+                cost += 1;
+                i = end;
+            }
+            None => {
+                let unit = unit_len(stream[i]);
+                cost += fallback_cost(vocab, &stream[i..i + unit]);
+                i += unit;
+            }
+        }
+    }
+    cost
+}
+
 /// Tokens in the cheapest tiling of one segment (or any stream), by dynamic programme.
 fn tile_segment(vocab: &Vocab, stream: &[u8], best: &mut Vec<u32>) -> u64 {
     let n = stream.len();
     if n == 0 {
         return 0;
+    }
+    // Any text costs at least one token, and costs one only when it is a single piece, which
+    // the greedy tiling's first step finds; so a greedy cost of one or two is the cheapest.
+    let bound = greedy_cost(vocab, stream);
+    if bound <= 2 {
+        return u64::from(bound);
     }
     best.clear();
     best.resize(n + 1, u32::MAX);
@@ -112,12 +142,18 @@ fn tile_segment(vocab: &Vocab, stream: &[u8], best: &mut Vec<u32>) -> u64 {
         let lead = stream[i];
         let unit = unit_len(lead);
         let base = best[i];
+        // Everything after position i costs at least one more token, so a tiling through it
+        // cannot beat the bound (nor can one through a position left unreached for that reason).
+        if base.saturating_add(1) >= bound {
+            i += unit;
+            continue;
+        }
         let mut covered = false;
         let mut node = trie.start(lead);
         let mut j = i;
-        while node != NONE {
+        while node != Node::NONE {
             j += 1;
-            if Trie::is_terminal(node) {
+            if node.is_terminal() {
                 covered |= j == i + unit;
                 let slot = &mut best[j];
                 if base + 1 < *slot {
@@ -130,17 +166,12 @@ fn tile_segment(vocab: &Vocab, stream: &[u8], best: &mut Vec<u32>) -> u64 {
             node = trie.step(node, stream[j]);
         }
         if !covered {
-            let cost = if MARKER_BYTES.contains(&lead) {
-                1
-            } else {
-                vocab.byte_floor(&stream[i..i + unit])
-            };
             let slot = &mut best[i + unit];
-            *slot = (*slot).min(base + cost);
+            *slot = (*slot).min(base + fallback_cost(vocab, &stream[i..i + unit]));
         }
         i += unit;
     }
-    u64::from(best[n])
+    u64::from(best[n].min(bound))
 }
 
 /// What `n` content-final newlines cost beyond the frame's own closing token: the frame appends

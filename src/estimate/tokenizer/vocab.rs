@@ -1,5 +1,5 @@
-//! A measured vocabulary: the asset format written by `scripts/vendor_tokenizer.py`, the trie
-//! the tiler walks, and the byte fallback for characters no piece covers.
+//! A measured vocabulary: the asset format written by `scripts/vendor_tokenizer.py`, read into
+//! the trie the tiler walks, and the byte fallback for characters no piece covers.
 
 use std::collections::HashSet;
 use std::io::Read;
@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use flate2::read::GzDecoder;
 
 use super::stream::MARKER_BYTES;
+use super::trie::Trie;
 
 /// Why an asset could not be read. Assets are compiled in, so this is a build defect.
 #[derive(Debug, thiserror::Error)]
@@ -128,179 +129,5 @@ impl<'a> Reader<'a> {
                 self.take(len)
             })
             .collect()
-    }
-}
-
-/// A byte trie over the pieces, laid out for the tiler's inner loop. A reference to a node
-/// carries the node's "a piece ends here" flag in its top bit, so a step never loads the node
-/// just to test it. Each node's edges are contiguous `u32`s (target reference above, label in
-/// the low byte), so a small node is one cache line; the root and nodes with many children
-/// use a dense 256-entry table instead.
-#[derive(Debug)]
-pub(crate) struct Trie {
-    root: Box<[u32; 256]>,
-    nodes: Vec<Node>,
-    /// `(target id << 8) | label`, with the target's terminal flag in bit 31.
-    edges: Vec<u32>,
-    dense: Vec<u32>,
-    /// Node ids, in the same order as `nodes`, that are terminal (for `pieces()` in tests).
-    #[cfg(test)]
-    terminal: Vec<bool>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Node {
-    /// First edge in `edges`, or first entry in `dense` when `dense` is set.
-    first: u32,
-    edge_count: u16,
-    dense: bool,
-}
-
-/// "No node".
-pub(crate) const NONE: u32 = u32::MAX;
-const TERMINAL: u32 = 1 << 31;
-/// Node ids fit in 23 bits (the edge keeps the label in the low byte).
-const MAX_NODES: usize = 1 << 23;
-
-/// Nodes with at least this many children get a dense table.
-const DENSE_FROM: u16 = 16;
-
-impl Trie {
-    /// Build from pieces in byte order; shared prefixes are adjacent, so each node's children
-    /// are the groups of its range that agree on the next byte.
-    fn from_sorted(pieces: &[&[u8]]) -> Result<Trie, VocabError> {
-        let mut nodes = vec![Node {
-            first: 0,
-            edge_count: 0,
-            dense: false,
-        }];
-        let mut terminal = vec![false];
-        // (target, label) per node, built first, packed after.
-        let mut children: Vec<Vec<(u32, u8)>> = vec![Vec::new()];
-        let mut work = vec![(0u32, 0usize, pieces.len(), 0usize)];
-        while let Some((node, lo, hi, depth)) = work.pop() {
-            let mut start = lo;
-            if start < hi && pieces[start].len() == depth {
-                terminal[node as usize] = true;
-                start += 1;
-            }
-            let mut i = start;
-            while i < hi {
-                let label = pieces[i][depth];
-                let mut j = i + 1;
-                while j < hi && pieces[j][depth] == label {
-                    j += 1;
-                }
-                let child = nodes.len() as u32;
-                nodes.push(Node {
-                    first: 0,
-                    edge_count: 0,
-                    dense: false,
-                });
-                terminal.push(false);
-                children.push(Vec::new());
-                children[node as usize].push((child, label));
-                work.push((child, i, j, depth + 1));
-                i = j;
-            }
-        }
-        if nodes.len() >= MAX_NODES {
-            return Err(VocabError::Format("too many trie nodes"));
-        }
-        let reference = |id: u32| id | if terminal[id as usize] { TERMINAL } else { 0 };
-        let mut trie = Trie {
-            root: Box::new([NONE; 256]),
-            nodes,
-            edges: Vec::new(),
-            dense: Vec::new(),
-            #[cfg(test)]
-            terminal: terminal.clone(),
-        };
-        for (id, kids) in children.iter().enumerate() {
-            let node = &mut trie.nodes[id];
-            node.edge_count = kids.len() as u16;
-            if id == 0 {
-                for &(child, label) in kids {
-                    trie.root[usize::from(label)] = reference(child);
-                }
-            } else if kids.len() >= usize::from(DENSE_FROM) {
-                node.dense = true;
-                node.first = trie.dense.len() as u32;
-                trie.dense.resize(trie.dense.len() + 256, NONE);
-                for &(child, label) in kids {
-                    trie.dense[node.first as usize + usize::from(label)] = reference(child);
-                }
-            } else {
-                node.first = trie.edges.len() as u32;
-                trie.edges.extend(kids.iter().map(|&(child, label)| {
-                    (reference(child) & !TERMINAL) << 8
-                        | u32::from(label)
-                        | (reference(child) & TERMINAL)
-                }));
-            }
-        }
-        Ok(trie)
-    }
-
-    /// The node after `label` from the root, or `NONE`.
-    #[inline]
-    pub(crate) fn start(&self, label: u8) -> u32 {
-        self.root[usize::from(label)]
-    }
-
-    /// The node after `label` from `node`, or `NONE`.
-    #[inline]
-    pub(crate) fn step(&self, node: u32, label: u8) -> u32 {
-        let n = self.nodes[(node & !TERMINAL) as usize];
-        let first = n.first as usize;
-        if n.dense {
-            return self.dense[first + usize::from(label)];
-        }
-        let edges = &self.edges[first..first + usize::from(n.edge_count)];
-        match edges.iter().find(|&&e| e as u8 == label) {
-            Some(&e) => (e & TERMINAL) | ((e & !TERMINAL) >> 8),
-            None => NONE,
-        }
-    }
-
-    /// Whether a piece ends at `node` (a reference from `start` or `step`).
-    #[inline]
-    pub(crate) fn is_terminal(node: u32) -> bool {
-        node & TERMINAL != 0
-    }
-
-    /// Heap bytes held, for the memory report.
-    pub(crate) fn heap_bytes(&self) -> usize {
-        256 * 4
-            + self.nodes.capacity() * std::mem::size_of::<Node>()
-            + self.edges.capacity() * 4
-            + self.dense.capacity() * 4
-    }
-}
-
-#[cfg(test)]
-impl Trie {
-    /// Every piece, for tests that check properties of the whole vocabulary.
-    pub(crate) fn pieces(&self) -> Vec<Vec<u8>> {
-        let mut out = Vec::new();
-        let mut work: Vec<(u32, Vec<u8>)> = vec![(0, Vec::new())];
-        while let Some((id, prefix)) = work.pop() {
-            if self.terminal[id as usize] {
-                out.push(prefix.clone());
-            }
-            for label in 0..=255u8 {
-                let next = if id == 0 {
-                    self.start(label)
-                } else {
-                    self.step(id, label)
-                };
-                if next != NONE {
-                    let mut p = prefix.clone();
-                    p.push(label);
-                    work.push((next & !TERMINAL, p));
-                }
-            }
-        }
-        out
     }
 }
