@@ -25,9 +25,6 @@ struct Slot {
 
 #[derive(Debug, Default)]
 pub(crate) struct Memo {
-    /// Costs of one- and two-byte segments (a third of a typical stream's segments), by their
-    /// bytes; 0 where not yet known (every non-empty segment costs at least one token).
-    short: Vec<u8>,
     slots: Vec<Slot>,
     keys: Vec<u8>,
     entries: usize,
@@ -37,21 +34,6 @@ impl Memo {
     /// The cost of `segment` (1..=MAX_KEY_LEN bytes), computed by `tile` on first sight.
     pub(crate) fn cost(&mut self, segment: &[u8], tile: impl FnOnce(&[u8]) -> u64) -> u64 {
         debug_assert!((1..=MAX_KEY_LEN).contains(&segment.len()));
-        let short = match *segment {
-            [a] => Some(usize::from(a)),
-            [a, b] => Some(256 + (usize::from(a) << 8 | usize::from(b))),
-            _ => None,
-        };
-        if let Some(at) = short {
-            if self.short.is_empty() {
-                self.short = vec![0; 256 + (1 << 16)];
-            }
-            if self.short[at] == 0 {
-                // Two bytes cost at most two tokens.
-                self.short[at] = tile(segment) as u8;
-            }
-            return u64::from(self.short[at]);
-        }
         if self.slots.is_empty() {
             self.slots = vec![Slot::default(); INITIAL_SLOTS];
         }
@@ -133,7 +115,6 @@ mod tests {
             .collect();
         for round in 0..2 {
             for (n, word) in words.iter().enumerate() {
-                // Every real segment costs at least one token.
                 let cost = memo.cost(word, |_| {
                     tiled += 1;
                     n as u64 % 50 + 1
@@ -141,8 +122,7 @@ mod tests {
                 assert_eq!(cost, n as u64 % 50 + 1, "round {round}, word {n}");
             }
         }
-        // Tiled on first sight only: the two-byte words in the short table, the rest through
-        // several doublings of the hash table.
+        // Tiled on first sight only, through several doublings of the table.
         assert_eq!(tiled, words.len());
     }
 

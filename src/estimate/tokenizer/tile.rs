@@ -5,8 +5,7 @@
 //! In both vocabularies ⟨eow⟩ only ever ends a piece and ⟨bow⟩ only ever starts one (after
 //! case markers at most; `tests::markers_sit_at_piece_edges` checks this). So no piece spans
 //! the point after an ⟨eow⟩ or before a ⟨bow⟩ with no case marker in front, the cheapest tiling
-//! of the stream is the sum of the cheapest tilings of the words between such points, and each
-//! distinct word is tiled once and remembered.
+//! of the stream is the sum of the cheapest tilings of the words between such points.
 
 use std::cell::RefCell;
 
@@ -25,6 +24,11 @@ pub(crate) fn clear_memo() {
 }
 
 /// Tokens in the cheapest tiling of `stream`, segment by segment. `best` is scratch space.
+///
+/// One greedy pass (always the longest piece next) runs over the whole stream; no greedy token
+/// crosses a cut either, so it also gives each segment's greedy cost. A segment whose greedy
+/// cost is one or two is done (see [`tile_segment`]); the few others get the dynamic programme,
+/// and are remembered.
 pub(crate) fn tile_cost(vocab: &Vocab, stream: &[u8], best: &mut Vec<u32>) -> u64 {
     MEMO.with(|memo| {
         let mut memos = memo.borrow_mut();
@@ -36,31 +40,30 @@ pub(crate) fn tile_cost(vocab: &Vocab, stream: &[u8], best: &mut Vec<u32>) -> u6
             }
         };
         let memo = &mut memos[at].1;
-        let mut total = 0u64;
-        let mut cost_of = |segment: &[u8]| -> u64 {
-            // Too long to be worth keeping.
-            if segment.is_empty() || segment.len() > MAX_KEY_LEN {
-                return tile_segment(vocab, segment, best);
+        let n = stream.len();
+        let (mut total, mut start, mut greedy, mut i) = (0u64, 0, 0u32, 0);
+        while i < n {
+            let (end, cost) = greedy_token(vocab, stream, i);
+            greedy += cost;
+            i = end;
+            let cut = i == n
+                || stream[i - 1] == EOW
+                || (stream[i] == BOW && !matches!(stream[i - 1], SHIFT | CAPS));
+            if !cut {
+                continue;
             }
-            memo.cost(segment, |segment| tile_segment(vocab, segment, best))
-        };
-        let mut start = 0;
-        let mut i = 0;
-        // Markers are the only bytes >= 0xF8; jump from one to the next.
-        while let Some(k) = stream[i..].iter().position(|&b| b >= BOW) {
-            let at = i + k;
-            let cut = match stream[at] {
-                EOW => Some(at + 1),
-                BOW if at == 0 || !matches!(stream[at - 1], SHIFT | CAPS) => Some(at),
-                _ => None,
+            let segment = &stream[start..i];
+            total += if greedy <= 2 {
+                u64::from(greedy)
+            } else if segment.len() > MAX_KEY_LEN {
+                cheapest_cost(vocab, segment, greedy, best)
+            } else {
+                memo.cost(segment, |segment| {
+                    cheapest_cost(vocab, segment, greedy, best)
+                })
             };
-            if let Some(cut) = cut {
-                total += cost_of(&stream[start..cut]);
-                start = cut;
-            }
-            i = at + 1;
+            (start, greedy) = (i, 0);
         }
-        total += cost_of(&stream[start..]);
         total
     })
 }
@@ -86,53 +89,60 @@ fn fallback_cost(vocab: &Vocab, unit: &[u8]) -> u32 {
     }
 }
 
-/// Tokens in a greedy tiling (always the longest piece next): a bound on the cheapest one, and
-/// usually equal to it.
-fn greedy_cost(vocab: &Vocab, stream: &[u8]) -> u32 {
+/// The greedy tiling's token at `i`: the longest piece there, or the unit's byte fallback.
+/// Returns where it ends and what it costs.
+#[inline]
+fn greedy_token(vocab: &Vocab, stream: &[u8], i: usize) -> (usize, u32) {
     let trie = &vocab.trie;
-    let (n, mut i, mut cost) = (stream.len(), 0, 0);
-    while i < n {
-        // Pieces are whole characters, so the longest one ends on a character boundary.
-        let mut longest = None;
-        let mut node = trie.start(stream[i]);
-        let mut j = i;
-        while node != Node::NONE {
-            j += 1;
-            if node.is_terminal() {
-                longest = Some(j);
-            }
-            if j == n {
-                break;
-            }
-            node = trie.step(node, stream[j]);
+    let n = stream.len();
+    // Pieces are whole characters, so the longest one ends on a character boundary.
+    let mut longest = None;
+    let mut node = trie.start(stream[i]);
+    let mut j = i;
+    while node != Node::NONE {
+        j += 1;
+        if node.is_terminal() {
+            longest = Some(j);
         }
-        match longest {
-            Some(end) => {
-                cost += 1;
-                i = end;
-            }
-            None => {
-                let unit = unit_len(stream[i]);
-                cost += fallback_cost(vocab, &stream[i..i + unit]);
-                i += unit;
-            }
+        if j == n {
+            break;
         }
+        node = trie.step(node, stream[j]);
+    }
+    match longest {
+        Some(end) => (end, 1),
+        None => {
+            let unit = unit_len(stream[i]);
+            (i + unit, fallback_cost(vocab, &stream[i..i + unit]))
+        }
+    }
+}
+
+/// Tokens in the greedy tiling: a bound on the cheapest one, and usually equal to it.
+fn greedy_cost(vocab: &Vocab, stream: &[u8]) -> u32 {
+    let (mut i, mut cost) = (0, 0);
+    while i < stream.len() {
+        let (end, token) = greedy_token(vocab, stream, i);
+        (i, cost) = (end, cost + token);
     }
     cost
 }
 
-/// Tokens in the cheapest tiling of one segment (or any stream), by dynamic programme.
+/// Tokens in the cheapest tiling of one segment (or any stream).
 fn tile_segment(vocab: &Vocab, stream: &[u8], best: &mut Vec<u32>) -> u64 {
-    let n = stream.len();
-    if n == 0 {
-        return 0;
-    }
     // Any text costs at least one token, and costs one only when it is a single piece, which
     // the greedy tiling's first step finds; so a greedy cost of one or two is the cheapest.
     let bound = greedy_cost(vocab, stream);
     if bound <= 2 {
         return u64::from(bound);
     }
+    cheapest_cost(vocab, stream, bound, best)
+}
+
+/// Tokens in the cheapest tiling of `stream`, by dynamic programme over the positions that can
+/// still beat `bound` (the cost of a known tiling). `best` is scratch space.
+fn cheapest_cost(vocab: &Vocab, stream: &[u8], bound: u32, best: &mut Vec<u32>) -> u64 {
+    let n = stream.len();
     best.clear();
     best.resize(n + 1, u32::MAX);
     best[0] = 0;
