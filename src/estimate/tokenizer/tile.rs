@@ -1,11 +1,17 @@
 //! The minimum-cost tiling of a marked stream: every vocabulary piece costs one token, and a
 //! character no piece covers costs its byte fallback. Only the count matters, so any optimal
-//! tiling will do; a forward dynamic programme over the trie finds its cost in one pass.
+//! tiling will do.
 //!
 //! In both vocabularies ⟨eow⟩ only ever ends a piece and ⟨bow⟩ only ever starts one (after
 //! case markers at most; `tests::markers_sit_at_piece_edges` checks this). So no piece spans
-//! the point after an ⟨eow⟩ or before a ⟨bow⟩ with no case marker in front, the cheapest tiling
-//! of the stream is the sum of the cheapest tilings of the words between such points.
+//! the point after an ⟨eow⟩ or before a ⟨bow⟩ with no case marker in front (a cut), and the
+//! cheapest tiling of the stream is the sum of the cheapest tilings of the segments between
+//! cuts: a word, a punctuation mark, an indentation.
+//!
+//! Most segments cost one or two tokens, and then the greedy tiling (the longest piece next)
+//! is already the cheapest: a segment costs one only when it is a single piece, which the
+//! greedy tiling's first step finds. One greedy pass over the stream settles those; the others
+//! get a forward dynamic programme over the trie, pruned by the greedy cost, and are remembered.
 
 use std::cell::RefCell;
 
@@ -216,6 +222,73 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// The greedy shortcut, the pruning and the memo change nothing: the stream of any
+        /// text costs what the plain dynamic programme over the whole stream says.
+        #[test]
+        fn shortcuts_keep_the_cheapest_cost(
+            fragments in prop::collection::vec(prop_oneof![
+                prop::sample::select(vec![
+                    "the", "The", "THE", "tokenizer", "Tokenizers", "QUICKLY", " ", "  ", "\n",
+                    "\n    ", "\t", "'s", "'", "{}", "->", "::", "12345", "3.14", "中文", "한국어",
+                    "😀", "👍🏽", "e\u{301}", "\u{301}", "Ελληνικά", "ΣΟΦΙΑ", "İstanbul", "№", "—",
+                    "«", "½", "\u{fe0f}", "ـ", "ก", "\u{0e33}",
+                ]).prop_map(str::to_string),
+                // Made-up words and symbol runs, where the longest piece first is often not
+                // the cheapest tiling.
+                "[a-zA-Z]{1,14}",
+                "[ -~]{1,8}",
+            ], 0..40),
+            family in prop::sample::select(vec![Family::V3, Family::V4_7]),
+        ) {
+            let tok = tokenizer(family);
+            let text = fragments.concat();
+            let mut stream = Vec::new();
+            let edges = super::super::stream::Edges {
+                at_start: true,
+                frame_bow: true,
+                raw_head_space: false,
+            };
+            super::super::stream::write_stream(
+                &text,
+                edges,
+                tok.vocab.allcaps_min,
+                &mut stream,
+            );
+            let mut best = Vec::new();
+            let plain = cheapest_cost(tok.vocab, &stream, u32::MAX, &mut best);
+            prop_assert_eq!(tile_cost(tok.vocab, &stream, &mut best), plain);
+            prop_assert_eq!(tile_segment(tok.vocab, &stream, &mut best), plain);
+        }
+    }
+
+    #[test]
+    fn segments_the_greedy_tiling_overpays_get_the_cheapest() {
+        // Word fragments where the longest piece first costs a token more than the cheapest
+        // tiling (found by search over word fragments).
+        for (family, text) in [(Family::V3, "rstand"), (Family::V4_7, "lish")] {
+            let tok = tokenizer(family);
+            let mut stream = Vec::new();
+            let edges = super::super::stream::Edges {
+                at_start: true,
+                frame_bow: true,
+                raw_head_space: false,
+            };
+            super::super::stream::write_stream(text, edges, tok.vocab.allcaps_min, &mut stream);
+            let mut best = Vec::new();
+            let cheapest = cheapest_cost(tok.vocab, &stream, u32::MAX, &mut best);
+            assert!(
+                u64::from(greedy_cost(tok.vocab, &stream)) > cheapest,
+                "{text}"
+            );
+            assert_eq!(tile_cost(tok.vocab, &stream, &mut best), cheapest, "{text}");
         }
     }
 
