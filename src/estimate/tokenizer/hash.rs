@@ -1,11 +1,10 @@
-//! A fast non-cryptographic hash for the tokenizer's tables (keys are our own text, not
-//! adversarial input across a trust boundary; a collision costs a slower lookup, never a wrong
-//! count, since the tables compare whole keys).
+//! A fast non-cryptographic hash of a line, for the incremental counter's content-defined cuts
+//! (any hash would do: a cut is only ever placed where it is safe, the hash just spreads them).
 
 const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
-/// FxHash's mixing, eight bytes at a time, with the high bits folded down (tables pick slots
-/// from the low bits).
+/// FxHash's mixing, eight bytes at a time, with the high bits folded down (the cut test reads
+/// the low bits).
 pub(crate) fn hash_bytes(bytes: &[u8]) -> u64 {
     let mut h = 0u64;
     let mut chunks = bytes.chunks_exact(8);

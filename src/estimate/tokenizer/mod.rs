@@ -14,7 +14,6 @@
 mod chars;
 mod hash;
 mod incremental;
-mod memo;
 mod normalize;
 mod stream;
 mod tile;
@@ -89,11 +88,6 @@ pub fn tokenizer(family: Family) -> &'static Tokenizer {
         vocab: vocab(),
         frame_bow,
     })
-}
-
-/// Forget the remembered word tilings of this thread (for cold-cache measurements).
-pub fn clear_caches() {
-    tile::clear_memo();
 }
 
 /// Parse `family`'s compiled-in vocabulary afresh, bypassing the cache (for the load benchmark).

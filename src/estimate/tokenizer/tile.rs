@@ -11,67 +11,40 @@
 //! Most segments cost one or two tokens, and then the greedy tiling (the longest piece next)
 //! is already the cheapest: a segment costs one only when it is a single piece, which the
 //! greedy tiling's first step finds. One greedy pass over the stream settles those; the others
-//! get a forward dynamic programme over the trie, pruned by the greedy cost, and are remembered.
+//! get a forward dynamic programme over the trie, pruned by the greedy cost.
 
-use std::cell::RefCell;
-
-use super::memo::{MAX_KEY_LEN, Memo};
 use super::stream::{BOW, CAPS, EOW, MARKER_BYTES, SHIFT};
 use super::trie::Node;
 use super::vocab::Vocab;
-
-thread_local! {
-    /// Segment costs by vocabulary id.
-    static MEMO: RefCell<Vec<(u32, Memo)>> = const { RefCell::new(Vec::new()) };
-}
-
-pub(crate) fn clear_memo() {
-    MEMO.with(|memo| memo.borrow_mut().clear());
-}
 
 /// Tokens in the cheapest tiling of `stream`, segment by segment. `best` is scratch space.
 ///
 /// One greedy pass (always the longest piece next) runs over the whole stream; no greedy token
 /// crosses a cut either, so it also gives each segment's greedy cost. A segment whose greedy
-/// cost is one or two is done (see [`tile_segment`]); the few others get the dynamic programme,
-/// and are remembered.
+/// cost is one or two is done (see [`tile_segment`]); only the others get the dynamic
+/// programme. (Remembering those segments' costs was measured slower: the lookups miss the
+/// cache more than the pruned programme costs.)
 pub(crate) fn tile_cost(vocab: &Vocab, stream: &[u8], best: &mut Vec<u32>) -> u64 {
-    MEMO.with(|memo| {
-        let mut memos = memo.borrow_mut();
-        let at = match memos.iter().position(|(id, _)| *id == vocab.id) {
-            Some(at) => at,
-            None => {
-                memos.push((vocab.id, Memo::default()));
-                memos.len() - 1
-            }
-        };
-        let memo = &mut memos[at].1;
-        let n = stream.len();
-        let (mut total, mut start, mut greedy, mut i) = (0u64, 0, 0u32, 0);
-        while i < n {
-            let (end, cost) = greedy_token(vocab, stream, i);
-            greedy += cost;
-            i = end;
-            let cut = i == n
-                || stream[i - 1] == EOW
-                || (stream[i] == BOW && !matches!(stream[i - 1], SHIFT | CAPS));
-            if !cut {
-                continue;
-            }
-            let segment = &stream[start..i];
-            total += if greedy <= 2 {
-                u64::from(greedy)
-            } else if segment.len() > MAX_KEY_LEN {
-                cheapest_cost(vocab, segment, greedy, best)
-            } else {
-                memo.cost(segment, |segment| {
-                    cheapest_cost(vocab, segment, greedy, best)
-                })
-            };
-            (start, greedy) = (i, 0);
+    let n = stream.len();
+    let (mut total, mut start, mut greedy, mut i) = (0u64, 0, 0u32, 0);
+    while i < n {
+        let (end, cost) = greedy_token(vocab, stream, i);
+        greedy += cost;
+        i = end;
+        let cut = i == n
+            || stream[i - 1] == EOW
+            || (stream[i] == BOW && !matches!(stream[i - 1], SHIFT | CAPS));
+        if !cut {
+            continue;
         }
-        total
-    })
+        total += if greedy <= 2 {
+            u64::from(greedy)
+        } else {
+            cheapest_cost(vocab, &stream[start..i], greedy, best)
+        };
+        (start, greedy) = (i, 0);
+    }
+    total
 }
 
 /// Length of the unit starting with `lead`: a marker byte or a UTF-8 character.
@@ -230,8 +203,8 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
 
-        /// The greedy shortcut, the pruning and the memo change nothing: the stream of any
-        /// text costs what the plain dynamic programme over the whole stream says.
+        /// The greedy shortcut and the pruning change nothing: the stream of any text costs
+        /// what the plain dynamic programme over the whole stream says.
         #[test]
         fn shortcuts_keep_the_cheapest_cost(
             fragments in prop::collection::vec(prop_oneof![
