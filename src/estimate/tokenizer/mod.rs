@@ -15,6 +15,7 @@ mod chars;
 mod hash;
 mod incremental;
 mod normalize;
+mod recent;
 mod stream;
 mod tile;
 mod trie;
@@ -88,6 +89,11 @@ pub fn tokenizer(family: Family) -> &'static Tokenizer {
         vocab: vocab(),
         frame_bow,
     })
+}
+
+/// Forget this thread's recent segment costs (for measurements from cold).
+pub fn clear_caches() {
+    tile::clear_recent();
 }
 
 /// Parse `family`'s compiled-in vocabulary afresh, bypassing the cache (for the load benchmark).

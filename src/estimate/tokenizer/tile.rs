@@ -11,40 +11,65 @@
 //! Most segments cost one or two tokens, and then the greedy tiling (the longest piece next)
 //! is already the cheapest: a segment costs one only when it is a single piece, which the
 //! greedy tiling's first step finds. One greedy pass over the stream settles those; the others
-//! get a forward dynamic programme over the trie, pruned by the greedy cost.
+//! get a forward dynamic programme over the trie, pruned by the greedy cost (or come from a
+//! small table of recent ones, [`RecentSegments`]).
 
+use std::cell::RefCell;
+
+use super::recent::RecentSegments;
 use super::stream::{BOW, CAPS, EOW, MARKER_BYTES, SHIFT};
 use super::trie::Node;
 use super::vocab::Vocab;
+
+thread_local! {
+    /// Recent segment costs, by vocabulary id.
+    static RECENT: RefCell<Vec<(u32, RecentSegments)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Forget this thread's recent segment costs (for measurements from cold).
+pub(crate) fn clear_recent() {
+    RECENT.with(|recent| recent.borrow_mut().clear());
+}
 
 /// Tokens in the cheapest tiling of `stream`, segment by segment. `best` is scratch space.
 ///
 /// One greedy pass (always the longest piece next) runs over the whole stream; no greedy token
 /// crosses a cut either, so it also gives each segment's greedy cost. A segment whose greedy
 /// cost is one or two is done (see [`tile_segment`]); only the others get the dynamic
-/// programme. (Remembering those segments' costs was measured slower: the lookups miss the
-/// cache more than the pruned programme costs.)
+/// programme, unless the segment was among the recent ones.
 pub(crate) fn tile_cost(vocab: &Vocab, stream: &[u8], best: &mut Vec<u32>) -> u64 {
-    let n = stream.len();
-    let (mut total, mut start, mut greedy, mut i) = (0u64, 0, 0u32, 0);
-    while i < n {
-        let (end, cost) = greedy_token(vocab, stream, i);
-        greedy += cost;
-        i = end;
-        let cut = i == n
-            || stream[i - 1] == EOW
-            || (stream[i] == BOW && !matches!(stream[i - 1], SHIFT | CAPS));
-        if !cut {
-            continue;
-        }
-        total += if greedy <= 2 {
-            u64::from(greedy)
-        } else {
-            cheapest_cost(vocab, &stream[start..i], greedy, best)
+    RECENT.with(|recent| {
+        let mut tables = recent.borrow_mut();
+        let at = match tables.iter().position(|(id, _)| *id == vocab.id) {
+            Some(at) => at,
+            None => {
+                tables.push((vocab.id, RecentSegments::default()));
+                tables.len() - 1
+            }
         };
-        (start, greedy) = (i, 0);
-    }
-    total
+        let recent = &mut tables[at].1;
+        let n = stream.len();
+        let (mut total, mut start, mut greedy, mut i) = (0u64, 0, 0u32, 0);
+        while i < n {
+            let (end, cost) = greedy_token(vocab, stream, i);
+            greedy += cost;
+            i = end;
+            let cut = i == n
+                || stream[i - 1] == EOW
+                || (stream[i] == BOW && !matches!(stream[i - 1], SHIFT | CAPS));
+            if !cut {
+                continue;
+            }
+            let segment = &stream[start..i];
+            total += if greedy <= 2 {
+                u64::from(greedy)
+            } else {
+                recent.cost(segment, || cheapest_cost(vocab, segment, greedy, best))
+            };
+            (start, greedy) = (i, 0);
+        }
+        total
+    })
 }
 
 /// Length of the unit starting with `lead`: a marker byte or a UTF-8 character.
@@ -203,8 +228,8 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
 
-        /// The greedy shortcut and the pruning change nothing: the stream of any text costs
-        /// what the plain dynamic programme over the whole stream says.
+        /// The greedy shortcut, the pruning and the recent segments change nothing: the stream
+        /// of any text costs what the plain dynamic programme over the whole stream says.
         #[test]
         fn shortcuts_keep_the_cheapest_cost(
             fragments in prop::collection::vec(prop_oneof![

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 use std::io::Read;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use flate2::read::GzDecoder;
 
@@ -21,6 +22,8 @@ pub enum VocabError {
 /// One family's vocabulary and the scalars its encoder reads.
 #[derive(Debug)]
 pub struct Vocab {
+    /// Distinguishes vocabularies in per-thread caches.
+    pub(crate) id: u32,
     pub(crate) trie: Trie,
     byte_tokens: HashSet<u64>,
     /// v3 folds the four curly quotes to ASCII.
@@ -53,7 +56,9 @@ impl Vocab {
             .chain(pieces.iter().copied().filter(|p| is_single_char(p)))
             .filter_map(pack_bytes)
             .collect();
+        static NEXT_ID: AtomicU32 = AtomicU32::new(0);
         Ok(Vocab {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             trie: Trie::from_sorted(&pieces)?,
             byte_tokens,
             fold_quotes,
