@@ -223,11 +223,12 @@ impl Writer<'_, '_> {
     /// A lone apostrophe before a lowercase contraction suffix is that word's opening boundary.
     fn contraction_seam(&self, i: usize) -> bool {
         const SUFFIXES: [&str; 7] = ["s", "t", "d", "m", "ll", "re", "ve"];
-        if i == 0 || !SUFFIXES.contains(&self.runs[i].body) {
+        if i == 0 {
             return false;
         }
         let prev = self.runs[i - 1];
-        if prev.class != Class::Punct || prev.body != "'" {
+        if prev.class != Class::Punct || prev.body != "'" || !SUFFIXES.contains(&self.runs[i].body)
+        {
             return false;
         }
         i < 2 || !self.takes_right_border(self.runs[i - 2])
@@ -314,8 +315,10 @@ impl Writer<'_, '_> {
                     out.push(EOW);
                 }
             }
-            // Whitespace takes no markers (no space class character borders like punctuation).
+            // Whitespace and ASCII numbers take no markers (no space class character borders
+            // like punctuation, and no ASCII digit is a border digit).
             Class::Space => out.extend_from_slice(body.as_bytes()),
+            Class::Digit if body.is_ascii() => out.extend_from_slice(body.as_bytes()),
             _ if run.class == Class::Punct || hard_bow(body) || hard_eow(body) => {
                 let punct = run.class == Class::Punct;
                 if self.space_left(i) && !self.opens_word(i) && (punct || hard_bow(body)) {
