@@ -203,7 +203,26 @@ pub(crate) fn newline_tail_cost(vocab: &Vocab, n: usize, best: &mut Vec<u32>) ->
 mod tests {
     use super::*;
     use crate::estimate::Family;
+    use crate::estimate::tokenizer::stream::{Edges, write_stream};
     use crate::estimate::tokenizer::tokenizer;
+    use proptest::prelude::*;
+
+    /// The marked stream of `text` as a whole message in `family`.
+    fn stream_of(family: Family, text: &str) -> Vec<u8> {
+        let edges = Edges {
+            at_start: true,
+            frame_bow: true,
+            raw_head_space: false,
+        };
+        let mut stream = Vec::new();
+        write_stream(
+            text,
+            edges,
+            tokenizer(family).vocab.allcaps_min,
+            &mut stream,
+        );
+        stream
+    }
 
     #[test]
     fn markers_sit_at_piece_edges() {
@@ -222,8 +241,6 @@ mod tests {
             }
         }
     }
-
-    use proptest::prelude::*;
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
@@ -247,19 +264,7 @@ mod tests {
             family in prop::sample::select(vec![Family::V3, Family::V4_7]),
         ) {
             let tok = tokenizer(family);
-            let text = fragments.concat();
-            let mut stream = Vec::new();
-            let edges = super::super::stream::Edges {
-                at_start: true,
-                frame_bow: true,
-                raw_head_space: false,
-            };
-            super::super::stream::write_stream(
-                &text,
-                edges,
-                tok.vocab.allcaps_min,
-                &mut stream,
-            );
+            let stream = stream_of(family, &fragments.concat());
             let mut best = Vec::new();
             let plain = cheapest_cost(tok.vocab, &stream, u32::MAX, &mut best);
             prop_assert_eq!(tile_cost(tok.vocab, &stream, &mut best), plain);
@@ -273,13 +278,7 @@ mod tests {
         // tiling (found by search over word fragments).
         for (family, text) in [(Family::V3, "rstand"), (Family::V4_7, "lish")] {
             let tok = tokenizer(family);
-            let mut stream = Vec::new();
-            let edges = super::super::stream::Edges {
-                at_start: true,
-                frame_bow: true,
-                raw_head_space: false,
-            };
-            super::super::stream::write_stream(text, edges, tok.vocab.allcaps_min, &mut stream);
+            let stream = stream_of(family, text);
             let mut best = Vec::new();
             let cheapest = cheapest_cost(tok.vocab, &stream, u32::MAX, &mut best);
             assert!(
@@ -293,17 +292,9 @@ mod tests {
     #[test]
     fn segmented_tiling_equals_whole_tiling() {
         let tok = tokenizer(Family::V3);
-        let mut stream = Vec::new();
-        let edges = super::super::stream::Edges {
-            at_start: true,
-            frame_bow: true,
-            raw_head_space: false,
-        };
-        super::super::stream::write_stream(
+        let stream = stream_of(
+            Family::V3,
             "The QUICK brown fox's \"jump\" — 1234 times, in 中文 and Ελληνικά; x += 1;",
-            edges,
-            Some(4),
-            &mut stream,
         );
         let mut best = Vec::new();
         assert_eq!(
