@@ -40,12 +40,19 @@ fn is_plain_ascii(b: u8) -> bool {
     PLAIN_ASCII[usize::from(b)]
 }
 
+/// Bytes of plain ASCII at the start of `s`.
+fn plain_prefix_len(s: &str) -> usize {
+    s.bytes()
+        .position(|b| !is_plain_ascii(b))
+        .unwrap_or(s.len())
+}
+
 /// Normalise `text`; `fold_quotes` folds ‘ ’ “ ” to ASCII (v3).
 pub(crate) fn normalize(text: &str, fold_quotes: bool) -> Cow<'_, str> {
     // Plain ASCII is already normal: the common case.
-    let Some(first_other) = text.bytes().position(|b| !is_plain_ascii(b)) else {
+    if plain_prefix_len(text) == text.len() {
         return Cow::Borrowed(text);
-    };
+    }
     let mut folder = Folder {
         out: String::with_capacity(text.len()),
         private_use_gap: false,
@@ -53,8 +60,9 @@ pub(crate) fn normalize(text: &str, fold_quotes: bool) -> Cow<'_, str> {
     };
     // Plain ASCII is copied a stretch at a time; the other stretches, each following a plain
     // character (or the start), pass the quick check alone exactly when the text passes it.
-    let (mut rest, mut plain) = (text, first_other);
+    let mut rest = text;
     while !rest.is_empty() {
+        let plain = plain_prefix_len(rest);
         folder.push_plain(&rest[..plain]);
         let other = rest[plain..]
             .bytes()
@@ -70,10 +78,6 @@ pub(crate) fn normalize(text: &str, fold_quotes: bool) -> Cow<'_, str> {
         }
         stretch.chars().for_each(|c| folder.push(c));
         rest = &rest[other..];
-        plain = rest
-            .bytes()
-            .position(|b| !is_plain_ascii(b))
-            .unwrap_or(rest.len());
     }
     Cow::Owned(folder.out)
 }
