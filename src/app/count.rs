@@ -8,12 +8,13 @@
 //! `estimate::estimate(&ws.to_request())`. (The skeleton counts each emptied text as the
 //! empty string; that share is taken off again when the real text is added.)
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::doc::{self, Slot, SlotContent};
 use crate::estimate::tokenizer::IncrementalCounter;
 use crate::estimate::{self, Estimate, Family, Registry};
-use crate::workspace::Workspace;
+use crate::request::Content;
+use crate::workspace::{Workspace, block_enabled};
 
 #[derive(Debug, Clone, Default)]
 pub struct OfflineCount {
@@ -26,6 +27,9 @@ pub struct OfflineCount {
     counters: Counters,
     /// Tokens of an empty text: what the skeleton already holds for each text slot.
     blank: u64,
+    /// Text slots whose trailing ASCII whitespace the model does not count (Opus 5: the last
+    /// block of each turn).
+    trimmed: HashSet<Slot>,
     /// Sums over the text slots of (tokens − `blank`); may dip below zero in between.
     system_text: i64,
     message_text: i64,
@@ -54,6 +58,7 @@ impl OfflineCount {
         self.texts.clear();
         self.system_text = 0;
         self.message_text = 0;
+        self.trimmed = trimmed_slots(ws);
         for slot in doc::slots(&ws.request) {
             if let Some(SlotContent::Text(text)) = doc::content(&ws.request, slot) {
                 let n = self.count_text(slot, text);
@@ -67,6 +72,20 @@ impl OfflineCount {
 
     /// Recount only the structure (tools toggled, an attachment switched, thinking changed).
     pub fn rebuild_structure(&mut self, ws: &Workspace) {
+        // An attachment switched off or on can change which text ends its turn.
+        let trimmed = trimmed_slots(ws);
+        if trimmed != self.trimmed {
+            let moved: Vec<Slot> = trimmed
+                .symmetric_difference(&self.trimmed)
+                .copied()
+                .collect();
+            self.trimmed = trimmed;
+            for slot in moved {
+                if let Some(SlotContent::Text(text)) = doc::content(&ws.request, slot) {
+                    self.text_changed(slot, text);
+                }
+            }
+        }
         let sent = ws.to_request();
         self.skeleton = estimate::estimate(&doc::blank_texts(&sent));
         self.tool_costs.clear();
@@ -139,6 +158,11 @@ impl OfflineCount {
 
     fn count_text(&mut self, slot: Slot, text: &str) -> u64 {
         let family = self.family.unwrap_or(Family::V3);
+        let text = if self.trimmed.contains(&slot) {
+            text.trim_end_matches(|c: char| c.is_ascii_whitespace())
+        } else {
+            text
+        };
         self.counters
             .0
             .entry(slot)
@@ -170,6 +194,25 @@ fn signed(n: u64) -> i64 {
 /// `base + delta`, never below zero.
 fn plus(base: u64, delta: i64) -> u64 {
     u64::try_from(signed(base).saturating_add(delta)).unwrap_or(0)
+}
+
+/// The text slots whose trailing whitespace is not counted, in the workspace's numbering (the
+/// request sent leaves out disabled attachments, so its block numbers can differ).
+fn trimmed_slots(ws: &Workspace) -> HashSet<Slot> {
+    let model = Registry::builtin().lookup(&ws.request.model);
+    estimate::trailing_whitespace_uncounted(&ws.to_request(), &model)
+        .into_iter()
+        .filter_map(|(m, sent_block)| {
+            let block = match &ws.request.messages.get(m)?.content {
+                Content::Text(_) => 0,
+                Content::Blocks(blocks) => {
+                    let mut enabled = blocks.iter().enumerate().filter(|(_, b)| block_enabled(b));
+                    enabled.nth(sent_block)?.0
+                }
+            };
+            Some(Slot::Turn(m, block))
+        })
+        .collect()
 }
 
 /// The skeleton total of a workspace (texts empty): for marginal costs of tools/attachments.

@@ -22,6 +22,7 @@ use crate::request::Request;
 pub use image::{ImageFormat, ImageInfo, describe_image, image_tokens};
 pub use pdf::{PdfInfo, describe_pdf};
 pub use registry::{Family, ImageTier, ModelInfo, Registry, ToolTable};
+pub use structure::trailing_whitespace_uncounted;
 
 /// Tokens by section of the request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -26,7 +26,8 @@ const MAX_PDF_PAGES_UNDER_1M: usize = 100;
 /// One turn after merging consecutive same-role messages, with where each block came from.
 struct Turn<'a> {
     role: Role,
-    pieces: Vec<(String, Piece<'a>)>,
+    /// (path for messages, (message index, block index; 0 for a plain-string message), piece)
+    pieces: Vec<(String, (usize, usize), Piece<'a>)>,
 }
 
 enum Piece<'a> {
@@ -231,7 +232,7 @@ impl<'a> Walker<'a> {
             .map(|t| {
                 TurnShape::of(
                     t.role,
-                    t.pieces.iter().filter_map(|(_, p)| match p {
+                    t.pieces.iter().filter_map(|(_, _, p)| match p {
                         Piece::Block(b) => Some(*b),
                         Piece::Text(_) => None,
                     }),
@@ -247,7 +248,7 @@ impl<'a> Walker<'a> {
         });
         for (turn, thinking_counts) in turns.iter().zip(counts) {
             let last = turn.pieces.len().saturating_sub(1);
-            for (i, (path, piece)) in turn.pieces.iter().enumerate() {
+            for (i, (path, _, piece)) in turn.pieces.iter().enumerate() {
                 // Opus 5 does not count trailing ASCII whitespace at the end of a turn's text.
                 let strip = self.model.strips_trailing_whitespace && i == last;
                 match piece {
@@ -593,12 +594,18 @@ fn base64_data<'s>(
 fn merge_turns(request: &Request) -> Vec<Turn<'_>> {
     let mut turns: Vec<Turn> = Vec::new();
     for (i, message) in request.messages.iter().enumerate() {
-        let pieces: Vec<(String, Piece)> = match &message.content {
-            Content::Text(t) => vec![(format!("messages[{i}].content"), Piece::Text(t))],
+        let pieces: Vec<(String, (usize, usize), Piece)> = match &message.content {
+            Content::Text(t) => vec![(format!("messages[{i}].content"), (i, 0), Piece::Text(t))],
             Content::Blocks(blocks) => blocks
                 .iter()
                 .enumerate()
-                .map(|(j, b)| (format!("messages[{i}].content[{j}]"), Piece::Block(b)))
+                .map(|(j, b)| {
+                    (
+                        format!("messages[{i}].content[{j}]"),
+                        (i, j),
+                        Piece::Block(b),
+                    )
+                })
                 .collect(),
         };
         match turns.last_mut() {
@@ -610,4 +617,17 @@ fn merge_turns(request: &Request) -> Vec<Turn<'_>> {
         }
     }
     turns
+}
+
+/// The message blocks whose trailing ASCII whitespace `model` leaves uncounted — the last block
+/// of each merged turn, as (message index, block index; 0 for a plain-string message) — or
+/// none where the model counts it. The estimate applies the same rule.
+pub fn trailing_whitespace_uncounted(request: &Request, model: &ModelInfo) -> Vec<(usize, usize)> {
+    if !model.strips_trailing_whitespace {
+        return Vec::new();
+    }
+    merge_turns(request)
+        .iter()
+        .filter_map(|turn| turn.pieces.last().map(|(_, at, _)| *at))
+        .collect()
 }
