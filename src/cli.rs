@@ -107,11 +107,6 @@ pub struct CountArgs {
     #[arg(long)]
     pub explain: bool,
 
-    /// Tool-use prompt table for offline counts: 2025 or 2026 (default: the model's own,
-    /// see assets/models.json). The 2025 table reproduces the documentation's examples.
-    #[arg(long, value_name = "YEAR", value_parser = ["2025", "2026"])]
-    pub tool_table: Option<String>,
-
     /// Do not use or fill the cache of exact counts.
     #[arg(long)]
     pub no_cache: bool,

@@ -32,6 +32,12 @@ pub struct OfflineCount {
     trimmed: HashSet<Slot>,
     /// Sums over the text slots of (tokens − `blank`); may dip below zero in between.
     system_text: i64,
+    /// System slots holding text: a system prompt with text is one of the parts before the
+    /// first turn, which the skeleton (texts emptied) does not have.
+    system_filled: HashSet<Slot>,
+    /// What a system prompt with text adds besides its text (the separator from the other
+    /// parts, when there are any).
+    system_join: u64,
     message_text: i64,
     /// Marginal cost of each tool (by name) and attachment (by slot): the count with it minus
     /// the count without it.
@@ -56,13 +62,14 @@ impl OfflineCount {
             self.blank = estimate::text::count_text(family, "");
         }
         self.texts.clear();
+        self.system_filled.clear();
         self.system_text = 0;
         self.message_text = 0;
         self.trimmed = trimmed_slots(ws);
         for slot in doc::slots(&ws.request) {
             if let Some(SlotContent::Text(text)) = doc::content(&ws.request, slot) {
                 let n = self.count_text(slot, text);
-                self.add(slot, n);
+                self.add(slot, n, !text.is_empty());
             }
         }
         let texts = &self.texts;
@@ -87,7 +94,9 @@ impl OfflineCount {
             }
         }
         let sent = ws.to_request();
-        self.skeleton = estimate::estimate(&doc::blank_texts(&sent));
+        let blank = doc::blank_texts(&sent);
+        self.skeleton = estimate::estimate(&blank);
+        self.system_join = estimate::system_join_tokens(&blank);
         self.tool_costs.clear();
         if let Some(tools) = &ws.request.tools {
             for tool in tools {
@@ -114,13 +123,14 @@ impl OfflineCount {
     pub fn text_changed(&mut self, slot: Slot, text: &str) {
         self.remove(slot);
         let n = self.count_text(slot, text);
-        self.add(slot, n);
+        self.add(slot, n, !text.is_empty());
     }
 
     /// The whole offline estimate: skeleton plus texts.
     pub fn estimate(&self) -> Estimate {
         let mut e = self.skeleton.clone();
         e.breakdown.system = plus(e.breakdown.system, self.system_text);
+        e.breakdown.overhead = plus(e.breakdown.overhead, self.system_join_now());
         e.breakdown.messages = plus(e.breakdown.messages, self.message_text);
         e.input_tokens = self.total();
         e
@@ -129,16 +139,27 @@ impl OfflineCount {
     pub fn total(&self) -> u64 {
         plus(
             self.skeleton.input_tokens,
-            self.system_text + self.message_text,
+            self.system_text + self.message_text + self.system_join_now(),
         )
+    }
+
+    fn system_join_now(&self) -> i64 {
+        if self.system_filled.is_empty() {
+            0
+        } else {
+            signed(self.system_join)
+        }
     }
 
     pub fn text_tokens(&self, slot: Slot) -> Option<u64> {
         self.texts.get(&slot).copied()
     }
 
-    fn add(&mut self, slot: Slot, n: u64) {
+    fn add(&mut self, slot: Slot, n: u64, filled: bool) {
         self.texts.insert(slot, n);
+        if filled && matches!(slot, Slot::System(_)) {
+            self.system_filled.insert(slot);
+        }
         let beyond_blank = signed(n) - signed(self.blank);
         match slot {
             Slot::System(_) => self.system_text += beyond_blank,
@@ -147,6 +168,7 @@ impl OfflineCount {
     }
 
     fn remove(&mut self, slot: Slot) {
+        self.system_filled.remove(&slot);
         if let Some(old) = self.texts.remove(&slot) {
             let beyond_blank = signed(old) - signed(self.blank);
             match slot {

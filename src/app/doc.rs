@@ -150,7 +150,7 @@ pub fn new_turn(role: Role) -> Message {
 pub fn other_role(role: Role) -> Role {
     match role {
         Role::User => Role::Assistant,
-        Role::Assistant => Role::User,
+        Role::Assistant | Role::System => Role::User,
     }
 }
 
@@ -158,6 +158,7 @@ pub fn role_name(role: Role) -> &'static str {
     match role {
         Role::User => "user",
         Role::Assistant => "assistant",
+        Role::System => "system",
     }
 }
 

@@ -17,7 +17,7 @@ use crate::api::{ApiError, Client, ErrorKind};
 use crate::cache::CountCache;
 use crate::cli::{Common, CountArgs};
 use crate::config::{self, Settings};
-use crate::estimate::{self, EstimateOptions, ToolTable};
+use crate::estimate::{self, EstimateOptions};
 use crate::limiter::{Limiter, batch_concurrency};
 use crate::request::validate::{Problem, validate};
 use crate::request::{self, ParseError, Request};
@@ -181,13 +181,7 @@ impl Context {
             model: common.model.clone(),
             budget: common.budget,
             explain: args.explain,
-            estimate_options: EstimateOptions {
-                tool_table: match args.tool_table.as_deref() {
-                    Some("2025") => Some(ToolTable::Y2025),
-                    Some("2026") => Some(ToolTable::Y2026),
-                    _ => None,
-                },
-            },
+            estimate_options: EstimateOptions::default(),
             unreachable: Mutex::new(None),
             cache: None,
         }
@@ -244,6 +238,8 @@ pub struct Count {
     /// `--explain` on an offline count: the tokenizer family and how the count was made.
     pub family: Option<String>,
     pub explain: Vec<String>,
+    /// `--explain` on an offline count: how many times each structural constant was used.
+    pub structure: Vec<(&'static str, i64)>,
     pub request_id: Option<String>,
     /// Why an exact count was asked for but an offline one given.
     pub note: Option<String>,
@@ -422,6 +418,7 @@ async fn count_loaded(loaded: Loaded, ctx: &Context) -> Result<Count, Failure> {
         unverified: Vec::new(),
         family: None,
         explain: Vec::new(),
+        structure: Vec::new(),
         request_id,
         note: None,
         cached,
@@ -477,6 +474,15 @@ fn offline(
         approximate: estimate.approximate,
         unverified: estimate.unverified,
         family: explain.then_some(estimate.family),
+        structure: if explain {
+            estimate
+                .structure
+                .iter()
+                .map(|(name, times)| (name.key(), *times))
+                .collect()
+        } else {
+            Vec::new()
+        },
         explain: if explain {
             estimate.explain
         } else {
@@ -702,6 +708,12 @@ pub fn json_line(outcome: &Outcome) -> Value {
             if let Some(family) = &count.family {
                 line.insert("family".into(), json!(family));
                 line.insert("explain".into(), json!(count.explain));
+                let structure: Map<String, Value> = count
+                    .structure
+                    .iter()
+                    .map(|(name, times)| ((*name).to_string(), json!(times)))
+                    .collect();
+                line.insert("structure".into(), Value::Object(structure));
             }
             Value::Object(line)
         }
@@ -742,6 +754,7 @@ mod tests {
             unverified: Vec::new(),
             family: None,
             explain: Vec::new(),
+            structure: Vec::new(),
             request_id: None,
             note: None,
             cached: false,

@@ -53,7 +53,14 @@ impl PdfEntry {
                 Arc::new(
                     info.text_per_page
                         .iter()
-                        .map(|t| text::count_text(family, t))
+                        // A page without text adds no text at all (not an empty text's marker).
+                        .map(|t| {
+                            if t.trim().is_empty() {
+                                0
+                            } else {
+                                text::count_text(family, t)
+                            }
+                        })
                         .collect(),
                 )
             })

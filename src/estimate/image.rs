@@ -149,8 +149,17 @@ pub fn image_tokens(width: u32, height: u32, tier: ImageTier) -> u64 {
 
 /// [`image_tokens`] with an explicit resize rule.
 pub fn tokens_for_rule(width: u32, height: u32, rule: TierRule) -> u64 {
+    let (columns, rows) = patch_grid(width, height, rule);
+    columns * rows
+}
+
+/// The patches an image is cut into after resizing: (columns, rows).
+pub fn patch_grid(width: u32, height: u32, rule: TierRule) -> (u64, u64) {
     let (w, h) = resized(width, height, rule);
-    u64::from(w.div_ceil(rule.patch_px)) * u64::from(h.div_ceil(rule.patch_px))
+    (
+        u64::from(w.div_ceil(rule.patch_px)),
+        u64::from(h.div_ceil(rule.patch_px)),
+    )
 }
 
 #[cfg(test)]

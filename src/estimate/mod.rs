@@ -12,6 +12,7 @@ pub mod cache;
 pub mod image;
 pub mod pdf;
 pub mod registry;
+mod render;
 mod structure;
 pub mod text;
 pub mod thinking;
@@ -21,7 +22,7 @@ pub mod tools;
 use crate::request::Request;
 pub use image::{ImageFormat, ImageInfo, describe_image, image_tokens};
 pub use pdf::{PdfInfo, describe_pdf};
-pub use registry::{Family, ImageTier, ModelInfo, Registry, ToolTable};
+pub use registry::{Family, ImageTier, ModelInfo, Registry, Structural};
 pub use structure::trailing_whitespace_uncounted;
 
 /// Tokens by section of the request.
@@ -54,16 +55,14 @@ pub struct Estimate {
     /// Things in the request the API would reject or that could not be counted, each with
     /// where it is (e.g. `messages[0].content[1]: media_type says image/png but …`).
     pub problems: Vec<String>,
+    /// How many times each whole-token structural constant went into the count: with the
+    /// texts, the count is `Σ value × times` — the design a fit or a calibration solves.
+    pub structure: std::collections::BTreeMap<Structural, i64>,
 }
 
-/// Choices a count can be made under.
+/// Choices a count can be made under (none yet besides the request itself).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct EstimateOptions {
-    /// The tool-use prompt table to use; `None` means the model's `default_tool_table`, else
-    /// the one in force (registry `tool_table_in_force`). `Some(ToolTable::Y2025)` reproduces 2025 measurements such as
-    /// the docs' 403 for the get_weather example; such counts are marked unverified.
-    pub tool_table: Option<ToolTable>,
-}
+pub struct EstimateOptions {}
 
 /// Counts requests offline, keeping parsed attachments between calls.
 #[derive(Debug, Default)]
@@ -112,6 +111,24 @@ impl Estimator {
 /// Count `request` offline (one-shot; use an [`Estimator`] when counting repeatedly).
 pub fn estimate(request: &Request) -> Estimate {
     Estimator::new().estimate(request)
+}
+
+/// What a system prompt with text adds to `request` besides its text: the separator between
+/// it and the other parts before the first turn (tools, thinking, output format), or nothing
+/// when there are none. The workbench counts system texts on their own and adds this.
+pub fn system_join_tokens(request: &Request) -> u64 {
+    let mut without = request.clone();
+    without.system = None;
+    without.messages.clear();
+    let mut with = without.clone();
+    // Any text: only the difference besides its own count matters.
+    let probe = "x";
+    with.system = Some(crate::request::System::Text(probe.into()));
+    let family = Registry::builtin().lookup(&request.model).family;
+    estimate(&with)
+        .input_tokens
+        .saturating_sub(estimate(&without).input_tokens)
+        .saturating_sub(text::count_text(family, probe))
 }
 
 /// [`estimate`] under explicit options.

@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use lopdf::{Document, Object, ObjectId};
+use lopdf::{Document, LoadOptions, Object, ObjectId};
 
 use super::image;
 use super::registry::TierRule;
@@ -35,16 +35,33 @@ const LETTER_PT: (f64, f64) = (612.0, 792.0);
 
 /// Pages, text and page sizes of a PDF.
 pub fn describe_pdf(bytes: &[u8]) -> Result<PdfInfo, PdfError> {
-    let doc = Document::load_mem(bytes).map_err(|e| {
-        let message = e.to_string();
-        if message.to_ascii_lowercase().contains("decrypt")
-            || message.to_ascii_lowercase().contains("encrypt")
-        {
-            PdfError::Encrypted
-        } else {
-            PdfError::Broken(message)
-        }
-    })?;
+    let load = |options: LoadOptions| {
+        Document::load_mem_with_options(bytes, options).map_err(|e| {
+            let message = e.to_string();
+            if message.to_ascii_lowercase().contains("decrypt")
+                || message.to_ascii_lowercase().contains("encrypt")
+            {
+                PdfError::Encrypted
+            } else {
+                PdfError::Broken(message)
+            }
+        })
+    };
+    let mut doc = load(LoadOptions::default())?;
+    // A cross-reference table that reads but points at the wrong offsets (common in
+    // hand-made PDFs) loses pages' contents; the API's reader still finds them, so rebuild
+    // the table by scanning the file.
+    let lost_contents = doc.get_pages().values().any(|&page| {
+        doc.get_page_contents(page)
+            .iter()
+            .any(|id| !doc.objects.contains_key(id))
+    });
+    if lost_contents {
+        doc = load(LoadOptions {
+            force_reconstruct: true,
+            ..LoadOptions::default()
+        })?;
+    }
     if doc.trailer.get(b"Encrypt").is_ok() || doc.encryption_state.is_some() {
         return Err(PdfError::Encrypted);
     }
@@ -57,7 +74,12 @@ pub fn describe_pdf(bytes: &[u8]) -> Result<PdfInfo, PdfError> {
     for (&number, &page_id) in &pages {
         // A page whose text cannot be extracted still costs its image; its count is then
         // flagged as unverified by the caller (empty text).
-        text_per_page.push(doc.extract_text(&[number]).unwrap_or_default());
+        let text = doc.extract_text(&[number]).unwrap_or_default();
+        text_per_page.push(if text.trim().is_empty() {
+            shown_strings(&doc, page_id)
+        } else {
+            text
+        });
         page_sizes.push(media_box(&doc, page_id).unwrap_or(LETTER_PT));
     }
     Ok(PdfInfo {
@@ -65,6 +87,40 @@ pub fn describe_pdf(bytes: &[u8]) -> Result<PdfInfo, PdfError> {
         text_per_page,
         page_sizes,
     })
+}
+
+/// The strings a page's content stream shows (`Tj`, `TJ`, `'`, `"`), read as Latin-1: the
+/// fallback when lopdf finds no text because a font has no /Encoding (a simple Type1 font
+/// with the standard encoding, as small generated PDFs have).
+fn shown_strings(doc: &Document, page_id: ObjectId) -> String {
+    let Ok(content) = doc.get_and_decode_page_content(page_id) else {
+        return String::new();
+    };
+    let mut out = String::new();
+    let push = |object: &Object, out: &mut String| {
+        if let Object::String(bytes, _) = object {
+            out.extend(bytes.iter().map(|&b| char::from(b)));
+        }
+    };
+    for op in &content.operations {
+        match op.operator.as_str() {
+            "Tj" | "'" | "\"" => {
+                if let Some(s) = op.operands.last() {
+                    push(s, &mut out);
+                }
+            }
+            "TJ" => {
+                if let Some(Object::Array(items)) = op.operands.first() {
+                    for item in items {
+                        push(item, &mut out);
+                    }
+                }
+            }
+            "ET" if !out.is_empty() && !out.ends_with('\n') => out.push('\n'),
+            _ => {}
+        }
+    }
+    out.trim_end().to_string()
 }
 
 /// [`describe_pdf`] on base64 data.
@@ -112,8 +168,14 @@ pub fn page_pixels(width_pt: f64, height_pt: f64, dpi: f64) -> (u32, u32) {
 
 /// Tokens of a page as an image at `dpi` under a tier's resize rule.
 pub fn page_image_tokens(width_pt: f64, height_pt: f64, dpi: f64, rule: TierRule) -> u64 {
+    let (columns, rows) = page_patch_grid(width_pt, height_pt, dpi, rule);
+    columns * rows
+}
+
+/// The patches a page is cut into as an image at `dpi`: (columns, rows).
+pub fn page_patch_grid(width_pt: f64, height_pt: f64, dpi: f64, rule: TierRule) -> (u64, u64) {
     let (w, h) = page_pixels(width_pt, height_pt, dpi);
-    image::tokens_for_rule(w, h, rule)
+    image::patch_grid(w, h, rule)
 }
 
 #[cfg(test)]
@@ -124,7 +186,9 @@ mod tests {
     #[test]
     fn a_letter_or_a4_page_is_about_1500_tokens_at_the_standard_tier() {
         let rule = Registry::builtin().tier_rule(ImageTier::Standard);
-        let dpi = Registry::builtin().constants().pdf_page_dpi.value;
+        let dpi = Registry::builtin()
+            .constant(crate::estimate::registry::Structural::PdfPageDpi)
+            .value;
         // Independent: 150 dpi letter is 1275 x 1650 px, over the 1568 px edge, so the
         // cap binds; facts sheet: "about 1,500".
         let letter = page_image_tokens(612.0, 792.0, dpi, rule);

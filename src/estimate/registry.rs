@@ -1,5 +1,6 @@
 //! The model registry: `assets/models.json`, compiled in and parsed once.
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -44,7 +45,10 @@ impl ImageTier {
 pub struct ToolPrompt {
     pub auto_none: u64,
     pub any_tool: u64,
-    /// Where the figures come from ("2026 table", "guess: …").
+    /// True where recorded API traffic confirmed the figures for this model.
+    #[serde(default)]
+    pub measured: bool,
+    /// Where the figures come from.
     pub source: String,
 }
 
@@ -62,20 +66,17 @@ pub struct ModelInfo {
     pub max_output: u64,
     pub input_price_per_mtok: f64,
     pub output_price_per_mtok: f64,
+    /// The published tool-use system prompt figures.
     pub tool_prompt: ToolPrompt,
-    /// The 2025 table's figures, for models that had them.
-    #[serde(default)]
-    pub tool_prompt_2025: Option<ToolPrompt>,
-    /// The table offline counts use for this model unless told otherwise: 2025-era models
-    /// default to the 2025 table, which is what their published examples were measured with.
-    #[serde(default)]
-    pub default_tool_table: Option<ToolTable>,
     /// 2026 rule: thinking in earlier assistant turns counts too.
     #[serde(default)]
     pub thinking_keeps_prior_turns: bool,
     /// Opus 5 does not count trailing ASCII whitespace at the end of a message.
     #[serde(default)]
     pub strips_trailing_whitespace: bool,
+    /// This model's own structural constants, where they differ from the global ones.
+    #[serde(default)]
+    pub constants: BTreeMap<Structural, Constant>,
     /// Not in the registry: the id was unknown and these are the newest family's defaults.
     #[serde(skip)]
     pub unverified: bool,
@@ -90,36 +91,16 @@ struct UnknownModel {
     max_output: u64,
 }
 
-/// Which tool-use prompt table: the 2025 one (all Claude 4.x alike) or the 2026 one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub enum ToolTable {
-    #[serde(rename = "2025")]
-    Y2025,
-    #[serde(rename = "2026")]
-    Y2026,
-}
-
-impl ToolTable {
-    pub fn name(self) -> &'static str {
-        match self {
-            ToolTable::Y2025 => "2025",
-            ToolTable::Y2026 => "2026",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct ToolTableInForce {
-    pub table: ToolTable,
-    pub source: String,
-}
-
 /// A structural constant of the offline count, with where it came from. `measured: false`
-/// means it rests on a guess or a single fitted point: counts that use it are "unverified".
+/// means it rests on a guess: counts that use it are "unverified". A measured constant holds
+/// for the tokenizer families it was measured on (`families`); a model's own constant holds
+/// for that model.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Constant {
     pub value: f64,
     pub measured: bool,
+    #[serde(default)]
+    pub families: Vec<Family>,
     pub source: String,
 }
 
@@ -130,20 +111,92 @@ impl Constant {
     }
 }
 
-/// The structural constants (`constants` in assets/models.json).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Constants {
-    pub per_turn_overhead: Constant,
-    pub thinking_config_overhead: Constant,
-    pub tools_json_adjustment: Constant,
-    pub image_wrapper: Constant,
-    pub document_wrapper: Constant,
-    pub pdf_page_dpi: Constant,
-    pub tool_use_wrapper: Constant,
-    pub tool_result_wrapper: Constant,
-    pub search_result_wrapper: Constant,
-    pub thinking_wrapper: Constant,
-    pub redacted_thinking_chars_per_token: Constant,
+/// The structure of a request as the API renders it: every constant the offline count uses
+/// besides the tokenizer (`constants` in assets/models.json).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Structural {
+    TurnSeparator,
+    BlockSeparator,
+    SystemPartSeparator,
+    ToolDefinitionsJoin,
+    ToolChoiceNamed,
+    DisableParallelAdjustment,
+    ToolCallWrapper,
+    ParallelToolCall,
+    ToolCallOpener,
+    ThinkingConfig,
+    OutputFormatPrompt,
+    ImageWrapper,
+    ImageRowTokens,
+    DocumentWrapper,
+    DocumentTextWrapper,
+    PdfPageDpi,
+    ThinkingBlockWrapper,
+    RedactedThinkingCharsPerToken,
+    SearchResultWrapper,
+    SystemMessageTurn,
+}
+
+impl Structural {
+    pub const ALL: [Structural; 20] = [
+        Structural::TurnSeparator,
+        Structural::BlockSeparator,
+        Structural::SystemPartSeparator,
+        Structural::ToolDefinitionsJoin,
+        Structural::ToolChoiceNamed,
+        Structural::DisableParallelAdjustment,
+        Structural::ToolCallWrapper,
+        Structural::ParallelToolCall,
+        Structural::ToolCallOpener,
+        Structural::ThinkingConfig,
+        Structural::OutputFormatPrompt,
+        Structural::ImageWrapper,
+        Structural::ImageRowTokens,
+        Structural::DocumentWrapper,
+        Structural::DocumentTextWrapper,
+        Structural::PdfPageDpi,
+        Structural::ThinkingBlockWrapper,
+        Structural::RedactedThinkingCharsPerToken,
+        Structural::SearchResultWrapper,
+        Structural::SystemMessageTurn,
+    ];
+
+    /// The key in assets/models.json.
+    pub fn key(self) -> &'static str {
+        match self {
+            Structural::TurnSeparator => "turn_separator",
+            Structural::BlockSeparator => "block_separator",
+            Structural::SystemPartSeparator => "system_part_separator",
+            Structural::ToolDefinitionsJoin => "tool_definitions_join",
+            Structural::ToolChoiceNamed => "tool_choice_named",
+            Structural::DisableParallelAdjustment => "disable_parallel_adjustment",
+            Structural::ToolCallWrapper => "tool_call_wrapper",
+            Structural::ParallelToolCall => "parallel_tool_call",
+            Structural::ToolCallOpener => "tool_call_opener",
+            Structural::ThinkingConfig => "thinking_config",
+            Structural::OutputFormatPrompt => "output_format_prompt",
+            Structural::ImageWrapper => "image_wrapper",
+            Structural::ImageRowTokens => "image_row_tokens",
+            Structural::DocumentWrapper => "document_wrapper",
+            Structural::DocumentTextWrapper => "document_text_wrapper",
+            Structural::PdfPageDpi => "pdf_page_dpi",
+            Structural::ThinkingBlockWrapper => "thinking_block_wrapper",
+            Structural::RedactedThinkingCharsPerToken => "redacted_thinking_chars_per_token",
+            Structural::SearchResultWrapper => "search_result_wrapper",
+            Structural::SystemMessageTurn => "system_message_turn",
+        }
+    }
+}
+
+/// A constant as one model uses it, and whether that use is backed by a measurement.
+#[derive(Debug, Clone, Copy)]
+pub struct ConstantInUse<'a> {
+    pub constant: &'a Constant,
+    /// Measured for this model (its own constant) or its tokenizer family (a global one).
+    pub verified: bool,
+    /// The model's own value rather than the global one.
+    pub model_specific: bool,
 }
 
 /// One image tier's resize rule.
@@ -170,8 +223,7 @@ struct ImageTiers {
 
 #[derive(Debug, Deserialize)]
 pub struct Registry {
-    tool_table_in_force: ToolTableInForce,
-    constants: Constants,
+    constants: BTreeMap<Structural, Constant>,
     image_tiers: ImageTiers,
     models: Vec<ModelInfo>,
     unknown_model: UnknownModel,
@@ -193,13 +245,29 @@ impl Registry {
         &self.models
     }
 
-    /// The tool-use prompt table the API uses today, and why budgie believes so.
-    pub fn tool_table_in_force(&self) -> &ToolTableInForce {
-        &self.tool_table_in_force
+    /// The global value of a structural constant.
+    pub fn constant(&self, name: Structural) -> &Constant {
+        // Every name has a global value: checked by a test on the asset.
+        &self.constants[&name]
     }
 
-    pub fn constants(&self) -> &Constants {
-        &self.constants
+    /// A structural constant as `model` uses it: its own value, else the global one.
+    pub fn constant_for<'a>(&'a self, model: &'a ModelInfo, name: Structural) -> ConstantInUse<'a> {
+        match model.constants.get(&name) {
+            Some(own) => ConstantInUse {
+                constant: own,
+                verified: own.measured && !model.unverified,
+                model_specific: true,
+            },
+            None => {
+                let global = self.constant(name);
+                ConstantInUse {
+                    constant: global,
+                    verified: global.measured && global.families.contains(&model.family),
+                    model_specific: false,
+                }
+            }
+        }
     }
 
     /// The resize rule of an image tier.
@@ -210,11 +278,15 @@ impl Registry {
         }
     }
 
-    /// The model with this id or alias, if known.
+    /// The model with this id or alias, if known. A dated or `-latest` id of a known model
+    /// (`claude-sonnet-4-5-20991231`) finds the model too.
     pub fn find(&self, id: &str) -> Option<&ModelInfo> {
-        self.models
-            .iter()
-            .find(|m| m.id == id || m.aliases.iter().any(|a| a == id))
+        let exact = |id: &str| {
+            self.models
+                .iter()
+                .find(|m| m.id == id || m.aliases.iter().any(|a| a == id))
+        };
+        exact(id).or_else(|| exact(undated(id)?))
     }
 
     /// The model with this id; an unknown id gets the newest family's defaults, flagged
@@ -240,20 +312,30 @@ impl Registry {
                 ToolPrompt {
                     auto_none: 0,
                     any_tool: 0,
+                    measured: false,
                     source: String::new(),
                 },
                 |m| ToolPrompt {
+                    measured: false,
                     source: format!("guess: {}'s figures (model unknown)", m.id),
                     ..m.tool_prompt.clone()
                 },
             ),
-            tool_prompt_2025: None,
-            default_tool_table: None,
             thinking_keeps_prior_turns: true,
             strips_trailing_whitespace: false,
+            constants: BTreeMap::new(),
             unverified: true,
         }
     }
+}
+
+/// `id` without a trailing `-latest` or `-YYYYMMDD`, if it has one.
+fn undated(id: &str) -> Option<&str> {
+    if let Some(base) = id.strip_suffix("-latest") {
+        return Some(base);
+    }
+    let (base, date) = id.rsplit_once('-')?;
+    (date.len() == 8 && date.bytes().all(|b| b.is_ascii_digit())).then_some(base)
 }
 
 #[cfg(test)]
@@ -261,7 +343,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_registry_parses_and_knows_the_facts_sheet_models() {
+    fn the_registry_parses_and_knows_the_models() {
         let r = Registry::builtin();
         let sonnet = r.lookup("claude-sonnet-4-5-20250929");
         assert_eq!(sonnet.id, "claude-sonnet-4-5");
@@ -271,6 +353,15 @@ mod tests {
         assert_eq!(r.lookup("claude-opus-4-7").frame, 11);
         assert_eq!(r.lookup("claude-opus-5").family, Family::V4_8);
         assert!(!sonnet.unverified);
+        assert_eq!(r.lookup("claude-3-5-haiku-latest").id, "claude-3-5-haiku");
+    }
+
+    #[test]
+    fn a_dated_id_of_a_known_model_finds_it() {
+        let r = Registry::builtin();
+        assert_eq!(r.lookup("claude-opus-4-6-20260101").id, "claude-opus-4-6");
+        assert_eq!(r.lookup("claude-sonnet-4-6-latest").id, "claude-sonnet-4-6");
+        assert!(r.lookup("claude-opus-4-6-2026").unverified);
     }
 
     #[test]
@@ -281,45 +372,51 @@ mod tests {
     }
 
     #[test]
-    fn the_tool_tables_match_the_facts_sheet() {
+    fn the_tool_prompt_figures_are_the_published_ones() {
         let r = Registry::builtin();
-        assert_eq!(r.tool_table_in_force().table, ToolTable::Y2026);
-        let sonnet = r.lookup("claude-sonnet-4-5");
-        let old = sonnet
-            .tool_prompt_2025
-            .expect("2025 figures for Sonnet 4.5");
-        assert_eq!((old.auto_none, old.any_tool), (346, 313));
-        assert_eq!(
-            (sonnet.tool_prompt.auto_none, sonnet.tool_prompt.any_tool),
-            (496, 588)
-        );
-        let opus47 = r.lookup("claude-opus-4-7").tool_prompt;
-        assert_eq!((opus47.auto_none, opus47.any_tool), (675, 804));
-        let opus5 = r.lookup("claude-opus-5").tool_prompt;
-        assert_eq!((opus5.auto_none, opus5.any_tool), (286, 406));
+        let pair = |id: &str| {
+            let p = r.lookup(id).tool_prompt;
+            (p.auto_none, p.any_tool)
+        };
+        assert_eq!(pair("claude-sonnet-4-5"), (496, 588));
+        assert_eq!(pair("claude-sonnet-4-0"), (313, 315));
+        assert_eq!(pair("claude-opus-4-7"), (675, 804));
+        assert_eq!(pair("claude-opus-5"), (286, 406));
+        assert_eq!(pair("claude-3-5-haiku"), (264, 340));
     }
 
     #[test]
-    fn every_constant_says_where_it_came_from() {
-        let c = Registry::builtin().constants();
-        for constant in [
-            &c.per_turn_overhead,
-            &c.thinking_config_overhead,
-            &c.tools_json_adjustment,
-            &c.image_wrapper,
-            &c.document_wrapper,
-            &c.pdf_page_dpi,
-            &c.tool_use_wrapper,
-            &c.tool_result_wrapper,
-            &c.search_result_wrapper,
-            &c.thinking_wrapper,
-            &c.redacted_thinking_chars_per_token,
-        ] {
-            assert!(!constant.source.trim().is_empty(), "{constant:?}");
+    fn every_constant_has_a_global_value_and_a_source() {
+        let r = Registry::builtin();
+        for name in Structural::ALL {
+            let c = r.constant(name);
+            assert!(!c.source.trim().is_empty(), "{}", name.key());
+            assert_eq!(c.measured, !c.families.is_empty(), "{}", name.key());
         }
-        let standard = Registry::builtin().tier_rule(ImageTier::Standard);
+        assert_eq!(r.constants.len(), Structural::ALL.len());
+        for m in r.models() {
+            for (name, c) in &m.constants {
+                assert!(!c.source.trim().is_empty(), "{} {}", m.id, name.key());
+            }
+        }
+        let standard = r.tier_rule(ImageTier::Standard);
         assert_eq!((standard.max_edge_px, standard.max_tokens), (1568, 1568));
-        let high = Registry::builtin().tier_rule(ImageTier::High);
+        let high = r.tier_rule(ImageTier::High);
         assert_eq!((high.max_edge_px, high.max_tokens), (2576, 4784));
+    }
+
+    #[test]
+    fn a_model_constant_overrides_the_global_one() {
+        let r = Registry::builtin();
+        let s40 = r.lookup("claude-sonnet-4-0");
+        let own = r.constant_for(&s40, Structural::DisableParallelAdjustment);
+        assert!(own.model_specific && own.verified);
+        assert_eq!(own.constant.tokens(), -43);
+        let s45 = r.lookup("claude-sonnet-4-5");
+        let global = r.constant_for(&s45, Structural::TurnSeparator);
+        assert!(!global.model_specific && global.verified);
+        // Measured on v3 models only: not verified for another family.
+        let opus47 = r.lookup("claude-opus-4-7");
+        assert!(!r.constant_for(&opus47, Structural::TurnSeparator).verified);
     }
 }

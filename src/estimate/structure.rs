@@ -1,22 +1,32 @@
 //! Everything in a request besides plain text: frame, turns, tools, blocks, attachments,
-//! thinking. Walks a request once and fills an [`Estimate`], naming every constant it uses.
+//! thinking, output formats. Walks a request once and fills an [`Estimate`], naming every
+//! constant it uses.
+//!
+//! The API renders a request as text before counting it (see `render`): the parts before the
+//! first turn (the tool-use prompt and tool definitions, thinking and output-format
+//! instructions, the system prompt) are joined one separator each; every turn after the first
+//! costs a turn separator; inside a turn, each text block, each run of tool calls and each run
+//! of tool results is counted on its own and they are joined one block separator each. Images
+//! and documents add their patches and wrappers. Texts are counted alone, so the workbench can
+//! count each text once and recount only the one being edited.
 
 use std::collections::BTreeSet;
 
 use serde_json::Value;
 
 use super::cache::AttachmentCache;
-use super::image;
-use super::pdf;
-use super::registry::{Constant, ImageTier, ModelInfo, Registry};
+use super::registry::{ImageTier, ModelInfo, Registry, Structural};
 use super::thinking::{self, TurnShape};
 use super::tools::{self, ChoiceColumn};
-use super::{Estimate, EstimateOptions, text};
+use super::{Estimate, EstimateOptions, image, pdf, render, text};
 use crate::request::{
-    Content, ContentBlock, MediaBlock, Request, Role, Source, System, ToolResultContent,
+    Content, ContentBlock, MediaBlock, Request, Role, Source, System, ToolResultBlock,
+    ToolResultContent, ToolUseBlock,
 };
 
-/// Request limits from the facts sheet §1 that the offline count checks.
+/// Request limits the offline count checks (Anthropic's API reference: images at most
+/// 8000 px a side, 2000 px when a request holds more than 20; PDFs at most 600 pages, 100 on
+/// models with a context window under 1M).
 const MAX_IMAGE_SIDE: u32 = 8000;
 const MAX_SIDE_WHEN_MANY: u32 = 2000;
 const MANY_IMAGES: usize = 20;
@@ -40,6 +50,18 @@ enum Piece<'a> {
 enum Section {
     Messages,
     Attachments,
+    Overhead,
+}
+
+/// What a turn's blocks are counted as: its texts and runs, each counted alone.
+enum Group<'a> {
+    Text(&'a str),
+    Calls(Vec<&'a ToolUseBlock>),
+    Results(Vec<&'a ToolResultBlock>),
+    /// A counted thinking block's text.
+    Thinking(&'a str),
+    /// Tokens worked out already (search results, redacted thinking, text documents).
+    Counted(i64),
 }
 
 pub(crate) struct Walker<'a> {
@@ -47,13 +69,18 @@ pub(crate) struct Walker<'a> {
     registry: &'static Registry,
     cache: &'a mut AttachmentCache,
     e: Estimate,
-    /// Signed sums, so a negative fitted constant cannot underflow mid-way.
+    /// Signed sums, so a negative constant cannot underflow mid-way.
     messages: i64,
     attachments: i64,
-    constants_used: BTreeSet<&'static str>,
+    overhead: i64,
+    constants_used: BTreeSet<Structural>,
     images: usize,
     large_images: usize,
     pages_without_text: Vec<String>,
+    /// The tool_choice column, for the rule on turns that open with a tool call.
+    choice: ChoiceColumn,
+    /// The opener token is paid once per request.
+    opener_paid: bool,
 }
 
 impl<'a> Walker<'a> {
@@ -73,10 +100,13 @@ impl<'a> Walker<'a> {
             },
             messages: 0,
             attachments: 0,
+            overhead: 0,
             constants_used: BTreeSet::new(),
             images: 0,
             large_images: 0,
             pages_without_text: Vec::new(),
+            choice: ChoiceColumn::AutoNone,
+            opener_paid: false,
         }
     }
 
@@ -84,26 +114,44 @@ impl<'a> Walker<'a> {
         i64::try_from(text::count_text(self.model.family, s)).unwrap_or(i64::MAX)
     }
 
-    /// Use a constant: note it in `explain` once, and in `unverified` when it is a guess.
-    fn constant(
-        &mut self,
-        name: &'static str,
-        pick: fn(&Registry) -> &Constant,
-    ) -> &'static Constant {
-        let c = pick(self.registry);
+    /// A structural constant's value: noted in `explain` once, and in `unverified` when it
+    /// is not backed by a measurement for this model.
+    fn constant(&mut self, name: Structural) -> f64 {
+        let used = self.registry.constant_for(self.model, name);
         if self.constants_used.insert(name) {
-            self.e
-                .explain
-                .push(format!("{name} = {} ({})", c.value, c.source));
-            if !c.measured {
-                // The short form; `--explain` carries the source in full.
-                let kind = c.source.split(':').next().unwrap_or("guess");
+            let c = used.constant;
+            let whose = if used.model_specific {
+                format!("{}'s own", self.model.id)
+            } else {
+                "global".to_string()
+            };
+            self.e.explain.push(format!(
+                "{} = {} ({whose}: {})",
+                name.key(),
+                c.value,
+                c.source
+            ));
+            if !used.verified {
+                let why = if !c.measured {
+                    "a guess".to_string()
+                } else {
+                    let families: Vec<&str> = c.families.iter().map(|f| f.name()).collect();
+                    format!("measured on {} models only", families.join(", "))
+                };
                 self.e
                     .unverified
-                    .push(format!("{name} = {} ({kind})", c.value));
+                    .push(format!("{} = {} ({why})", name.key(), c.value));
             }
         }
-        c
+        used.constant.value
+    }
+
+    /// A whole-token constant used `times` times: its tokens, and the use recorded (the
+    /// design of the count: what `budgie calibrate` and scripts/fit-structure.py solve for).
+    fn times(&mut self, name: Structural, times: i64) -> i64 {
+        let value = self.constant(name);
+        *self.e.structure.entry(name).or_insert(0) += times;
+        value.round() as i64 * times
     }
 
     fn problem(&mut self, path: &str, message: impl std::fmt::Display) {
@@ -114,22 +162,18 @@ impl<'a> Walker<'a> {
         match section {
             Section::Messages => self.messages += tokens,
             Section::Attachments => self.attachments += tokens,
+            Section::Overhead => self.overhead += tokens,
         }
     }
 
-    pub(crate) fn run(mut self, request: &Request, options: &EstimateOptions) -> Estimate {
+    pub(crate) fn run(mut self, request: &Request, _options: &EstimateOptions) -> Estimate {
         let m = self.model;
         self.e.explain.push(format!(
-            "model {} → tokenizer family {}, message frame {}, image tier {}{}",
+            "model {} → tokenizer family {}, message frame {}, image tier {}",
             m.id,
             m.family.name(),
             m.frame,
             m.image_tier.name(),
-            if text::APPROXIMATE {
-                " (text approximated: the tokenizer is not built in yet)"
-            } else {
-                ""
-            }
         ));
         if m.unverified {
             self.e.unverified.push(format!(
@@ -138,73 +182,154 @@ impl<'a> Walker<'a> {
                 m.family.name()
             ));
         }
-        self.system(request);
-        self.tools(request, options);
+        self.choice = ChoiceColumn::of(request.tool_choice.as_ref());
+        // The parts before the first turn, joined one separator each.
+        let parts = [
+            self.system(request),
+            self.tools(request),
+            self.thinking_config(request),
+            self.output_format(request),
+        ];
+        let present = parts.iter().filter(|p| **p).count();
+        if present > 1 {
+            let n = self.times(Structural::SystemPartSeparator, present as i64 - 1);
+            self.add(Section::Overhead, n);
+        }
         self.messages(request);
-        self.thinking_config(request);
         self.finish()
     }
 
-    fn system(&mut self, request: &Request) {
-        let tokens = match &request.system {
-            None => 0,
-            Some(System::Text(t)) => self.text(t),
-            Some(System::Blocks(blocks)) => blocks.iter().map(|b| self.text(&b.text)).sum(),
+    /// The system prompt; whether it is one of the parts before the first turn (it is when it
+    /// holds any text).
+    fn system(&mut self, request: &Request) -> bool {
+        let texts: Vec<&str> = match &request.system {
+            None => return false,
+            Some(System::Text(t)) => vec![t.as_str()],
+            Some(System::Blocks(blocks)) => blocks.iter().map(|b| b.text.as_str()).collect(),
         };
+        // Blocks are joined whether or not they hold text yet, so that each text can be
+        // counted on its own (the workbench relies on it).
+        if texts.len() > 1 {
+            let n = self.times(Structural::BlockSeparator, texts.len() as i64 - 1);
+            self.e.unverified.push(
+                "system: blocks counted as joined like a turn's blocks (no recorded request has several)".into(),
+            );
+            self.add(Section::Overhead, n);
+        }
+        // Each text is counted even while empty (an empty text is the tokenizer's one
+        // marker), as the workbench's skeleton expects; only a prompt with text is a part.
+        let tokens: i64 = texts.iter().map(|t| self.text(t)).sum();
         self.e.breakdown.system = tokens.max(0) as u64;
+        texts.iter().any(|t| !t.is_empty())
     }
 
-    fn tools(&mut self, request: &Request, options: &EstimateOptions) {
-        let Some(list) = &request.tools else { return };
-        let mut json_tokens = 0i64;
-        let mut custom = 0usize;
+    fn tools(&mut self, request: &Request) -> bool {
+        let Some(list) = &request.tools else {
+            return false;
+        };
+        let mut custom = Vec::new();
         for (i, tool) in list.iter().enumerate() {
             if tool.is_custom() {
-                custom += 1;
-                json_tokens += self.text(&tools::tool_json(tool));
+                custom.push(tool);
             } else {
                 self.problem(
                     &format!("tools[{i}]"),
                     format!(
-                        "count_tokens rejects server tools ({} is of type {}); not counted",
+                        "server tool {} (type {}) cannot be counted offline; the rest is counted",
                         tool.name,
                         tool.kind.as_deref().unwrap_or("?")
                     ),
                 );
+                self.e.unverified.push(format!(
+                    "tools[{i}]: server tool {} not counted offline",
+                    tool.name
+                ));
             }
         }
-        if custom == 0 {
-            return;
+        if custom.is_empty() {
+            return false;
         }
-        let in_force = self.registry.tool_table_in_force();
-        let table = options
-            .tool_table
-            .or(self.model.default_tool_table)
-            .unwrap_or(in_force.table);
-        let column = ChoiceColumn::of(request.tool_choice.as_ref());
-        let prompt = tools::tool_prompt(self.model, table, in_force.table, column);
+        let choice = request.tool_choice.as_ref();
+        let column = ChoiceColumn::of(choice);
+        let published = &self.model.tool_prompt;
+        let prompt = match column {
+            ChoiceColumn::AutoNone => published.auto_none,
+            ChoiceColumn::AnyTool => published.any_tool,
+        };
         self.e.explain.push(format!(
-            "tool-use prompt {} tokens ({} table, tool_choice {}; source: {}; table in force: {} — {})",
-            prompt.tokens,
-            prompt.table.name(),
+            "tool-use prompt {prompt} tokens (tool_choice {}; {})",
             column.name(),
-            prompt.source,
-            in_force.table.name(),
-            in_force.source
+            published.source
         ));
-        if let Some(doubt) = prompt.doubt {
-            self.e.unverified.push(doubt);
+        if !published.measured {
+            self.e.unverified.push(format!(
+                "tool-use prompt {prompt} ({}; not yet confirmed on recorded traffic for {})",
+                published.source, self.model.id
+            ));
         }
+        let definitions = render::tool_definitions(custom.iter().copied());
+        let json_tokens = self.text(&definitions);
         self.e.explain.push(format!(
-            "{custom} tool definition(s) as compact JSON: {json_tokens} tokens"
+            "{} tool definition(s) as <function> lines: {json_tokens} tokens",
+            custom.len()
         ));
-        let adjust = self
-            .constant("tools_json_adjustment", |r| {
-                &r.constants().tools_json_adjustment
-            })
-            .tokens();
-        let total = i64::try_from(prompt.tokens).unwrap_or(i64::MAX) + json_tokens + adjust;
+        let mut total = i64::try_from(prompt).unwrap_or(i64::MAX)
+            + self.times(Structural::ToolDefinitionsJoin, 1)
+            + json_tokens;
+        if let Some(name) = tools::forced_tool(choice) {
+            total += self.times(Structural::ToolChoiceNamed, 1) + self.text(name);
+        }
+        if tools::parallel_disabled(choice) {
+            total += self.times(Structural::DisableParallelAdjustment, 1);
+        }
         self.e.breakdown.tools = total.max(0) as u64;
+        true
+    }
+
+    fn thinking_config(&mut self, request: &Request) -> bool {
+        let Some(t) = &request.thinking else {
+            return false;
+        };
+        match t.kind.as_str() {
+            "disabled" => false,
+            kind => {
+                if kind != "enabled" {
+                    self.e.unverified.push(format!(
+                        "thinking {kind}: counted like enabled thinking (measured for enabled only)"
+                    ));
+                }
+                let n = self.times(Structural::ThinkingConfig, 1);
+                self.add(Section::Overhead, n);
+                true
+            }
+        }
+    }
+
+    /// Structured outputs: `output_config.format` (or the beta `output_format`).
+    fn output_format(&mut self, request: &Request) -> bool {
+        let config = request.extra.get("output_config");
+        let format = config
+            .and_then(|c| c.get("format"))
+            .or_else(|| request.extra.get("output_format"));
+        if let Some(effort) = config.and_then(|c| c.get("effort")) {
+            self.e.unverified.push(format!(
+                "output_config.effort {effort}: not counted (no recorded request has one)"
+            ));
+        }
+        let Some(format) = format.filter(|f| !f.is_null()) else {
+            return false;
+        };
+        let Some(schema) = format.get("schema") else {
+            self.problem(
+                "output_config.format",
+                "a json_schema format needs a schema; not counted",
+            );
+            return false;
+        };
+        let n = self.times(Structural::OutputFormatPrompt, 1)
+            + self.text(&render::output_schema(schema));
+        self.add(Section::Overhead, n);
+        true
     }
 
     fn messages(&mut self, request: &Request) {
@@ -212,13 +337,10 @@ impl<'a> Walker<'a> {
         if turns.is_empty() {
             return;
         }
-        self.e.breakdown.overhead += self.model.frame;
+        self.add(Section::Overhead, self.model.frame as i64);
         if turns.len() > 1 {
-            let per_turn = self
-                .constant("per_turn_overhead", |r| &r.constants().per_turn_overhead)
-                .tokens();
-            let extra = per_turn * (turns.len() as i64 - 1);
-            self.e.breakdown.overhead += extra.max(0) as u64;
+            let n = self.times(Structural::TurnSeparator, turns.len() as i64 - 1);
+            self.add(Section::Overhead, n);
         }
         if turns.len() != request.messages.len() {
             self.e.explain.push(format!(
@@ -247,108 +369,144 @@ impl<'a> Walker<'a> {
             "thinking: only the current assistant turn's thinking counts (2025 rule)".into()
         });
         for (turn, thinking_counts) in turns.iter().zip(counts) {
-            let last = turn.pieces.len().saturating_sub(1);
-            for (i, (path, _, piece)) in turn.pieces.iter().enumerate() {
-                // Opus 5 does not count trailing ASCII whitespace at the end of a turn's text.
-                let strip = self.model.strips_trailing_whitespace && i == last;
-                match piece {
-                    Piece::Text(t) => {
-                        let t = if strip {
-                            t.trim_end_matches(is_ascii_ws)
-                        } else {
-                            t
-                        };
-                        let n = self.text(t);
-                        self.add(Section::Messages, n);
-                    }
-                    Piece::Block(b) => self.block(path, b, thinking_counts, strip),
-                }
+            if turn.role == Role::System {
+                let n = self.times(Structural::SystemMessageTurn, 1);
+                self.add(Section::Overhead, n);
             }
+            let groups = self.groups(turn, thinking_counts);
+            self.turn_groups(turn.role, groups);
         }
     }
 
-    fn block(&mut self, path: &str, block: &ContentBlock, thinking_counts: bool, strip: bool) {
-        match block {
-            ContentBlock::Text(t) => {
-                let s = if strip {
-                    t.text.trim_end_matches(is_ascii_ws)
+    /// A turn's blocks as groups; images and documents are counted on the way.
+    fn groups<'t>(&mut self, turn: &'t Turn<'t>, thinking_counts: bool) -> Vec<Group<'t>> {
+        let mut groups: Vec<Group<'t>> = Vec::new();
+        let last = turn.pieces.len().saturating_sub(1);
+        for (i, (path, _, piece)) in turn.pieces.iter().enumerate() {
+            // Opus 5 does not count trailing ASCII whitespace at the end of a turn's text.
+            let strip = self.model.strips_trailing_whitespace && i == last;
+            let trim = |t: &'t str| {
+                if strip {
+                    t.trim_end_matches(is_ascii_ws)
                 } else {
-                    &t.text
-                };
-                let n = self.text(s);
-                self.add(Section::Messages, n);
-            }
-            ContentBlock::Image(m) => self.image(path, m),
-            ContentBlock::Document(m) => self.document(path, m),
-            ContentBlock::ToolUse(t) => {
-                let n = self.text(&t.name) + self.text(&t.input.to_string());
-                let w = self
-                    .constant("tool_use_wrapper", |r| &r.constants().tool_use_wrapper)
-                    .tokens();
-                self.add(Section::Messages, n + w);
-            }
-            ContentBlock::ToolResult(r) => {
-                let w = self
-                    .constant("tool_result_wrapper", |r| {
-                        &r.constants().tool_result_wrapper
-                    })
-                    .tokens();
-                self.add(Section::Messages, w);
-                match &r.content {
-                    None => {}
-                    Some(ToolResultContent::Text(t)) => {
-                        let n = self.text(t);
-                        self.add(Section::Messages, n);
+                    t
+                }
+            };
+            let block = match piece {
+                Piece::Text(t) => {
+                    groups.push(Group::Text(trim(t)));
+                    continue;
+                }
+                Piece::Block(b) => *b,
+            };
+            match block {
+                ContentBlock::Text(t) => groups.push(Group::Text(trim(&t.text))),
+                ContentBlock::ToolUse(call) => match groups.last_mut() {
+                    Some(Group::Calls(run)) => run.push(call),
+                    _ => groups.push(Group::Calls(vec![call])),
+                },
+                ContentBlock::ToolResult(result) => {
+                    self.result_attachments(path, result);
+                    match groups.last_mut() {
+                        Some(Group::Results(run)) => run.push(result),
+                        _ => groups.push(Group::Results(vec![result])),
                     }
-                    Some(ToolResultContent::Blocks(blocks)) => {
-                        for (j, b) in blocks.iter().enumerate() {
-                            self.block(&format!("{path}.content[{j}]"), b, thinking_counts, false);
+                }
+                ContentBlock::Image(m) => self.image(path, m),
+                ContentBlock::Document(m) => {
+                    if let Some(n) = self.document(path, m) {
+                        groups.push(Group::Counted(n));
+                    }
+                }
+                ContentBlock::Thinking(t) => {
+                    if thinking_counts {
+                        groups.push(Group::Thinking(&t.thinking));
+                    }
+                }
+                ContentBlock::RedactedThinking(r) => {
+                    if thinking_counts {
+                        let per = self.constant(Structural::RedactedThinkingCharsPerToken);
+                        let n = if per > 0.0 {
+                            (r.data.len() as f64 / per).ceil() as i64
+                        } else {
+                            0
+                        };
+                        groups.push(Group::Counted(n));
+                    }
+                }
+                ContentBlock::SearchResult(s) => {
+                    let mut n = self.text(&s.source)
+                        + self.text(&s.title)
+                        + self.times(Structural::SearchResultWrapper, 1);
+                    for c in &s.content {
+                        n += self.text(&c.text);
+                    }
+                    groups.push(Group::Counted(n));
+                }
+                ContentBlock::Other(_) => {
+                    let kind = block.kind().to_string();
+                    self.problem(path, format!("unknown block type {kind:?}; not counted"));
+                    self.e.unverified.push(format!(
+                        "{path}: block of unknown type {kind:?} not counted"
+                    ));
+                }
+            }
+        }
+        groups
+    }
+
+    /// Count a turn's groups: each alone, joined one block separator each, plus what a run
+    /// of tool calls costs beyond its rendering.
+    fn turn_groups(&mut self, role: Role, groups: Vec<Group<'_>>) {
+        if groups.len() > 1 {
+            let n = self.times(Structural::BlockSeparator, groups.len() as i64 - 1);
+            self.add(Section::Overhead, n);
+        }
+        let opens_with_call = matches!(groups.first(), Some(Group::Calls(_)));
+        for group in &groups {
+            let n = match group {
+                Group::Text(t) => self.text(t),
+                Group::Thinking(t) => {
+                    self.text(t) + self.times(Structural::ThinkingBlockWrapper, 1)
+                }
+                Group::Counted(n) => *n,
+                Group::Results(run) => self.text(&render::tool_results(run)),
+                Group::Calls(run) => {
+                    let mut n = self.text(&render::tool_calls(run))
+                        + self.times(Structural::ToolCallWrapper, 1);
+                    if run.len() > 1 {
+                        n += self.times(Structural::ParallelToolCall, run.len() as i64 - 1);
+                    }
+                    n
+                }
+            };
+            self.add(Section::Messages, n);
+        }
+        if role == Role::Assistant
+            && opens_with_call
+            && self.choice == ChoiceColumn::AutoNone
+            && !self.opener_paid
+        {
+            self.opener_paid = true;
+            let n = self.times(Structural::ToolCallOpener, 1);
+            self.add(Section::Overhead, n);
+        }
+    }
+
+    /// Images inside a tool result count as images.
+    fn result_attachments(&mut self, path: &str, result: &ToolResultBlock) {
+        if let Some(ToolResultContent::Blocks(blocks)) = &result.content {
+            for (j, b) in blocks.iter().enumerate() {
+                match b {
+                    ContentBlock::Image(m) => self.image(&format!("{path}.content[{j}]"), m),
+                    ContentBlock::Document(m) => {
+                        let inner = format!("{path}.content[{j}]");
+                        if let Some(n) = self.document(&inner, m) {
+                            self.add(Section::Attachments, n);
                         }
                     }
+                    _ => {}
                 }
-            }
-            ContentBlock::Thinking(t) => {
-                if thinking_counts {
-                    let w = self
-                        .constant("thinking_wrapper", |r| &r.constants().thinking_wrapper)
-                        .tokens();
-                    let n = self.text(&t.thinking);
-                    self.add(Section::Messages, n + w);
-                }
-            }
-            ContentBlock::RedactedThinking(r) => {
-                if thinking_counts {
-                    let per = self
-                        .constant("redacted_thinking_chars_per_token", |r| {
-                            &r.constants().redacted_thinking_chars_per_token
-                        })
-                        .value;
-                    let n = if per > 0.0 {
-                        (r.data.len() as f64 / per).ceil() as i64
-                    } else {
-                        0
-                    };
-                    self.add(Section::Messages, n);
-                }
-            }
-            ContentBlock::SearchResult(s) => {
-                let w = self
-                    .constant("search_result_wrapper", |r| {
-                        &r.constants().search_result_wrapper
-                    })
-                    .tokens();
-                let mut n = self.text(&s.source) + self.text(&s.title) + w;
-                for c in &s.content {
-                    n += self.text(&c.text);
-                }
-                self.add(Section::Messages, n);
-            }
-            ContentBlock::Other(_) => {
-                let kind = block.kind().to_string();
-                self.problem(path, format!("unknown block type {kind:?}; not counted"));
-                self.e.unverified.push(format!(
-                    "{path}: block of unknown type {kind:?} not counted"
-                ));
             }
         }
     }
@@ -397,54 +555,59 @@ impl<'a> Walker<'a> {
         let tier = self.model.image_tier;
         let rule = self.registry.tier_rule(tier);
         let (w, h) = image::resized(info.width, info.height, rule);
-        let tokens = image::tokens_for_rule(info.width, info.height, rule);
-        let wrapper = self
-            .constant("image_wrapper", |r| &r.constants().image_wrapper)
-            .tokens();
+        let (columns, rows) = image::patch_grid(info.width, info.height, rule);
+        let row_tokens = self.times(Structural::ImageRowTokens, rows as i64);
+        let wrapper = self.times(Structural::ImageWrapper, 1);
+        let tokens = i64::try_from(columns * rows).unwrap_or(i64::MAX) + row_tokens;
         self.e.explain.push(format!(
-            "{path}: {} {}x{} px → {w}x{h} at the {} tier → {tokens} tokens + wrapper {wrapper}",
+            "{path}: {} {}x{} px → {w}x{h} at the {} tier → {columns}x{rows} patches, {tokens} tokens + wrapper {wrapper}",
             info.format.media_type(),
             info.width,
             info.height,
             tier.name()
         ));
-        self.add(
-            Section::Attachments,
-            i64::try_from(tokens).unwrap_or(i64::MAX) + wrapper,
-        );
+        self.add(Section::Attachments, tokens + wrapper);
     }
 
-    fn document(&mut self, path: &str, m: &MediaBlock) {
-        let wrapper = self
-            .constant("document_wrapper", |r| &r.constants().document_wrapper)
-            .tokens();
-        self.add(Section::Attachments, wrapper);
+    /// A document: a PDF is counted into the attachments; a text or content document is
+    /// returned as a group of its turn.
+    fn document(&mut self, path: &str, m: &MediaBlock) -> Option<i64> {
+        let mut titles = 0;
         for field in ["title", "context"] {
             if let Some(Value::String(s)) = m.extra.get(field) {
-                let n = self.text(s);
-                self.add(Section::Attachments, n);
+                titles += self.text(s);
             }
         }
         match m.source.kind.as_str() {
             "text" => {
-                let n = self.text(m.source.data.as_deref().unwrap_or(""));
-                self.add(Section::Attachments, n);
+                let n = self.text(m.source.data.as_deref().unwrap_or(""))
+                    + self.times(Structural::DocumentTextWrapper, 1)
+                    + titles;
+                self.e.unverified.push(format!(
+                    "{path}: a text document is counted as its text and the PDF text wrapper (no recorded request has one)"
+                ));
+                Some(n)
             }
             "content" => {
-                for (j, b) in m.source.content.iter().flatten().enumerate() {
-                    let before = self.messages;
-                    self.block(&format!("{path}.source.content[{j}]"), b, false, false);
-                    // A document's content is an attachment, whatever its blocks are.
-                    let moved = self.messages - before;
-                    self.messages = before;
-                    self.attachments += moved;
+                let mut n = self.times(Structural::DocumentTextWrapper, 1) + titles;
+                for b in m.source.content.iter().flatten() {
+                    if let ContentBlock::Text(t) = b {
+                        n += self.text(&t.text);
+                    }
                 }
+                self.e.unverified.push(format!(
+                    "{path}: a content document is counted as its texts and the PDF text wrapper (no recorded request has one)"
+                ));
+                Some(n)
             }
-            _ => self.pdf(path, &m.source),
+            _ => {
+                self.pdf(path, &m.source, titles);
+                None
+            }
         }
     }
 
-    fn pdf(&mut self, path: &str, source: &Source) {
+    fn pdf(&mut self, path: &str, source: &Source, titles: i64) {
         let Some(data) = base64_data(path, source, "document", &mut self.e.problems) else {
             self.e
                 .unverified
@@ -493,26 +656,34 @@ impl<'a> Walker<'a> {
                 format!("{pages} pages is over the API's {limit}-page limit for this model"),
             );
         }
-        let dpi = self
-            .constant("pdf_page_dpi", |r| &r.constants().pdf_page_dpi)
-            .value;
+        let dpi = self.constant(Structural::PdfPageDpi);
         let tier = self.model.image_tier;
         let rule = self.registry.tier_rule(tier);
-        let image_tokens: u64 = sizes
-            .iter()
-            .map(|&(w, h)| pdf::page_image_tokens(w, h, dpi, rule))
-            .sum();
-        let text_total: u64 = text_tokens.iter().sum();
+        let (patches, rows) = sizes.iter().fold((0i64, 0i64), |(patches, rows), &(w, h)| {
+            let (c, r) = pdf::page_patch_grid(w, h, dpi, rule);
+            (patches + (c * r) as i64, rows + r as i64)
+        });
+        let image_tokens = patches + self.times(Structural::ImageRowTokens, rows);
+        let text_total: i64 = text_tokens.iter().map(|&t| t as i64).sum();
+        let mut wrapper = self.times(Structural::DocumentWrapper, 1);
+        if text_total > 0 {
+            wrapper += self.times(Structural::DocumentTextWrapper, 1);
+        }
         self.e.explain.push(format!(
-            "{path}: PDF of {pages} page(s): text {text_total} tokens + page images {image_tokens} tokens ({dpi} dpi, {} tier)",
+            "{path}: PDF of {pages} page(s): text {text_total} tokens + page images {image_tokens} tokens ({dpi} dpi, {} tier) + wrapper {wrapper}",
             tier.name()
         ));
+        if pages > 1 {
+            self.e.unverified.push(format!(
+                "{path}: {pages} pages: the wrappers were measured on one-page PDFs only"
+            ));
+        }
         if tier == ImageTier::High {
             self.e.unverified.push(format!(
                 "{path}: PDF page images at the high tier depend on the guessed {dpi} dpi"
             ));
         }
-        if !empty_pages.is_empty() {
+        if !empty_pages.is_empty() && pages > 1 {
             let list = empty_pages
                 .iter()
                 .map(usize::to_string)
@@ -523,21 +694,8 @@ impl<'a> Walker<'a> {
         }
         self.add(
             Section::Attachments,
-            i64::try_from(text_total + image_tokens).unwrap_or(i64::MAX),
+            text_total + image_tokens + wrapper + titles,
         );
-    }
-
-    fn thinking_config(&mut self, request: &Request) {
-        let Some(t) = &request.thinking else { return };
-        if t.kind == "disabled" {
-            return;
-        }
-        let n = self
-            .constant("thinking_config_overhead", |r| {
-                &r.constants().thinking_config_overhead
-            })
-            .tokens();
-        self.e.breakdown.overhead += n.max(0) as u64;
     }
 
     fn finish(mut self) -> Estimate {
@@ -555,6 +713,7 @@ impl<'a> Walker<'a> {
         let b = &mut self.e.breakdown;
         b.messages = self.messages.max(0) as u64;
         b.attachments = self.attachments.max(0) as u64;
+        b.overhead = self.overhead.max(0) as u64;
         self.e.input_tokens = b.system + b.tools + b.messages + b.attachments + b.overhead;
         self.e
     }

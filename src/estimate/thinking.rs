@@ -40,7 +40,7 @@ pub fn current_assistant_turn(turns: &[TurnShape]) -> Option<usize> {
         match turn.role {
             Role::Assistant => return Some(i),
             Role::User if turn.only_tool_results && i > 0 => i -= 1,
-            Role::User => return None,
+            Role::User | Role::System => return None,
         }
     }
 }

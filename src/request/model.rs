@@ -60,6 +60,8 @@ pub struct TextBlock {
 pub enum Role {
     User,
     Assistant,
+    /// A system message inside the conversation (newer models accept them).
+    System,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

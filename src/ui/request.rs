@@ -76,7 +76,7 @@ fn header(model: &Model, styles: &Styles, slot: Slot, area: Rect, buf: &mut Buff
                 .sum();
             let style = match role {
                 Role::User => styles.user,
-                Role::Assistant => styles.assistant,
+                Role::Assistant | Role::System => styles.assistant,
             };
             (
                 format!("{} #{}", doc::role_name(role), t + 1),
