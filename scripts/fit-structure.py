@@ -199,6 +199,7 @@ def write_fixture(rows, path):
     with open(path, "w", encoding="utf-8") as f:
         for _size, r in sorted(best.values(), key=lambda x: x[1]["id"]):
             f.write(json.dumps({
+                "id": r["id"],
                 "source": r["source"],
                 "model": r["model"],
                 "input_tokens": r["target"],
