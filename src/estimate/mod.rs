@@ -39,6 +39,42 @@ pub struct Breakdown {
     pub overhead: u64,
 }
 
+/// A part of a request that tokens can be attributed to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Section {
+    /// The system prompt, or one of its blocks when it is a list.
+    System(Option<usize>),
+    /// One tool's definition, by name.
+    Tool(String),
+    /// One message (its texts, tool calls and results, thinking), by index in `messages`.
+    Message(usize),
+    /// An image or document: (message index, block index).
+    Attachment(usize, usize),
+    /// The thinking configuration.
+    Thinking,
+    /// The output format's instructions and schema.
+    OutputFormat,
+    /// What belongs to no one section: the frame, turn and block separators, the tool-use
+    /// prompt.
+    Framing,
+}
+
+impl Section {
+    /// The section's name in `budgie count --breakdown --json`.
+    pub fn id(&self) -> String {
+        match self {
+            Section::System(None) => "system".into(),
+            Section::System(Some(i)) => format!("system:{i}"),
+            Section::Tool(name) => format!("tool:{name}"),
+            Section::Message(i) => format!("message:{i}"),
+            Section::Attachment(i, j) => format!("attachment:{i}.{j}"),
+            Section::Thinking => "thinking".into(),
+            Section::OutputFormat => "output_format".into(),
+            Section::Framing => "framing".into(),
+        }
+    }
+}
+
 /// An offline count and how it was made.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Estimate {
@@ -58,6 +94,8 @@ pub struct Estimate {
     /// How many times each whole-token structural constant went into the count: with the
     /// texts, the count is `Σ value × times` — the design a fit or a calibration solves.
     pub structure: std::collections::BTreeMap<Structural, i64>,
+    /// Tokens per section of the request; they add up to `input_tokens`.
+    pub sections: Vec<(Section, i64)>,
 }
 
 /// Choices a count can be made under (none yet besides the request itself).

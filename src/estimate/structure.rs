@@ -10,7 +10,7 @@
 //! and documents add their patches and wrappers. Texts are counted alone, so the workbench can
 //! count each text once and recount only the one being edited.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -18,7 +18,7 @@ use super::cache::AttachmentCache;
 use super::registry::{ImageTier, ModelInfo, Registry, Structural};
 use super::thinking::{self, TurnShape};
 use super::tools::{self, ChoiceColumn};
-use super::{Estimate, EstimateOptions, image, pdf, render, text};
+use super::{Estimate, EstimateOptions, Section, image, pdf, render, text};
 use crate::request::{
     Content, ContentBlock, MediaBlock, Request, Role, Source, System, ToolResultBlock,
     ToolResultContent, ToolUseBlock,
@@ -45,23 +45,31 @@ enum Piece<'a> {
     Block(&'a ContentBlock),
 }
 
-/// Which section of the breakdown a count goes to.
+/// Which of the five breakdown buckets a count goes to (system and tools are set whole).
 #[derive(Clone, Copy)]
-enum Section {
+enum Bucket {
     Messages,
     Attachments,
     Overhead,
 }
 
-/// What a turn's blocks are counted as: its texts and runs, each counted alone.
-enum Group<'a> {
+/// What a turn's blocks are counted as: its texts and runs, each counted alone, each
+/// belonging to the message it came from.
+struct Group<'a> {
+    message: usize,
+    kind: Kind<'a>,
+}
+
+enum Kind<'a> {
     Text(&'a str),
     Calls(Vec<&'a ToolUseBlock>),
     Results(Vec<&'a ToolResultBlock>),
     /// A counted thinking block's text.
     Thinking(&'a str),
-    /// Tokens worked out already (search results, redacted thinking, text documents).
+    /// Tokens worked out already (search results, redacted thinking).
     Counted(i64),
+    /// A text document: its tokens and where it is (message, block).
+    Attachment(i64, (usize, usize)),
 }
 
 pub(crate) struct Walker<'a> {
@@ -81,6 +89,8 @@ pub(crate) struct Walker<'a> {
     choice: ChoiceColumn,
     /// The opener token is paid once per request.
     opener_paid: bool,
+    /// Tokens per section of the request (they add up to the total).
+    sections: BTreeMap<Section, i64>,
 }
 
 impl<'a> Walker<'a> {
@@ -107,6 +117,7 @@ impl<'a> Walker<'a> {
             pages_without_text: Vec::new(),
             choice: ChoiceColumn::AutoNone,
             opener_paid: false,
+            sections: BTreeMap::new(),
         }
     }
 
@@ -158,12 +169,18 @@ impl<'a> Walker<'a> {
         self.e.problems.push(format!("{path}: {message}"));
     }
 
-    fn add(&mut self, section: Section, tokens: i64) {
-        match section {
-            Section::Messages => self.messages += tokens,
-            Section::Attachments => self.attachments += tokens,
-            Section::Overhead => self.overhead += tokens,
+    /// Tokens into a bucket of the breakdown and a section of the request.
+    fn add(&mut self, bucket: Bucket, section: Section, tokens: i64) {
+        match bucket {
+            Bucket::Messages => self.messages += tokens,
+            Bucket::Attachments => self.attachments += tokens,
+            Bucket::Overhead => self.overhead += tokens,
         }
+        self.section(section, tokens);
+    }
+
+    fn section(&mut self, section: Section, tokens: i64) {
+        *self.sections.entry(section).or_insert(0) += tokens;
     }
 
     pub(crate) fn run(mut self, request: &Request, _options: &EstimateOptions) -> Estimate {
@@ -193,7 +210,7 @@ impl<'a> Walker<'a> {
         let present = parts.iter().filter(|p| **p).count();
         if present > 1 {
             let n = self.times(Structural::SystemPartSeparator, present as i64 - 1);
-            self.add(Section::Overhead, n);
+            self.add(Bucket::Overhead, Section::Framing, n);
         }
         self.messages(request);
         self.finish()
@@ -214,11 +231,17 @@ impl<'a> Walker<'a> {
             self.e.unverified.push(
                 "system: blocks counted as joined like a turn's blocks (no recorded request has several)".into(),
             );
-            self.add(Section::Overhead, n);
+            self.add(Bucket::Overhead, Section::Framing, n);
         }
         // Each text is counted even while empty (an empty text is the tokenizer's one
         // marker), as the workbench's skeleton expects; only a prompt with text is a part.
-        let tokens: i64 = texts.iter().map(|t| self.text(t)).sum();
+        let blocks = matches!(request.system, Some(System::Blocks(_)));
+        let mut tokens = 0;
+        for (i, t) in texts.iter().enumerate() {
+            let n = self.text(t);
+            self.section(Section::System(blocks.then_some(i)), n);
+            tokens += n;
+        }
         self.e.breakdown.system = tokens.max(0) as u64;
         texts.iter().any(|t| !t.is_empty())
     }
@@ -267,22 +290,29 @@ impl<'a> Walker<'a> {
                 published.source, self.model.id
             ));
         }
-        let definitions = render::tool_definitions(custom.iter().copied());
-        let json_tokens = self.text(&definitions);
+        // One line per tool, joined by newlines: each line is counted on its own and each
+        // newline is one token (the joined text counts the same on every recorded request).
+        let mut json_tokens = 0;
+        for (i, tool) in custom.iter().enumerate() {
+            let line = render::tool_definitions([*tool]);
+            let n = self.text(&line) + i64::from(i > 0);
+            self.section(Section::Tool(tool.name.clone()), n);
+            json_tokens += n;
+        }
         self.e.explain.push(format!(
             "{} tool definition(s) as <function> lines: {json_tokens} tokens",
             custom.len()
         ));
-        let mut total = i64::try_from(prompt).unwrap_or(i64::MAX)
-            + self.times(Structural::ToolDefinitionsJoin, 1)
-            + json_tokens;
+        let mut shared = i64::try_from(prompt).unwrap_or(i64::MAX)
+            + self.times(Structural::ToolDefinitionsJoin, 1);
         if let Some(name) = tools::forced_tool(choice) {
-            total += self.times(Structural::ToolChoiceNamed, 1) + self.text(name);
+            shared += self.times(Structural::ToolChoiceNamed, 1) + self.text(name);
         }
         if tools::parallel_disabled(choice) {
-            total += self.times(Structural::DisableParallelAdjustment, 1);
+            shared += self.times(Structural::DisableParallelAdjustment, 1);
         }
-        self.e.breakdown.tools = total.max(0) as u64;
+        self.section(Section::Framing, shared);
+        self.e.breakdown.tools = (shared + json_tokens).max(0) as u64;
         true
     }
 
@@ -299,7 +329,7 @@ impl<'a> Walker<'a> {
                     ));
                 }
                 let n = self.times(Structural::ThinkingConfig, 1);
-                self.add(Section::Overhead, n);
+                self.add(Bucket::Overhead, Section::Thinking, n);
                 true
             }
         }
@@ -328,7 +358,7 @@ impl<'a> Walker<'a> {
         };
         let n = self.times(Structural::OutputFormatPrompt, 1)
             + self.text(&render::output_schema(schema));
-        self.add(Section::Overhead, n);
+        self.add(Bucket::Overhead, Section::OutputFormat, n);
         true
     }
 
@@ -337,10 +367,10 @@ impl<'a> Walker<'a> {
         if turns.is_empty() {
             return;
         }
-        self.add(Section::Overhead, self.model.frame as i64);
+        self.add(Bucket::Overhead, Section::Framing, self.model.frame as i64);
         if turns.len() > 1 {
             let n = self.times(Structural::TurnSeparator, turns.len() as i64 - 1);
-            self.add(Section::Overhead, n);
+            self.add(Bucket::Overhead, Section::Framing, n);
         }
         if turns.len() != request.messages.len() {
             self.e.explain.push(format!(
@@ -371,18 +401,19 @@ impl<'a> Walker<'a> {
         for (turn, thinking_counts) in turns.iter().zip(counts) {
             if turn.role == Role::System {
                 let n = self.times(Structural::SystemMessageTurn, 1);
-                self.add(Section::Overhead, n);
+                self.add(Bucket::Overhead, Section::Framing, n);
             }
             let groups = self.groups(turn, thinking_counts);
             self.turn_groups(turn.role, groups);
         }
     }
 
-    /// A turn's blocks as groups; images and documents are counted on the way.
+    /// A turn's blocks as groups; images and PDFs are counted on the way.
     fn groups<'t>(&mut self, turn: &'t Turn<'t>, thinking_counts: bool) -> Vec<Group<'t>> {
         let mut groups: Vec<Group<'t>> = Vec::new();
         let last = turn.pieces.len().saturating_sub(1);
-        for (i, (path, _, piece)) in turn.pieces.iter().enumerate() {
+        for (i, (path, at, piece)) in turn.pieces.iter().enumerate() {
+            let message = at.0;
             // Opus 5 does not count trailing ASCII whitespace at the end of a turn's text.
             let strip = self.model.strips_trailing_whitespace && i == last;
             let trim = |t: &'t str| {
@@ -392,35 +423,42 @@ impl<'a> Walker<'a> {
                     t
                 }
             };
+            let group = |kind: Kind<'t>| Group { message, kind };
             let block = match piece {
                 Piece::Text(t) => {
-                    groups.push(Group::Text(trim(t)));
+                    groups.push(group(Kind::Text(trim(t))));
                     continue;
                 }
                 Piece::Block(b) => *b,
             };
             match block {
-                ContentBlock::Text(t) => groups.push(Group::Text(trim(&t.text))),
+                ContentBlock::Text(t) => groups.push(group(Kind::Text(trim(&t.text)))),
                 ContentBlock::ToolUse(call) => match groups.last_mut() {
-                    Some(Group::Calls(run)) => run.push(call),
-                    _ => groups.push(Group::Calls(vec![call])),
+                    Some(Group {
+                        kind: Kind::Calls(run),
+                        ..
+                    }) => run.push(call),
+                    _ => groups.push(group(Kind::Calls(vec![call]))),
                 },
                 ContentBlock::ToolResult(result) => {
-                    self.result_attachments(path, result);
+                    self.result_attachments(path, *at, result);
                     match groups.last_mut() {
-                        Some(Group::Results(run)) => run.push(result),
-                        _ => groups.push(Group::Results(vec![result])),
+                        Some(Group {
+                            kind: Kind::Results(run),
+                            ..
+                        }) => run.push(result),
+                        _ => groups.push(group(Kind::Results(vec![result]))),
                     }
                 }
-                ContentBlock::Image(m) => self.image(path, m),
+                ContentBlock::Image(m) => self.image(path, *at, m),
                 ContentBlock::Document(m) => {
-                    if let Some(n) = self.document(path, m) {
-                        groups.push(Group::Counted(n));
+                    if let Some(n) = self.document(path, *at, m) {
+                        groups.push(group(Kind::Attachment(n, *at)));
                     }
                 }
                 ContentBlock::Thinking(t) => {
                     if thinking_counts {
-                        groups.push(Group::Thinking(&t.thinking));
+                        groups.push(group(Kind::Thinking(&t.thinking)));
                     }
                 }
                 ContentBlock::RedactedThinking(r) => {
@@ -431,7 +469,7 @@ impl<'a> Walker<'a> {
                         } else {
                             0
                         };
-                        groups.push(Group::Counted(n));
+                        groups.push(group(Kind::Counted(n)));
                     }
                 }
                 ContentBlock::SearchResult(s) => {
@@ -441,7 +479,7 @@ impl<'a> Walker<'a> {
                     for c in &s.content {
                         n += self.text(&c.text);
                     }
-                    groups.push(Group::Counted(n));
+                    groups.push(group(Kind::Counted(n)));
                 }
                 ContentBlock::Other(_) => {
                     let kind = block.kind().to_string();
@@ -460,18 +498,27 @@ impl<'a> Walker<'a> {
     fn turn_groups(&mut self, role: Role, groups: Vec<Group<'_>>) {
         if groups.len() > 1 {
             let n = self.times(Structural::BlockSeparator, groups.len() as i64 - 1);
-            self.add(Section::Overhead, n);
+            self.add(Bucket::Overhead, Section::Framing, n);
         }
-        let opens_with_call = matches!(groups.first(), Some(Group::Calls(_)));
+        let opens_with_call = matches!(
+            groups.first(),
+            Some(Group {
+                kind: Kind::Calls(_),
+                ..
+            })
+        );
         for group in &groups {
-            let n = match group {
-                Group::Text(t) => self.text(t),
-                Group::Thinking(t) => {
-                    self.text(t) + self.times(Structural::ThinkingBlockWrapper, 1)
+            let section = Section::Message(group.message);
+            let n = match &group.kind {
+                Kind::Text(t) => self.text(t),
+                Kind::Thinking(t) => self.text(t) + self.times(Structural::ThinkingBlockWrapper, 1),
+                Kind::Counted(n) => *n,
+                Kind::Attachment(n, (i, j)) => {
+                    self.add(Bucket::Attachments, Section::Attachment(*i, *j), *n);
+                    continue;
                 }
-                Group::Counted(n) => *n,
-                Group::Results(run) => self.text(&render::tool_results(run)),
-                Group::Calls(run) => {
+                Kind::Results(run) => self.text(&render::tool_results(run)),
+                Kind::Calls(run) => {
                     let mut n = self.text(&render::tool_calls(run))
                         + self.times(Structural::ToolCallWrapper, 1);
                     if run.len() > 1 {
@@ -480,7 +527,7 @@ impl<'a> Walker<'a> {
                     n
                 }
             };
-            self.add(Section::Messages, n);
+            self.add(Bucket::Messages, section, n);
         }
         if role == Role::Assistant
             && opens_with_call
@@ -489,20 +536,20 @@ impl<'a> Walker<'a> {
         {
             self.opener_paid = true;
             let n = self.times(Structural::ToolCallOpener, 1);
-            self.add(Section::Overhead, n);
+            self.add(Bucket::Overhead, Section::Framing, n);
         }
     }
 
     /// Images inside a tool result count as images.
-    fn result_attachments(&mut self, path: &str, result: &ToolResultBlock) {
+    fn result_attachments(&mut self, path: &str, at: (usize, usize), result: &ToolResultBlock) {
         if let Some(ToolResultContent::Blocks(blocks)) = &result.content {
             for (j, b) in blocks.iter().enumerate() {
                 match b {
-                    ContentBlock::Image(m) => self.image(&format!("{path}.content[{j}]"), m),
+                    ContentBlock::Image(m) => self.image(&format!("{path}.content[{j}]"), at, m),
                     ContentBlock::Document(m) => {
                         let inner = format!("{path}.content[{j}]");
-                        if let Some(n) = self.document(&inner, m) {
-                            self.add(Section::Attachments, n);
+                        if let Some(n) = self.document(&inner, at, m) {
+                            self.add(Bucket::Attachments, Section::Attachment(at.0, at.1), n);
                         }
                     }
                     _ => {}
@@ -511,7 +558,7 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn image(&mut self, path: &str, m: &MediaBlock) {
+    fn image(&mut self, path: &str, at: (usize, usize), m: &MediaBlock) {
         let Some(data) = base64_data(path, &m.source, "image", &mut self.e.problems) else {
             self.e
                 .unverified
@@ -566,12 +613,16 @@ impl<'a> Walker<'a> {
             info.height,
             tier.name()
         ));
-        self.add(Section::Attachments, tokens + wrapper);
+        self.add(
+            Bucket::Attachments,
+            Section::Attachment(at.0, at.1),
+            tokens + wrapper,
+        );
     }
 
     /// A document: a PDF is counted into the attachments; a text or content document is
     /// returned as a group of its turn.
-    fn document(&mut self, path: &str, m: &MediaBlock) -> Option<i64> {
+    fn document(&mut self, path: &str, at: (usize, usize), m: &MediaBlock) -> Option<i64> {
         let mut titles = 0;
         for field in ["title", "context"] {
             if let Some(Value::String(s)) = m.extra.get(field) {
@@ -601,13 +652,13 @@ impl<'a> Walker<'a> {
                 Some(n)
             }
             _ => {
-                self.pdf(path, &m.source, titles);
+                self.pdf(path, at, &m.source, titles);
                 None
             }
         }
     }
 
-    fn pdf(&mut self, path: &str, source: &Source, titles: i64) {
+    fn pdf(&mut self, path: &str, at: (usize, usize), source: &Source, titles: i64) {
         let Some(data) = base64_data(path, source, "document", &mut self.e.problems) else {
             self.e
                 .unverified
@@ -693,7 +744,8 @@ impl<'a> Walker<'a> {
                 .push(format!("{path} page(s) {list}"));
         }
         self.add(
-            Section::Attachments,
+            Bucket::Attachments,
+            Section::Attachment(at.0, at.1),
             text_total + image_tokens + wrapper + titles,
         );
     }
@@ -715,6 +767,7 @@ impl<'a> Walker<'a> {
         b.attachments = self.attachments.max(0) as u64;
         b.overhead = self.overhead.max(0) as u64;
         self.e.input_tokens = b.system + b.tools + b.messages + b.attachments + b.overhead;
+        self.e.sections = self.sections.into_iter().collect();
         self.e
     }
 }
