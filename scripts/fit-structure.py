@@ -90,7 +90,14 @@ def run_budgie(budgie, items):
 
 
 def model_name(row):
-    return row["model"]
+    """The registry's id for the row's model (aliases and dated ids folded in)."""
+    with open(os.path.join(ROOT, "assets", "models.json"), encoding="utf-8") as f:
+        models = json.load(f)["models"]
+    wanted = row["model"]
+    for m in models:
+        if wanted == m["id"] or wanted in m.get("aliases", []):
+            return m["id"]
+    return wanted
 
 
 def features_of(row, request):
