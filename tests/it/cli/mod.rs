@@ -1,0 +1,5 @@
+//! The headless commands end to end (the built binary) and the batch driver behind them.
+
+mod batch;
+mod count;
+mod export;
