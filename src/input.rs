@@ -339,7 +339,7 @@ impl Limits {
 
     /// Limits for a model id, from the registry (unknown ids get the registry's fallback).
     pub fn for_model(model: &str) -> Self {
-        let info = crate::estimate::registry::Registry::builtin().lookup(model);
+        let info = crate::registry::Registry::builtin().lookup(model);
         Self::for_context_window(info.context_window)
     }
 }
@@ -746,7 +746,7 @@ fn check_images(path: &Path, request: &Request) -> Vec<InputError> {
         field: field.into(),
         message,
     };
-    let context = crate::estimate::registry::Registry::builtin()
+    let context = crate::registry::Registry::builtin()
         .lookup(&request.model)
         .context_window;
     let max_images = if context < 1_000_000 { 100 } else { 600 };

@@ -17,6 +17,7 @@ pub mod estimate;
 pub mod export;
 pub mod input;
 pub mod limiter;
+pub mod registry;
 pub mod request;
 pub mod runtime;
 pub mod secrets;

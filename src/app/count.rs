@@ -12,7 +12,8 @@ use std::collections::{HashMap, HashSet};
 
 use super::doc::{self, Slot, SlotContent};
 use crate::estimate::tokenizer::IncrementalCounter;
-use crate::estimate::{self, Estimate, Family, Registry};
+use crate::estimate::{self, Estimate};
+use crate::registry::{Family, Registry};
 use crate::request::Content;
 use crate::workspace::{Workspace, block_enabled};
 

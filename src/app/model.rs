@@ -11,7 +11,8 @@ use super::doc::{self, Slot, SlotContent};
 use super::keymap::{Keymap, Scope};
 use super::msg::LimitStatus;
 use crate::config::{Settings, Theme};
-use crate::estimate::{Estimate, ModelInfo, Registry};
+use crate::estimate::Estimate;
+use crate::registry::{ModelInfo, Registry};
 use crate::request::{Message, Role};
 use crate::workspace::Workspace;
 

@@ -689,7 +689,7 @@ fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
 
 /// The models the picker offers, filtered: the registry, then API-only ids.
 pub fn model_choices(model: &Model, filter: &str) -> Vec<(String, String)> {
-    let registry = crate::estimate::Registry::builtin();
+    let registry = crate::registry::Registry::builtin();
     let mut out: Vec<(String, String)> = registry
         .models()
         .iter()

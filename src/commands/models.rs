@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::api::{ApiModel, Client, ErrorKind};
 use crate::cli::Common;
-use crate::estimate::{ModelInfo, Registry};
+use crate::registry::{ModelInfo, Registry};
 
 /// One line of the listing: a registry model (and whether the API lists it), or a model
 /// only the API knows.

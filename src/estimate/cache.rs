@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use super::image::{self, ImageError, ImageInfo};
 use super::pdf::{self, PdfError, PdfInfo};
-use super::registry::Family;
 use super::text;
+use crate::registry::Family;
 
 /// Identifies base64 data cheaply: its length and a hash of its first 64 KiB and last 4 KiB.
 /// An image's size is in its header and a PDF's trailer is at its end; attachments are

@@ -4,7 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::registry::{ImageTier, Registry, TierRule};
+use crate::registry::{ImageTier, Registry, TierRule};
 
 /// The four image formats the Messages API takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

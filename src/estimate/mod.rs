@@ -11,7 +11,6 @@
 pub mod cache;
 pub mod image;
 pub mod pdf;
-pub mod registry;
 mod structure;
 pub mod text;
 pub mod thinking;
@@ -21,7 +20,9 @@ pub mod tools;
 use crate::request::Request;
 pub use image::{ImageFormat, ImageInfo, describe_image, image_tokens};
 pub use pdf::{PdfInfo, describe_pdf};
-pub use registry::{Family, ImageTier, ModelInfo, Registry, ToolTable};
+// The tokenizer families and tool-use tables are registry data; counting is named by them.
+use crate::registry::Registry;
+pub use crate::registry::{Family, ToolTable};
 pub use structure::trailing_whitespace_uncounted;
 
 /// Tokens by section of the request.

@@ -6,7 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use lopdf::{Document, Object, ObjectId};
 
 use super::image;
-use super::registry::TierRule;
+use crate::registry::TierRule;
 
 /// What budgie reads from a PDF.
 #[derive(Debug, Clone, PartialEq)]
@@ -119,7 +119,7 @@ pub fn page_image_tokens(width_pt: f64, height_pt: f64, dpi: f64, rule: TierRule
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::estimate::registry::{ImageTier, Registry};
+    use crate::registry::{ImageTier, Registry};
 
     #[test]
     fn a_letter_or_a4_page_is_about_1500_tokens_at_the_standard_tier() {

@@ -8,10 +8,10 @@ use serde_json::Value;
 use super::cache::AttachmentCache;
 use super::image;
 use super::pdf;
-use super::registry::{Constant, ImageTier, ModelInfo, Registry};
 use super::thinking::{self, TurnShape};
 use super::tools::{self, ChoiceColumn};
 use super::{Estimate, EstimateOptions, text};
+use crate::registry::{Constant, ImageTier, ModelInfo, Registry};
 use crate::request::{
     Content, ContentBlock, MediaBlock, Request, Role, Source, System, ToolResultContent,
 };

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::registry::{ModelInfo, ToolPrompt, ToolTable};
+use crate::registry::{ModelInfo, ToolPrompt, ToolTable};
 use crate::request::{Tool, ToolChoice};
 
 /// Which column of the tool-use prompt table applies.

@@ -11,7 +11,7 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::Value;
 
 use super::{Content, ContentBlock, MediaBlock, Request, Role, Source, System, ToolResultContent};
-use crate::estimate::{Family, ModelInfo, Registry};
+use crate::registry::{Family, ModelInfo, Registry};
 
 /// Image media types the API takes.
 pub const IMAGE_MEDIA_TYPES: &[&str] = &["image/jpeg", "image/png", "image/gif", "image/webp"];

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::support::TEST_KEY;
 use budgie::api::{ApiError, Client, ErrorKind, Timeouts};
-use budgie::estimate::Registry;
+use budgie::registry::Registry;
 use serde_json::json;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};

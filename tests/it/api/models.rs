@@ -108,7 +108,7 @@ async fn budgie_models_without_a_key_lists_the_registry() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert_eq!(
         text.lines().count(),
-        budgie::estimate::Registry::builtin().models().len()
+        budgie::registry::Registry::builtin().models().len()
     );
     assert!(!text.contains("\"available\""));
 }

@@ -5,9 +5,9 @@ use base64::engine::general_purpose::STANDARD;
 use budgie::estimate::pdf::PdfError;
 use budgie::estimate::text::count_text;
 use budgie::estimate::{
-    Estimator, Family, ImageFormat, ImageTier, Registry, describe_image, describe_pdf, estimate,
-    image_tokens,
+    Estimator, Family, ImageFormat, describe_image, describe_pdf, estimate, image_tokens,
 };
+use budgie::registry::{ImageTier, Registry};
 use budgie::request::parse;
 
 use crate::support::files::{encrypted_pdf, pdf_pages, png_header as png};

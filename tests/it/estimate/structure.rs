@@ -4,9 +4,8 @@
 
 use budgie::estimate::text::count_text;
 use budgie::estimate::tools::tool_json;
-use budgie::estimate::{
-    Estimate, EstimateOptions, Family, Registry, ToolTable, estimate, estimate_with,
-};
+use budgie::estimate::{Estimate, EstimateOptions, Family, ToolTable, estimate, estimate_with};
+use budgie::registry::Registry;
 use budgie::request::{Request, parse};
 
 fn req(json: &str) -> Request {

@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use budgie::estimate::Registry;
 use budgie::estimate::estimate;
 use budgie::estimate::text::count_text;
+use budgie::registry::Registry;
 use budgie::request::Request;
 
 /// At least this share of documents must match exactly, per corpus and model.

@@ -1,4 +1,6 @@
-//! The model registry: `assets/models.json`, compiled in and parsed once.
+//! The model registry: `assets/models.json`, compiled in and parsed once. What budgie knows
+//! about each model (context window, tokenizer family, image tier, tool-use prompt), read by
+//! the offline count, the request validator, the workbench and `budgie models`.
 
 use std::sync::OnceLock;
 
@@ -177,7 +179,7 @@ pub struct Registry {
     unknown_model: UnknownModel,
 }
 
-const MODELS_JSON: &str = include_str!("../../assets/models.json");
+const MODELS_JSON: &str = include_str!("../assets/models.json");
 
 impl Registry {
     /// The registry compiled into budgie.
