@@ -10,7 +10,6 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
-use sha2::{Digest, Sha256};
 
 use crate::request::{self, Request};
 
@@ -157,22 +156,11 @@ impl InputError {
 
 /// `n` for a message comparing it with `other`: exact bytes too when both round alike.
 fn shown(n: u64, other: u64) -> String {
-    let rounded = human_bytes(n);
-    if rounded == human_bytes(other) && n != other {
+    let rounded = crate::bytes::human(n);
+    if rounded == crate::bytes::human(other) && n != other {
         format!("{rounded} ({n} bytes)")
     } else {
         rounded
-    }
-}
-
-/// "1.5 MB" style sizes (MiB, as the limits are).
-pub fn human_bytes(n: u64) -> String {
-    if n >= MIB {
-        format!("{:.1} MB", n as f64 / MIB as f64)
-    } else if n >= 1024 {
-        format!("{:.1} KB", n as f64 / 1024.0)
-    } else {
-        format!("{n} bytes")
     }
 }
 
@@ -304,15 +292,8 @@ impl Attachment {
     }
 
     pub fn sha256(&self) -> String {
-        sha256_hex(&self.bytes)
+        crate::bytes::sha256_hex(&self.bytes)
     }
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Length of the base64 text for `n` bytes.
@@ -772,7 +753,7 @@ fn check_images(path: &Path, request: &Request) -> Vec<InputError> {
                 format!(
                     "image is {} as base64, over the limit of {}; compress or scale it down",
                     shown(data.len() as u64, MAX_IMAGE_BASE64),
-                    human_bytes(MAX_IMAGE_BASE64)
+                    crate::bytes::human(MAX_IMAGE_BASE64)
                 ),
             ));
             continue;
@@ -890,7 +871,7 @@ pub fn normalize_paste(raw: &str) -> Paste {
     let notice = (bytes > LARGE_PASTE_BYTES).then(|| {
         format!(
             "large paste: {} in {lines} lines; counting may take a moment",
-            human_bytes(bytes as u64)
+            crate::bytes::human(bytes as u64)
         )
     });
     Paste {

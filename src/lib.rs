@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod app;
+pub mod bytes;
 pub mod cache;
 pub mod cli;
 pub mod commands;

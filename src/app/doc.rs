@@ -284,9 +284,8 @@ pub fn block_summary(block: &ContentBlock) -> String {
                 .unwrap_or_else(|| mb.source.kind.clone());
             let size = mb
                 .source
-                .data
-                .as_ref()
-                .map(|d| format!(", {}", human_bytes(d.len() as u64 * 3 / 4)))
+                .data_len()
+                .map(|n| format!(", {}", crate::bytes::human(n)))
                 .unwrap_or_default();
             match name {
                 Some(n) => format!("[{kind}] {n} ({media}{size})"),
@@ -323,14 +322,6 @@ pub fn block_summary(block: &ContentBlock) -> String {
 
 fn compact(value: &Value) -> String {
     serde_json::to_string(value).unwrap_or_default()
-}
-
-pub fn human_bytes(n: u64) -> String {
-    match n {
-        n if n >= 1 << 20 => format!("{:.1} MB", n as f64 / (1u64 << 20) as f64),
-        n if n >= 1 << 10 => format!("{:.1} KB", n as f64 / 1024.0),
-        n => format!("{n} B"),
-    }
 }
 
 #[cfg(test)]

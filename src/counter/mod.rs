@@ -3,8 +3,8 @@
 //!
 //! - The newest request arrives on a `tokio::sync::watch` channel: latest wins, older
 //!   content is never sent.
-//! - Content already counted (same body, same model: `Request::content_hash`) is answered
-//!   from the cache at once, without a request.
+//! - Content already counted in this session (the same body, which names the model: keyed by
+//!   `request::body_hash`) is answered from memory at once, without a request.
 //! - Otherwise the worker waits for quiet (the debounce), takes a permit from the `Pacer`
 //!   (reporting "rate-limited" while it waits), sends, and reports the result tagged with the
 //!   revision it counts. Requests run one after another: never two in flight.
@@ -95,7 +95,7 @@ impl Worker {
                 continue;
             };
             let body = job.request.count_body();
-            let key = hash_body(&body);
+            let key = crate::request::body_hash(&body);
             if let Some(tokens) = cache.get(&key) {
                 if !send(&out, done(job.revision, Ok(*tokens))) {
                     return;
@@ -163,14 +163,4 @@ fn done(revision: u64, result: Result<u64, CountFailure>) -> Msg {
 /// False when the app has gone (the receiver is closed): the worker then stops.
 fn send(out: &mpsc::UnboundedSender<Msg>, msg: Msg) -> bool {
     out.send(msg).is_ok()
-}
-
-/// The cache key: the body as sent (it names the model), hashed.
-pub fn hash_body(body: &Value) -> String {
-    use sha2::{Digest, Sha256};
-    let bytes = serde_json::to_vec(body).unwrap_or_default();
-    Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }

@@ -7,7 +7,6 @@ pub mod validate;
 pub use model::*;
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 /// Why a request body could not be read, with where in the text or the JSON tree.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -83,9 +82,7 @@ impl Request {
     /// A stable hash of what count_tokens would be asked: same body, same hash. Used as the
     /// cache key for exact counts (it includes the model).
     pub fn content_hash(&self) -> String {
-        let bytes = serde_json::to_vec(&self.count_body()).unwrap_or_default();
-        let digest = Sha256::digest(&bytes);
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        body_hash(&self.count_body())
     }
 
     /// A request with one user message of plain text.
@@ -104,6 +101,12 @@ impl Request {
             extra: Default::default(),
         }
     }
+}
+
+/// The hash of a count_tokens body as sent (compact JSON): [`Request::content_hash`] for a
+/// body already built.
+pub fn body_hash(body: &Value) -> String {
+    crate::bytes::sha256_hex(&serde_json::to_vec(body).unwrap_or_default())
 }
 
 /// Length of `value` as compact JSON, without building the text.

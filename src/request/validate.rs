@@ -231,7 +231,7 @@ impl Checker {
                 path,
                 format!(
                     "image is {} of base64, over the API's limit of 10 MB: resize or compress it",
-                    human_bytes(base64_len)
+                    crate::bytes::human(base64_len as u64)
                 ),
             );
             self.images.push(ImageSeen {
@@ -545,7 +545,7 @@ impl Checker {
                 "request",
                 format!(
                     "the body is {}, over the API's limit of 32 MB: shrink or drop attachments",
-                    human_bytes(size)
+                    crate::bytes::human(size as u64)
                 ),
             );
         }
@@ -585,10 +585,6 @@ fn json_kind(value: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
-}
-
-fn human_bytes(n: usize) -> String {
-    format!("{:.1} MB", n as f64 / (1024.0 * 1024.0))
 }
 
 #[cfg(test)]

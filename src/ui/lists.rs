@@ -8,7 +8,7 @@ use ratatui::text::Span;
 use super::text::{draw_block, fit, line, panel, styled};
 use super::theme::Styles;
 use crate::app::budget::group;
-use crate::app::doc::{self, human_bytes};
+use crate::app::doc;
 use crate::app::{Model, Pane};
 use crate::request::ContentBlock;
 
@@ -116,7 +116,7 @@ pub fn describe(block: &ContentBlock) -> String {
     let Some(data) = mb.source.data.as_deref() else {
         return format!("{name} ({})", mb.source.kind);
     };
-    let size = human_bytes(data.len() as u64 * 3 / 4);
+    let size = crate::bytes::human(mb.source.data_len().unwrap_or_default());
     let dims = if matches!(block, ContentBlock::Image(_)) {
         // The header is enough for the dimensions: decode only the start.
         let head = &data[..data.len().min(4096) / 4 * 4];

@@ -170,7 +170,7 @@ pub fn resolve(workspace: &mut Workspace, base: &Path) -> Vec<String> {
                 continue;
             }
         };
-        let actual = input::sha256_hex(&bytes);
+        let actual = crate::bytes::sha256_hex(&bytes);
         if actual == sha {
             if !has_data {
                 set_data(block, &bytes);
@@ -209,11 +209,11 @@ pub fn prepare_for_save(workspace: &Workspace, base: &Path, embed: bool) -> Work
         let Some(bytes) = embedded_bytes(block) else {
             continue;
         };
-        if input::sha256_hex(&bytes) != sha {
+        if crate::bytes::sha256_hex(&bytes) != sha {
             continue;
         }
         let on_disk = std::fs::read(resolve_path(base, &path))
-            .map(|b| input::sha256_hex(&b) == sha)
+            .map(|b| crate::bytes::sha256_hex(&b) == sha)
             .unwrap_or(false);
         if on_disk {
             block.source.data = None;

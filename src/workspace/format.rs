@@ -540,7 +540,7 @@ fn read_quoted(text: &str, start: usize) -> Option<(String, usize)> {
 
 /// The sha256 of a decoded workspace's canonical form: used to tell whether a draft changed.
 pub fn fingerprint(workspace: &Workspace) -> String {
-    crate::input::sha256_hex(encode(workspace).as_bytes())
+    crate::bytes::sha256_hex(encode(workspace).as_bytes())
 }
 
 #[cfg(test)]

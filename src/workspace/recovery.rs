@@ -49,7 +49,7 @@ impl RecoveryStore {
         let name = match origin {
             Some(p) => {
                 let abs = absolute(p);
-                let digest = crate::input::sha256_hex(abs.to_string_lossy().as_bytes());
+                let digest = crate::bytes::sha256_hex(abs.to_string_lossy().as_bytes());
                 format!("{}.json", &digest[..16])
             }
             None => "untitled.json".into(),

@@ -433,3 +433,24 @@ fn a_pdf_attachment_shows_its_pages() {
         .expect_err("refused");
     assert!(e.contains("notes.png"), "{e}");
 }
+
+#[test]
+fn attachments_show_the_size_of_their_file() {
+    // 938 bytes as base64 (1,252 characters with one `=` of padding): 938 B, not 939 B.
+    let mut png = crate::support::files::png_header(10, 10);
+    png.resize(938, 0);
+    let image: ContentBlock = serde_json::from_value(serde_json::json!({"type": "image",
+        "source": {"type": "base64", "media_type": "image/png",
+            "data": crate::support::base64(&png)}}))
+    .expect("an image block");
+    assert!(budgie::ui::lists::describe(&image).ends_with(" 938 B"));
+    assert!(doc::block_summary(&image).ends_with("image/png, 938 B"));
+    // A text document holds its text as is: 20,971,572 bytes are 20.0 MB (in the binary
+    // multiples the API's limits use), not three quarters of it.
+    let text: ContentBlock = serde_json::from_value(serde_json::json!({"type": "document",
+        "source": {"type": "text", "media_type": "text/plain",
+            "data": "a".repeat(20_971_572)}}))
+    .expect("a document block");
+    assert!(budgie::ui::lists::describe(&text).ends_with(" 20.0 MB"));
+    assert!(doc::block_summary(&text).ends_with("text/plain, 20.0 MB"));
+}
