@@ -21,6 +21,17 @@ pub fn human(n: u64) -> String {
     }
 }
 
+/// `n` for a message that compares it with `other` ("over the limit of …"): with the exact
+/// bytes too when both would read the same.
+pub fn human_beside(n: u64, other: u64) -> String {
+    let rounded = human(n);
+    if n != other && rounded == human(other) {
+        format!("{rounded} ({n} bytes)")
+    } else {
+        rounded
+    }
+}
+
 /// The sha256 of `bytes` as 64 lowercase hex digits.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -43,6 +54,11 @@ mod tests {
         assert_eq!(human(20_971_572), "20.0 MB");
         assert_eq!(human(32 * 1024 * 1024), "32.0 MB");
         assert_eq!(human(1024 * 1024 - 1), "1.0 MB");
+        assert_eq!(
+            human_beside(33_554_433, 33_554_432),
+            "32.0 MB (33554433 bytes)"
+        );
+        assert_eq!(human_beside(2048, 33_554_432), "2.0 KB");
     }
 
     #[test]

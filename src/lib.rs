@@ -16,7 +16,7 @@ pub mod config;
 pub mod counter;
 pub mod estimate;
 pub mod export;
-pub mod input;
+pub mod intake;
 pub mod limiter;
 pub mod registry;
 pub mod request;

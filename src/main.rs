@@ -10,7 +10,7 @@ fn main() {
     let status = match &cli.command {
         Some(Command::Count(args)) => commands::count::run(&cli.common, args),
         Some(Command::Models { json }) => commands::models::run(&cli.common, *json),
-        Some(Command::Export(args)) => budgie::export::command::run(args),
+        Some(Command::Export(args)) => commands::export::run(args),
         None => match budgie::runtime::run(cli) {
             Ok(()) => commands::exit::OK,
             Err(e) => {

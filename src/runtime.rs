@@ -12,7 +12,6 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::Context;
 use crossterm::event::{Event, KeyEventKind};
-use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
@@ -22,13 +21,14 @@ use crate::app::{self, Effect, Keymap, LimitStatus, Model, Msg, Options};
 use crate::cli::Cli;
 use crate::config::{self, Settings};
 use crate::counter::{self, CountFn, Job, ListFn, StatusFn};
-use crate::input::{AttachmentInfo, Limits};
+use crate::intake::{self, OpenOptions, Opened};
 use crate::limiter::{Limiter, LimiterStatus};
 use crate::request::ContentBlock;
+use crate::request::limits::ModelLimits;
 use crate::tui::Guard;
 use crate::workspace::autosave::Autosaver;
 use crate::workspace::recovery::RecoveryStore;
-use crate::workspace::{self, ANNOTATION, Opened, SaveOptions, Workspace, attach, recent};
+use crate::workspace::{self, SaveOptions, Workspace, recent};
 
 /// The shortest time between two frames.
 pub const FRAME: Duration = Duration::from_millis(16);
@@ -115,13 +115,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// Open `file` (a workspace, a request, a messages.create body or a log). A newer or corrupt
 /// workspace is refused with the reason and how to go on: it is never written to.
-fn open_file(file: &Path, read_only: bool) -> anyhow::Result<Opened> {
-    let opened = if read_only {
-        workspace::open_read_only(file)
-    } else {
-        workspace::open(file)
+fn open_file(file: &Path, read_only: bool, model: Option<&str>) -> anyhow::Result<Opened> {
+    let options = OpenOptions {
+        read_only,
+        model,
+        endpoint: None,
     };
-    opened.map_err(|e| {
+    intake::open_with(&file.to_string_lossy(), options).map_err(|e| {
         if e.can_open_read_only() {
             anyhow::anyhow!(
                 "{e}\nbudgie leaves the file as it is. To look at it: budgie --read-only {file}; \
@@ -175,8 +175,11 @@ pub fn prepare(cli: &Cli, offline_reason: Option<String>) -> anyhow::Result<(Wor
     };
     let (mut ws, path, read_only) = match &cli.file {
         Some(file) => {
-            let opened = open_file(file, cli.read_only)?;
+            let opened = open_file(file, cli.read_only, cli.common.model.as_deref())?;
             warnings.extend(opened.warnings.iter().cloned());
+            // What the API would refuse, named: the file opens all the same (nothing typed is
+            // lost), and the exact count says so again before any request is spent.
+            warnings.extend(opened.problem_lines());
             // An imported request is saved as a workspace beside it, never over it.
             let path = opened.save_path();
             let read_only = opened.read_only;
@@ -185,10 +188,10 @@ pub fn prepare(cli: &Cli, offline_reason: Option<String>) -> anyhow::Result<(Wor
         }
         None => match draft_path()
             .filter(|p| p.exists())
-            .map(|p| workspace::open(&p))
+            .map(|p| intake::open(&p))
         {
             // Where the last untitled session left its work on the way out.
-            Some(Ok(opened)) => (opened.workspace, opened.path, false),
+            Some(Ok(opened)) => (opened.workspace, Some(opened.path), false),
             _ => (app::example::example(), None, cli.read_only),
         },
     };
@@ -508,18 +511,11 @@ pub fn draft_path() -> Option<PathBuf> {
 }
 
 /// An image or PDF (checked by its bytes and against the model's limits) as a content block
-/// that remembers its file; a PDF's page count is kept in the annotation for the panel.
+/// that remembers its file.
 pub fn read_attachment(path: &Path, model: &str) -> Result<ContentBlock, String> {
-    let attachment = crate::input::read_attachment_with(path, Limits::for_model(model))
-        .map_err(|e| e.to_string())?;
-    let mut block = attach::block_from(&attachment);
-    if let AttachmentInfo::Pdf { pages } = attachment.info
-        && let ContentBlock::Document(media) = &mut block
-        && let Some(Value::Object(note)) = media.extra.get_mut(ANNOTATION)
-    {
-        note.insert("pages".into(), Value::from(pages));
-    }
-    Ok(block)
+    intake::read_attachment(path, ModelLimits::for_model(model))
+        .map(|attachment| attachment.to_block())
+        .map_err(|e| e.to_string())
 }
 
 /// Paths starting with `input` ("~/" expanded); directories end in "/".

@@ -5,7 +5,10 @@
 //!   content is never sent.
 //! - Content already counted in this session (the same body, which names the model: keyed by
 //!   `request::body_hash`) is answered from memory at once, without a request.
-//! - Otherwise the worker waits for quiet (the debounce), takes a permit from the `Pacer`
+//! - Otherwise the worker waits for quiet (the debounce). Content the API would refuse
+//!   (`request::validate`, the rules `budgie count` applies) is not sent: the problem, with
+//!   its block named, is the answer.
+//! - Then it takes a permit from the `Pacer`
 //!   (reporting "rate-limited" while it waits), sends, and reports the result tagged with the
 //!   revision it counts. Requests run one after another: never two in flight.
 //!
@@ -114,6 +117,14 @@ impl Worker {
                 }
                 _ = sleep(self.debounce) => {}
             }
+            let problems = crate::request::validate::validate(&job.request);
+            if !problems.is_empty() {
+                let failure = CountFailure::Failed(refusal(&problems));
+                if !send(&out, done(job.revision, Err(failure))) {
+                    return;
+                }
+                continue;
+            }
             if let Some(status) = &self.status {
                 let s = status();
                 if !s.next_slot_in.is_zero() {
@@ -150,6 +161,19 @@ impl Worker {
             }
         }
     }
+}
+
+/// The first problem in words, and how many more there are.
+fn refusal(problems: &[crate::request::validate::Problem]) -> String {
+    let more = match problems.len() {
+        0 | 1 => String::new(),
+        n => format!(" (and {} more)", n - 1),
+    };
+    let first = problems
+        .first()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    format!("not sent, the API would refuse it: {first}{more}")
 }
 
 fn done(revision: u64, result: Result<u64, CountFailure>) -> Msg {

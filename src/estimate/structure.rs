@@ -12,16 +12,12 @@ use super::thinking::{self, TurnShape};
 use super::tools::{self, ChoiceColumn};
 use super::{Estimate, EstimateOptions, text};
 use crate::registry::{Constant, ImageTier, ModelInfo, Registry};
+use crate::request::limits::{
+    MANY_IMAGES, MANY_IMAGES_MAX_SIDE as MAX_SIDE_WHEN_MANY, MAX_IMAGE_SIDE, ModelLimits,
+};
 use crate::request::{
     Content, ContentBlock, MediaBlock, Request, Role, Source, System, ToolResultContent,
 };
-
-/// Request limits from the facts sheet §1 that the offline count checks.
-const MAX_IMAGE_SIDE: u32 = 8000;
-const MAX_SIDE_WHEN_MANY: u32 = 2000;
-const MANY_IMAGES: usize = 20;
-const MAX_PDF_PAGES: usize = 600;
-const MAX_PDF_PAGES_UNDER_1M: usize = 100;
 
 /// One turn after merging consecutive same-role messages, with where each block came from.
 struct Turn<'a> {
@@ -482,11 +478,7 @@ impl<'a> Walker<'a> {
             }
         };
         let pages = sizes.len();
-        let limit = if self.model.context_window < 1_000_000 {
-            MAX_PDF_PAGES_UNDER_1M
-        } else {
-            MAX_PDF_PAGES
-        };
+        let limit = ModelLimits::for_context_window(self.model.context_window).pdf_pages;
         if pages > limit {
             self.problem(
                 path,

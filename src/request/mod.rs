@@ -1,6 +1,8 @@
 //! The Messages API request model: parsing with precise error locations, the body sent to
 //! count_tokens, a content hash for caching, and validation.
 
+pub mod limits;
+pub mod media;
 mod model;
 pub mod validate;
 
@@ -107,6 +109,18 @@ impl Request {
 /// body already built.
 pub fn body_hash(body: &Value) -> String {
     crate::bytes::sha256_hex(&serde_json::to_vec(body).unwrap_or_default())
+}
+
+/// What kind of JSON value this is, for messages ("not an array").
+pub fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
 }
 
 /// Length of `value` as compact JSON, without building the text.

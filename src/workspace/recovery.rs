@@ -96,7 +96,10 @@ impl RecoveryStore {
             .and_then(Value::as_str)
             .map(PathBuf::from);
         let ms = value.get("saved_at_ms")?.as_u64()?;
-        let workspace = format::decode_value(path, value.get("workspace")?.clone())
+        let Some(Value::Object(workspace)) = value.get("workspace") else {
+            return None;
+        };
+        let workspace = format::decode_value(path, workspace.clone())
             .ok()?
             .workspace;
         Some(Recovery {

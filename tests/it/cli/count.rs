@@ -525,3 +525,35 @@ async fn the_key_never_appears_in_the_output() {
         assert!(all.contains("authentication_error"), "{all}");
     }
 }
+
+#[tokio::test]
+async fn a_pdf_that_is_not_a_pdf_and_a_mislabelled_png_are_refused_by_name() {
+    use crate::support::requests;
+    let server = fake_api().await;
+    let dir = files(&[
+        ("fake-pdf.json", &requests::pdf_that_is_text()),
+        ("png-as-jpeg.json", &requests::png_labelled_jpeg()),
+    ]);
+    for api in [Some((server.uri(), TEST_KEY.to_string())), None] {
+        let api = api.as_ref().map(|(b, k)| (b.as_str(), k.as_str()));
+        let out = budgie(
+            dir.path(),
+            &["--json", "fake-pdf.json", "png-as-jpeg.json"],
+            api,
+            "",
+        );
+        let lines = json_lines(&out);
+        assert_eq!(lines[0]["error"]["type"], "validation_error", "{lines:?}");
+        assert_eq!(lines[0]["error"]["message"], requests::PDF_THAT_IS_TEXT);
+        assert_eq!(lines[1]["error"]["message"], requests::PNG_LABELLED_JPEG);
+        assert_eq!(out.status.code(), Some(2));
+    }
+    assert!(
+        server
+            .received_requests()
+            .await
+            .expect("recorded")
+            .is_empty(),
+        "nothing the API would refuse was sent"
+    );
+}

@@ -68,3 +68,52 @@ fn bad_input_exits_2_with_the_reason() {
         "{err}"
     );
 }
+
+#[test]
+fn a_request_the_api_would_refuse_is_not_exported_and_its_block_is_named() {
+    use crate::support::requests;
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, problem) in [
+        (
+            "fake-pdf.json",
+            requests::pdf_that_is_text(),
+            requests::PDF_THAT_IS_TEXT,
+        ),
+        (
+            "png-as-jpeg.json",
+            requests::png_labelled_jpeg(),
+            requests::PNG_LABELLED_JPEG,
+        ),
+    ] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        for create in [false, true] {
+            let mut args = vec!["export", name, "-f", "json", "-o", "out.json"];
+            if create {
+                args.push("--create");
+            }
+            let out = budgie(&args, dir.path());
+            assert_eq!(out.status.code(), Some(2), "{name}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains(&format!("{name}: {problem}")), "{err}");
+            assert!(!dir.path().join("out.json").exists(), "nothing written");
+        }
+    }
+}
+
+#[test]
+fn a_url_image_exports_as_a_create_body_but_not_as_a_count_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = serde_json::json!({"model": "claude-sonnet-4-5", "max_tokens": 64,
+        "messages": [{"role": "user", "content": [
+            {"type": "image", "source": {"type": "url", "url": "https://example.com/a.png"}}]}]});
+    std::fs::write(dir.path().join("url.json"), body.to_string()).unwrap();
+    // messages.create takes url sources; count_tokens does not.
+    let create = budgie(
+        &["export", "url.json", "-f", "json", "--create"],
+        dir.path(),
+    );
+    assert_eq!(create.status.code(), Some(0));
+    let count = budgie(&["export", "url.json", "-f", "json"], dir.path());
+    assert_eq!(count.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&count.stderr).contains("count_tokens cannot count url"));
+}

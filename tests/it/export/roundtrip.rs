@@ -202,7 +202,9 @@ proptest! {
         ws.budget = budget;
         ws.notes = notes;
         let text = format::encode(&ws);
-        let back = format::decode(std::path::Path::new("w"), &text).unwrap().workspace;
+        let back = budgie::intake::import::import(std::path::Path::new("w"), &text, None)
+            .unwrap()
+            .workspace;
         prop_assert_eq!(&back, &ws);
         prop_assert_eq!(serde_json::to_value(&back.request).unwrap(), value);
     }

@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use budgie::input::{self, AttachmentInfo, InputError, Limits};
+use budgie::intake::{self, AttachmentInfo, InputError};
+use budgie::request::limits::ModelLimits;
 use budgie::workspace;
 
 use crate::support::files::{encrypted_pdf, pdf_pages, png_header};
@@ -38,23 +39,33 @@ fn messages_for(path: &Path) -> Vec<String> {
         return vec![loaded.warnings.join("\n")];
     }
     if name.ends_with(".json") {
-        let strict = input::read_request_file(path.to_str().unwrap())
-            .err()
-            .unwrap_or_else(|| panic!("{name}: read_request_file accepted it"))
-            .to_string();
-        // The workbench opens leniently, but must refuse (or warn about) the same things.
-        let lenient = match workspace::open(path) {
-            Err(e) => e.to_string(),
-            Ok(opened) => opened.warnings.join("\n"),
-        };
-        return vec![strict, lenient];
+        // `budgie count` and `budgie export` refuse the file; the workbench opens it (nothing
+        // typed is lost) and shows the same problems and warnings.
+        return vec![refusal(path)];
     }
     vec![
-        input::read_attachment(path)
+        intake::read_attachment(path, ModelLimits::default())
             .err()
             .unwrap_or_else(|| panic!("{name}: attachment accepted"))
             .to_string(),
     ]
+}
+
+/// Why the one reader refuses a request file: the error, or each problem and warning.
+fn refusal(path: &Path) -> String {
+    match intake::open(path) {
+        Err(e) => e.to_string(),
+        Ok(opened) => {
+            let name = path.display();
+            assert!(
+                !opened.problems.is_empty(),
+                "{name}: the reader found nothing wrong"
+            );
+            let mut lines = opened.warnings.clone();
+            lines.extend(opened.problem_lines());
+            lines.join("\n")
+        }
+    }
 }
 
 #[test]
@@ -102,7 +113,7 @@ fn corrupt_and_newer_workspaces_are_never_overwritten() {
         let path = dir.path().join(name);
         std::fs::copy(corpus_dir().join(name), &path).unwrap();
         let before = std::fs::read(&path).unwrap();
-        let err = workspace::open(&path).unwrap_err();
+        let err = intake::open(&path).unwrap_err();
         let ws =
             workspace::Workspace::from_request(budgie::request::Request::single_text("m", "hi"));
         let refused = workspace::save(&ws, &path, Default::default()).unwrap_err();
@@ -113,7 +124,7 @@ fn corrupt_and_newer_workspaces_are_never_overwritten() {
         assert_eq!(std::fs::read(&path).unwrap(), before, "{name} was changed");
         if name != "truncated.budgie.json" {
             assert!(err.can_open_read_only(), "{name}: {err}");
-            let opened = workspace::open_read_only(&path).unwrap();
+            let opened = intake::open_read_only(&path).unwrap();
             assert!(opened.read_only);
             assert_eq!(opened.save_path(), None);
         }
@@ -145,8 +156,8 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     path
 }
 
-fn refused(path: &Path, limits: Limits) -> String {
-    let err = input::read_attachment_with(path, limits).unwrap_err();
+fn refused(path: &Path, limits: ModelLimits) -> String {
+    let err = intake::read_attachment(path, limits).unwrap_err();
     let message = err.to_string();
     assert!(
         message.contains(&path.display().to_string()),
@@ -159,14 +170,14 @@ fn refused(path: &Path, limits: Limits) -> String {
 fn images_over_8000_px_are_refused_with_their_size() {
     let dir = tempfile::tempdir().unwrap();
     let wide = write(dir.path(), "wide.png", &png(8001, 10, 0));
-    let message = refused(&wide, Limits::default());
+    let message = refused(&wide, ModelLimits::default());
     assert!(
         message.contains("8001×10 px") && message.contains("8000 px"),
         "{message}"
     );
     // Exactly at the limit is fine.
     let ok = write(dir.path(), "ok.png", &png(8000, 8000, 0));
-    let att = input::read_attachment(&ok).unwrap();
+    let att = intake::read_attachment(&ok, ModelLimits::default()).unwrap();
     assert_eq!(
         att.info,
         AttachmentInfo::Image {
@@ -183,9 +194,9 @@ fn images_over_10_mb_of_base64_are_refused() {
     // 10 MiB of base64 is 7,864,320 raw bytes; one byte more crosses it.
     let limit_raw = 10 * 1024 * 1024 / 4 * 3;
     let at = write(dir.path(), "at.png", &png(100, 100, limit_raw));
-    assert!(input::read_attachment(&at).is_ok());
+    assert!(intake::read_attachment(&at, ModelLimits::default()).is_ok());
     let over = write(dir.path(), "over.png", &png(100, 100, limit_raw + 1));
-    let message = refused(&over, Limits::default());
+    let message = refused(&over, ModelLimits::default());
     assert!(
         message.contains("image as base64") && message.contains("10.0 MB"),
         "{message}"
@@ -201,7 +212,7 @@ fn a_jpeg_named_png_is_sent_as_jpeg_with_a_warning() {
     ];
     jpeg.extend_from_slice(&[1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, 0xFF, 0xD9]);
     let path = write(dir.path(), "photo.png", &jpeg);
-    let att = input::read_attachment(&path).unwrap();
+    let att = intake::read_attachment(&path, ModelLimits::default()).unwrap();
     assert_eq!(att.media_type, "image/jpeg");
     assert_eq!(
         att.info,
@@ -221,23 +232,23 @@ fn a_jpeg_named_png_is_sent_as_jpeg_with_a_warning() {
 fn pdf_pages_are_counted_against_the_models_limit() {
     let dir = tempfile::tempdir().unwrap();
     let small = write(dir.path(), "three.pdf", &pdf(3, false));
-    let att = input::read_attachment(&small).unwrap();
+    let att = intake::read_attachment(&small, ModelLimits::default()).unwrap();
     assert_eq!(att.info, AttachmentInfo::Pdf { pages: 3 });
     assert_eq!(att.media_type, "application/pdf");
 
     let hundred_one = write(dir.path(), "101.pdf", &pdf(101, false));
     // 200k-context model: 100 pages at most; a 1M model takes it.
-    let message = refused(&hundred_one, Limits::for_model("claude-sonnet-4-5"));
+    let message = refused(&hundred_one, ModelLimits::for_model("claude-sonnet-4-5"));
     assert!(
         message.contains("101 pages") && message.contains("limit of 100"),
         "{message}"
     );
     assert!(
-        input::read_attachment_with(&hundred_one, Limits::for_model("claude-opus-4-6")).is_ok()
+        intake::read_attachment(&hundred_one, ModelLimits::for_model("claude-opus-4-6")).is_ok()
     );
 
     let many = write(dir.path(), "601.pdf", &pdf(601, false));
-    let message = refused(&many, Limits::for_context_window(1_000_000));
+    let message = refused(&many, ModelLimits::for_context_window(1_000_000));
     assert!(
         message.contains("601 pages") && message.contains("limit of 600"),
         "{message}"
@@ -248,7 +259,7 @@ fn pdf_pages_are_counted_against_the_models_limit() {
 fn encrypted_pdfs_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "secret.pdf", &pdf(2, true));
-    let message = refused(&path, Limits::default());
+    let message = refused(&path, ModelLimits::default());
     assert!(
         message.contains("encrypted") && message.contains("unencrypted copy")
             || message.contains("decrypted copy"),
@@ -261,7 +272,7 @@ fn a_truncated_pdf_is_broken() {
     let dir = tempfile::tempdir().unwrap();
     let whole = pdf(5, false);
     let path = write(dir.path(), "cut.pdf", &whole[..whole.len() / 3]);
-    let message = refused(&path, Limits::default());
+    let message = refused(&path, ModelLimits::default());
     assert!(message.contains("PDF is broken"), "{message}");
 }
 
@@ -271,7 +282,7 @@ fn pdfs_over_32_mb_are_refused_before_parsing() {
     let mut big = pdf(1, false);
     big.resize(32 * 1024 * 1024 + 1, b' ');
     let path = write(dir.path(), "huge.pdf", &big);
-    let message = refused(&path, Limits::default());
+    let message = refused(&path, ModelLimits::default());
     assert!(message.contains("32.0 MB"), "{message}");
 }
 
@@ -279,14 +290,14 @@ fn pdfs_over_32_mb_are_refused_before_parsing() {
 fn missing_and_directory_paths_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nope.png");
-    let message = input::read_attachment(&missing).unwrap_err().to_string();
+    let message = intake::read_attachment(&missing, ModelLimits::default())
+        .unwrap_err()
+        .to_string();
     assert!(
         message.contains("nope.png") && message.contains("no such file"),
         "{message}"
     );
-    let message = input::read_request_file(dir.path().to_str().unwrap())
-        .unwrap_err()
-        .to_string();
+    let message = refusal(dir.path());
     assert!(message.contains("is a directory"), "{message}");
 }
 
@@ -300,7 +311,7 @@ fn unreadable_files_say_to_check_permissions() {
     if std::fs::read(&path).is_ok() {
         return; // running as root: permissions do not stop reads
     }
-    let err = input::read_request_file(path.to_str().unwrap()).unwrap_err();
+    let err = intake::open(&path).unwrap_err();
     assert!(matches!(err, InputError::Unreadable { .. }));
     assert!(err.to_string().contains("check the file's permissions"));
 }
@@ -311,18 +322,16 @@ fn a_request_over_32_mb_is_refused() {
     let text = "a".repeat(32 * 1024 * 1024);
     let body = serde_json::json!({"model": "m", "messages": [{"role": "user", "content": text}]});
     let path = write(dir.path(), "big.json", body.to_string().as_bytes());
-    let message = input::read_request_file(path.to_str().unwrap())
-        .unwrap_err()
-        .to_string();
+    let message = refusal(&path);
     assert!(
         message.contains("the request body is 32.0 MB") && message.contains("limit of 32.0 MB"),
         "{message}"
     );
     // The workbench still opens it (nothing lost) and says why it cannot be sent.
-    let opened = workspace::open(&path).unwrap();
+    let opened = intake::open(&path).unwrap();
     assert!(
         opened
-            .warnings
+            .problem_lines()
             .iter()
             .any(|w| w.contains("the request body"))
     );
@@ -332,7 +341,7 @@ fn a_request_over_32_mb_is_refused() {
 fn a_10_mb_paste_is_accepted_whole() {
     let line = "pasted text with a windows line ending\r\n";
     let raw = line.repeat(10 * 1024 * 1024 / line.len() + 1);
-    let paste = input::normalize_paste(&raw);
+    let paste = intake::paste::normalize_paste(&raw);
     let lines = raw.matches("\r\n").count();
     assert_eq!(paste.bytes, raw.len() - lines, "only the \\r are removed");
     assert!(!paste.text.contains('\r'));
@@ -344,10 +353,12 @@ fn a_10_mb_paste_is_accepted_whole() {
 fn text_attachments_become_plain_text_documents() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "notes.md", "# Notes\nhé\n".as_bytes());
-    let att = input::read_attachment(&path).unwrap();
+    let att = intake::read_attachment(&path, ModelLimits::default()).unwrap();
     assert_eq!(att.media_type, "text/plain");
     let bad = write(dir.path(), "notes.txt", b"ok\n\xff");
-    let message = input::read_attachment(&bad).unwrap_err().to_string();
+    let message = intake::read_attachment(&bad, ModelLimits::default())
+        .unwrap_err()
+        .to_string();
     assert!(
         message.contains("not valid UTF-8 at byte 3 (line 2)"),
         "{message}"
@@ -372,9 +383,7 @@ fn images_inside_a_request_are_checked_too() {
     // One image over 8000 px, named by its field.
     let body = request_with_images("claude-sonnet-4-5", &[png(10, 10, 0), png(9000, 100, 0)]);
     let path = write(dir.path(), "big.json", body.to_string().as_bytes());
-    let message = input::read_request_file(path.to_str().unwrap())
-        .unwrap_err()
-        .to_string();
+    let message = refusal(&path);
     assert!(
         message.contains("messages[0].content[1]") && message.contains("9000×100 px"),
         "{message}"
@@ -390,9 +399,7 @@ fn images_inside_a_request_are_checked_too() {
             .to_string()
             .as_bytes(),
     );
-    let message = input::read_request_file(path.to_str().unwrap())
-        .unwrap_err()
-        .to_string();
+    let message = refusal(&path);
     assert!(
         message.contains("messages[0].content[20]") && message.contains("more than 20 images"),
         "{message}"
@@ -405,28 +412,26 @@ fn images_inside_a_request_are_checked_too() {
             .to_string()
             .as_bytes(),
     );
-    assert!(input::read_request_file(path.to_str().unwrap()).is_ok());
+    assert!(intake::open(&path).unwrap().problems.is_empty());
 
     // 101 images: too many for a 200k model, fine for a 1M one.
     let images = vec![png(10, 10, 0); 101];
     let small = request_with_images("claude-sonnet-4-5", &images);
     let path = write(dir.path(), "101.json", small.to_string().as_bytes());
-    let message = input::read_request_file(path.to_str().unwrap())
-        .unwrap_err()
-        .to_string();
+    let message = refusal(&path);
     assert!(
         message.contains("101 images, over the limit of 100"),
         "{message}"
     );
     let large = request_with_images("claude-opus-4-6", &images);
     let path = write(dir.path(), "101-1m.json", large.to_string().as_bytes());
-    assert!(input::read_request_file(path.to_str().unwrap()).is_ok());
+    assert!(intake::open(&path).unwrap().problems.is_empty());
 }
 
 #[cfg(unix)]
 #[test]
 fn a_device_that_never_ends_is_refused_not_read_forever() {
-    let message = input::read_attachment(Path::new("/dev/zero"))
+    let message = intake::read_attachment(Path::new("/dev/zero"), ModelLimits::default())
         .unwrap_err()
         .to_string();
     assert!(

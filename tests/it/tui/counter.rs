@@ -197,3 +197,41 @@ async fn the_worker_stops_when_the_app_goes() {
         .expect("the worker ends")
         .expect("without panicking");
 }
+
+#[tokio::test(start_paused = true)]
+async fn content_the_api_would_refuse_is_named_not_sent() {
+    let api = FakeApi::default();
+    let (handle, mut rx) = start(&api, Duration::from_millis(10));
+    // A PNG labelled image/jpeg: `budgie count` refuses it, and so does the workbench.
+    let request: Request = serde_json::from_value(serde_json::json!({
+        "model": "claude-sonnet-4-5",
+        "messages": [{"role": "user", "content": [{"type": "image", "source": {
+            "type": "base64", "media_type": "image/jpeg",
+            "data": crate::support::base64(&crate::support::files::png(4, 4))}}]}]
+    }))
+    .expect("a request");
+    handle.submit(Job {
+        revision: 1,
+        request: Arc::new(request),
+    });
+    sleep(DEBOUNCE * 2).await;
+    assert_eq!(api.calls.load(Ordering::SeqCst), 0, "nothing was sent");
+    let mut refusal = None;
+    while let Ok(msg) = rx.try_recv() {
+        if let Msg::Count(CountEvent::Done {
+            revision: 1,
+            result: Err(CountFailure::Failed(message)),
+            ..
+        }) = msg
+        {
+            refusal = Some(message);
+        }
+    }
+    let refusal = refusal.expect("the refusal is the answer");
+    assert!(
+        refusal.contains(
+            "messages[0].content[0]: image data is image/png but media_type says \"image/jpeg\""
+        ),
+        "{refusal}"
+    );
+}

@@ -21,9 +21,11 @@ fn count_line(screen: &str) -> Option<String> {
     })
 }
 
-fn shell_command(home: &Path, env: &str) -> String {
+/// budgie with `args`, in `home` (also its BUDGIE_HOME), with `env` set; after it exits, its
+/// status and the terminal's mode are printed.
+fn shell_command(home: &Path, env: &str, args: &str) -> String {
     format!(
-        "sh -c 'env -u ANTHROPIC_API_KEY -u ANTHROPIC_BASE_URL -u NO_COLOR BUDGIE_HOME={home} {env} {bin}; \
+        "sh -c 'cd {home} && env -u ANTHROPIC_API_KEY -u ANTHROPIC_BASE_URL -u NO_COLOR BUDGIE_HOME={home} {env} {bin} {args}; \
          echo BUDGIE_EXIT=$?; stty -a; echo BUDGIE_DONE; sleep 600'",
         home = home.display(),
         bin = env!("CARGO_BIN_EXE_budgie"),
@@ -48,7 +50,7 @@ fn assert_restored(t: &Tmux) {
 #[test]
 fn type_see_the_offline_count_change_quit_restored() {
     let home = tempfile::tempdir().expect("tempdir");
-    let Some(t) = Tmux::start("offline", &shell_command(home.path(), "")) else {
+    let Some(t) = Tmux::start("offline", &shell_command(home.path(), "", "")) else {
         return;
     };
     // The whole first frame: the count and, below it, the word that it is offline.
@@ -90,7 +92,7 @@ fn with_a_fake_api_the_exact_count_lands_once_per_pause() {
         crate::support::TEST_KEY,
         api.uri()
     );
-    let Some(t) = Tmux::start("exact", &shell_command(home.path(), &env)) else {
+    let Some(t) = Tmux::start("exact", &shell_command(home.path(), &env, "")) else {
         return;
     };
     let first = t.wait_for("the first exact count", |s| s.contains("exact ·"));
@@ -113,4 +115,25 @@ fn with_a_fake_api_the_exact_count_lands_once_per_pause() {
     t.key("C-q");
     assert_restored(&t);
     assert_eq!(requests(), 2);
+}
+
+#[test]
+fn a_request_the_api_would_refuse_opens_with_its_block_named() {
+    use crate::support::requests;
+    let home = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        home.path().join("fake-pdf.json"),
+        requests::pdf_that_is_text(),
+    )
+    .expect("write");
+    let command = shell_command(home.path(), "", "fake-pdf.json");
+    let Some(t) = Tmux::start("refused", &command) else {
+        return;
+    };
+    // Opened all the same (nothing is lost), with the problem named where it is.
+    t.wait_for("the problem named", |s| {
+        s.contains("fake-pdf.json: messages[0].content[0]: document data is not a PDF")
+    });
+    t.key("C-q");
+    assert_restored(&t);
 }

@@ -4,11 +4,11 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use budgie::input::Limits;
+use budgie::intake::{self, SourceKind};
+use budgie::request::limits::ModelLimits;
 use budgie::request::{Content, ContentBlock, Request};
-use budgie::workspace::attach;
 use budgie::workspace::recovery::RecoveryStore;
-use budgie::workspace::{self, SaveOptions, SourceKind, Workspace, recent};
+use budgie::workspace::{self, SaveOptions, Workspace, recent};
 use serde_json::{Value, json};
 
 use crate::support::files::png_header as png;
@@ -30,7 +30,9 @@ fn draft() -> Workspace {
 }
 
 fn with_attachment(ws: &mut Workspace, file: &Path) {
-    let (block, _) = attach::attach_file(file, Limits::default()).unwrap();
+    let block = intake::read_attachment(file, ModelLimits::default())
+        .unwrap()
+        .to_block();
     ws.request.messages[0].content = Content::Blocks(vec![ContentBlock::text("look"), block]);
 }
 
@@ -50,7 +52,7 @@ fn save_then_open_keeps_everything() {
     let path = dir.path().join("draft.budgie.json");
     let ws = draft();
     workspace::save(&ws, &path, SaveOptions::default()).unwrap();
-    let opened = workspace::open(&path).unwrap();
+    let opened = intake::open(&path).unwrap();
     assert_eq!(opened.workspace, ws);
     assert_eq!(opened.kind, SourceKind::Workspace);
     assert!(!opened.read_only);
@@ -83,7 +85,7 @@ fn attachments_are_saved_by_reference_and_come_back() {
     );
     assert!(text.contains("sha256"));
 
-    let opened = workspace::open(&path).unwrap();
+    let opened = intake::open(&path).unwrap();
     assert!(opened.warnings.is_empty(), "{:?}", opened.warnings);
     assert_eq!(image_data(&opened.workspace), Some(data.clone()));
     // The annotation never reaches the API.
@@ -94,7 +96,7 @@ fn attachments_are_saved_by_reference_and_come_back() {
     let travelling = dir.path().join("t.budgie.json");
     workspace::save(&ws, &travelling, SaveOptions { embed: true }).unwrap();
     std::fs::remove_file(&image).unwrap();
-    let opened = workspace::open(&travelling).unwrap();
+    let opened = intake::open(&travelling).unwrap();
     assert_eq!(image_data(&opened.workspace), Some(data));
     assert!(
         opened.warnings[0].contains("chart.png")
@@ -102,7 +104,7 @@ fn attachments_are_saved_by_reference_and_come_back() {
     );
 
     // Referenced and gone: a clear message, the block kept without data.
-    let opened = workspace::open(&path).unwrap();
+    let opened = intake::open(&path).unwrap();
     assert_eq!(image_data(&opened.workspace), None);
     assert!(
         opened.warnings[0].contains("messages[0].content[1]"),
@@ -126,20 +128,20 @@ fn a_changed_attachment_is_reported() {
     workspace::save(&ws, &referenced, SaveOptions::default()).unwrap();
     std::fs::write(&image, png(300, 100)).unwrap();
 
-    let opened = workspace::open(&embedded).unwrap();
+    let opened = intake::open(&embedded).unwrap();
     assert_eq!(image_data(&opened.workspace), Some(original.clone()));
     assert!(opened.warnings[0].contains("changed since it was attached"));
 
-    let opened = workspace::open(&referenced).unwrap();
+    let opened = intake::open(&referenced).unwrap();
     assert_ne!(image_data(&opened.workspace), Some(original));
     assert!(opened.warnings[0].contains("changed since it was attached"));
 
     // Saving without embed keeps data that no longer matches its file.
     let again = dir.path().join("again.budgie.json");
-    let ws2 = workspace::open(&embedded).unwrap().workspace;
+    let ws2 = intake::open(&embedded).unwrap().workspace;
     workspace::save(&ws2, &again, SaveOptions::default()).unwrap();
     std::fs::remove_file(&image).unwrap();
-    assert!(image_data(&workspace::open(&again).unwrap().workspace).is_some());
+    assert!(image_data(&intake::open(&again).unwrap().workspace).is_some());
 }
 
 #[test]
@@ -151,7 +153,7 @@ fn plain_and_create_bodies_open_and_are_not_overwritten_by_save() {
         r#"{"model":"m","max_tokens":100,"stop_sequences":["x"],"messages":[{"role":"user","content":"hi"}]}"#,
     )
     .unwrap();
-    let opened = workspace::open(&path).unwrap();
+    let opened = intake::open(&path).unwrap();
     assert_eq!(opened.kind, SourceKind::CreateBody);
     assert!(
         opened.warnings[0].contains("max_tokens, stop_sequences"),
@@ -172,7 +174,7 @@ DEBUG:anthropic._base_client:Request options: {'method': 'post', 'url': '/v1/mes
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sdk.log");
     std::fs::write(&path, log).unwrap();
-    let opened = workspace::open(&path).unwrap();
+    let opened = intake::open(&path).unwrap();
     assert_eq!(opened.kind, SourceKind::LogLine);
     assert!(
         opened.warnings[0].contains("line 2"),
@@ -267,9 +269,9 @@ fn open_read_only_reads_what_it_can_of_a_newer_workspace() {
     let request = Request::single_text("claude-opus-5", "from the future");
     let text = json!({"budgie_workspace": 3, "request": request, "notes": "n", "panes": {}});
     std::fs::write(&path, text.to_string()).unwrap();
-    let err = workspace::open(&path).unwrap_err();
+    let err = intake::open(&path).unwrap_err();
     assert!(err.can_open_read_only());
-    let opened = workspace::open_read_only(&path).unwrap();
+    let opened = intake::open_read_only(&path).unwrap();
     assert!(opened.read_only);
     assert_eq!(opened.workspace.request, request);
     assert_eq!(opened.workspace.notes, "n");

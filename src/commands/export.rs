@@ -1,12 +1,15 @@
-//! `budgie export`: read a request the way the workbench opens it and write it in another
-//! form. Warnings go to standard error; a bad file exits with the input-error status.
+//! `budgie export`: read a request with the reader every command and the workbench share,
+//! and write it in another form. Warnings go to standard error; a file that cannot be read,
+//! or whose request the API would refuse (each problem named), exits with the input-error
+//! status and writes nothing.
 
 use std::io::Write;
-use std::path::Path;
 
-use super::{Body, Format};
+use super::exit;
 use crate::cli::{ExportArgs, ExportFormat};
-use crate::commands::exit;
+use crate::export::{self, Body, Format};
+use crate::intake::{self, OpenOptions};
+use crate::request::validate::Endpoint;
 
 impl From<ExportFormat> for Format {
     fn from(f: ExportFormat) -> Self {
@@ -22,14 +25,18 @@ impl From<ExportFormat> for Format {
 
 /// Run the command; returns the exit status.
 pub fn run(args: &ExportArgs) -> i32 {
-    let opened = if args.file == "-" {
-        crate::input::read_text("-")
-            .and_then(|(path, text)| crate::workspace::format::decode(&path, &text))
-            .map_err(crate::workspace::WorkspaceError::from)
+    // The create body goes to messages.create, which takes url and file sources and server
+    // tools that count_tokens refuses.
+    let endpoint = if args.create {
+        Endpoint::Create
     } else {
-        crate::workspace::open(Path::new(&args.file))
+        Endpoint::CountTokens
     };
-    let opened = match opened {
+    let options = OpenOptions {
+        endpoint: Some(endpoint),
+        ..Default::default()
+    };
+    let opened = match intake::open_with(&args.file, options) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("budgie export: {e}");
@@ -39,15 +46,22 @@ pub fn run(args: &ExportArgs) -> i32 {
     for warning in &opened.warnings {
         eprintln!("budgie export: warning: {warning}");
     }
+    if !opened.problems.is_empty() {
+        for line in opened.problem_lines() {
+            eprintln!("budgie export: {line}");
+        }
+        eprintln!("budgie export: nothing written: the API would refuse this request");
+        return exit::INPUT;
+    }
     let body = if args.create {
         Body::Create
     } else {
         Body::Count
     };
-    let text = super::export(&opened.workspace.to_request(), body, args.format.into());
+    let text = export::export(&opened.workspace.to_request(), body, args.format.into());
     match &args.output {
         Some(path) => {
-            if let Err(e) = super::write_to_file(path, &text) {
+            if let Err(e) = export::write_to_file(path, &text) {
                 eprintln!("budgie export: {}: cannot write ({e})", path.display());
                 return exit::INPUT;
             }
