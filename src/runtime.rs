@@ -19,7 +19,7 @@ use crate::api::pacer::{Pacer, Unpaced};
 use crate::api::{ApiError, Client, ErrorKind};
 use crate::app::{self, Effect, Keymap, LimitStatus, Model, Msg, Options};
 use crate::cli::Cli;
-use crate::config::{self, Settings};
+use crate::config::{self, Resolved};
 use crate::counter::{self, CountFn, Job, ListFn, StatusFn};
 use crate::intake::{self, OpenOptions, Opened};
 use crate::limiter::{Limiter, LimiterStatus};
@@ -47,20 +47,13 @@ pub struct Services {
 impl Services {
     /// The real API client (key from the environment or budgie's private config) paced by
     /// the limiter every budgie process shares; offline, with the reason, without a key.
-    pub fn from_env(settings: &Settings) -> Services {
-        let rpm = settings.effective_rpm();
-        // Shared through the data dir with every other budgie on the machine; without one,
-        // this process still paces itself.
-        let limiter = Arc::new(
-            config::dirs()
-                .and_then(|d| Limiter::shared(rpm, &d.data).ok())
-                .unwrap_or_else(|| Limiter::new(rpm)),
-        );
+    pub fn from_settings(settings: &Resolved) -> Services {
+        let limiter = Arc::new(Limiter::for_this_machine(settings.settings.effective_rpm()));
         let status: StatusFn = {
             let limiter = limiter.clone();
             Arc::new(move || limit_status(limiter.status()))
         };
-        match Client::from_env() {
+        match Client::from_found_key(&settings.api_key) {
             Ok(client) => {
                 let client = client.with_pacer(limiter);
                 Services {
@@ -103,14 +96,14 @@ pub fn limit_status(s: LimiterStatus) -> LimitStatus {
 }
 
 /// Open the workbench.
-pub fn run(cli: Cli) -> anyhow::Result<()> {
+pub fn run(cli: &Cli, settings: Resolved) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let settings = settings_for(&cli).settings;
-    runtime.block_on(async move { run_async(cli, Services::from_env(&settings)).await })
+    let services = Services::from_settings(&settings);
+    runtime.block_on(async move { run_async(cli, settings, services).await })
 }
 
 /// Open `file` (a workspace, a request, a messages.create body or a log). A newer or corrupt
@@ -134,23 +127,14 @@ fn open_file(file: &Path, read_only: bool, model: Option<&str>) -> anyhow::Resul
     })
 }
 
-/// The config file's settings with the command line's overrides.
-fn settings_for(cli: &Cli) -> config::Loaded {
-    let mut loaded = config::load(cli.common.config.as_deref());
-    if let Some(tier) = &cli.common.tier {
-        loaded.settings.tier = tier.to_lowercase();
-    }
-    if let Some(rpm) = cli.common.rpm {
-        loaded.settings.rpm = Some(rpm);
-    }
-    loaded
-}
-
 /// Everything before the terminal is touched: settings, keymap, the workspace.
-pub fn prepare(cli: &Cli, offline_reason: Option<String>) -> anyhow::Result<(Workspace, Options)> {
-    let loaded = settings_for(cli);
-    let settings: Settings = loaded.settings;
-    let mut warnings = loaded.warnings;
+pub fn prepare(
+    cli: &Cli,
+    resolved: Resolved,
+    offline_reason: Option<String>,
+) -> anyhow::Result<(Workspace, Options)> {
+    let settings = resolved.settings;
+    let mut warnings = resolved.warnings;
     let keymap = match &settings.keymap {
         Some(path) => match std::fs::read_to_string(path) {
             Ok(text) => match Keymap::with_overrides(&text) {
@@ -175,7 +159,7 @@ pub fn prepare(cli: &Cli, offline_reason: Option<String>) -> anyhow::Result<(Wor
     };
     let (mut ws, path, read_only) = match &cli.file {
         Some(file) => {
-            let opened = open_file(file, cli.read_only, cli.common.model.as_deref())?;
+            let opened = open_file(file, cli.read_only, resolved.model_flag.as_deref())?;
             warnings.extend(opened.warnings.iter().cloned());
             // What the API would refuse, named: the file opens all the same (nothing typed is
             // lost), and the exact count says so again before any request is spent.
@@ -206,7 +190,7 @@ pub fn prepare(cli: &Cli, offline_reason: Option<String>) -> anyhow::Result<(Wor
             ago(recovery.saved_at)
         ));
     }
-    if let Some(model) = &cli.common.model {
+    if let Some(model) = &resolved.model_flag {
         ws.request.model = model.clone();
     } else if cli.file.is_none() && settings.model != config::DEFAULT_MODEL {
         ws.request.model = settings.model.clone();
@@ -217,15 +201,15 @@ pub fn prepare(cli: &Cli, offline_reason: Option<String>) -> anyhow::Result<(Wor
         settings,
         keymap,
         offline_reason,
-        budget_flag: cli.common.budget,
+        budget_flag: resolved.budget_flag,
         warnings,
     };
     Ok((ws, options))
 }
 
-pub async fn run_async(cli: Cli, services: Services) -> anyhow::Result<()> {
+pub async fn run_async(cli: &Cli, settings: Resolved, services: Services) -> anyhow::Result<()> {
     let offline_reason = services.count.as_ref().err().cloned();
-    let (ws, options) = prepare(&cli, offline_reason)?;
+    let (ws, options) = prepare(cli, settings, offline_reason)?;
     let debounce = Duration::from_millis(options.settings.debounce_ms);
     let mut model = Model::new(ws, options, Instant::now().into_std());
 

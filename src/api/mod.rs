@@ -3,7 +3,8 @@
 //!
 //! ```no_run
 //! # async fn demo(request: budgie::request::Request) -> Result<(), budgie::api::ApiError> {
-//! let client = budgie::api::Client::from_env()?; // ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL
+//! let key = std::env::var("ANTHROPIC_API_KEY").unwrap_or_default();
+//! let client = budgie::api::Client::new(budgie::api::DEFAULT_BASE_URL, &key)?;
 //! let counted = client.count_tokens(&request.count_body()).await?;
 //! println!("{} tokens", counted.input_tokens);
 //! # Ok(()) }

@@ -282,9 +282,7 @@ impl Model {
 
     /// The budget in force: the flag, the workspace's, the config's, else the context window.
     pub fn budget_limit(&self) -> u64 {
-        self.budget_flag
-            .or(self.ws.budget)
-            .or(self.settings.budget)
+        crate::config::budget_in_force(self.budget_flag, self.ws.budget, self.settings.budget)
             .unwrap_or_else(|| self.model_info().context_window)
     }
 

@@ -14,8 +14,8 @@ use super::batch::{BatchOptions, ExpandError, Input, Progress, expand, run_batch
 use super::exit;
 use crate::api::{ApiError, Client, ErrorKind};
 use crate::cache::CountCache;
-use crate::cli::{Common, CountArgs};
-use crate::config::{self, Settings};
+use crate::cli::CountArgs;
+use crate::config::{self, Resolved};
 use crate::estimate::{self, EstimateOptions, ToolTable};
 use crate::intake::{self, InputError, OpenOptions, Opened};
 use crate::limiter::{Limiter, batch_concurrency};
@@ -23,7 +23,7 @@ use crate::request::Request;
 use crate::request::validate::Problem;
 
 /// Run the command; returns the process exit status (see `commands::exit`).
-pub fn run(common: &Common, args: &CountArgs) -> i32 {
+pub fn run(settings: &Resolved, args: &CountArgs) -> i32 {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -34,32 +34,26 @@ pub fn run(common: &Common, args: &CountArgs) -> i32 {
             return exit::API;
         }
     };
-    runtime.block_on(run_async(common, args))
+    runtime.block_on(run_async(settings, args))
 }
 
-async fn run_async(common: &Common, args: &CountArgs) -> i32 {
-    let mut mode = match choose_mode(args) {
+async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
+    settings.warn_on_stderr();
+    let mut mode = match choose_mode(settings, args) {
         Ok(mode) => mode,
         Err(message) => {
             eprintln!("budgie count: {message}");
             return exit::INPUT;
         }
     };
-    let settings = settings(common);
-    let rpm = settings.effective_rpm();
-    let dirs = config::dirs();
+    let rpm = settings.settings.effective_rpm();
     if let Mode::Exact { client, .. } = &mut mode {
-        // Every process on the machine shares one budget through the data dir; without one,
-        // this process still paces itself.
-        let limiter = dirs
-            .as_ref()
-            .and_then(|d| Limiter::shared(rpm, &d.data).ok())
-            .unwrap_or_else(|| Limiter::new(rpm));
+        let limiter = Limiter::for_this_machine(rpm);
         *client = client.clone().with_pacer(Arc::new(limiter));
     }
-    let mut ctx = Context::new(mode, common, args);
+    let mut ctx = Context::new(mode, settings, args);
     if !args.no_cache {
-        ctx.cache = dirs.and_then(|d| CountCache::open(&d.data).ok());
+        ctx.cache = config::dirs().and_then(|d| CountCache::open(&d.data).ok());
     }
     let report = Report { json: args.json };
     let mut status = exit::OK;
@@ -97,24 +91,6 @@ async fn run_async(common: &Common, args: &CountArgs) -> i32 {
     status
 }
 
-/// The config file's settings with `--tier` / `--rpm` / `--budget` / `--model` on top.
-fn settings(common: &Common) -> Settings {
-    let loaded = config::load(common.config.as_deref());
-    for warning in &loaded.warnings {
-        eprintln!("budgie: {warning}");
-    }
-    let mut settings = loaded.settings;
-    if let Some(tier) = &common.tier {
-        settings.tier = tier.clone();
-    }
-    if common.rpm.is_some() {
-        settings.rpm = common.rpm;
-    } else if common.tier.is_some() {
-        settings.rpm = None;
-    }
-    settings
-}
-
 /// How counts are made for this run.
 pub enum Mode {
     /// Ask the API. `required`: `--exact`, so an unreachable API is an error rather than a
@@ -128,11 +104,11 @@ pub enum Mode {
 
 /// Pick exact or offline from the flags and the environment, saying so on stderr when the
 /// choice is not the one asked for. `Err` is a usage error.
-pub fn choose_mode(args: &CountArgs) -> Result<Mode, String> {
+pub fn choose_mode(settings: &Resolved, args: &CountArgs) -> Result<Mode, String> {
     if args.offline {
         return Ok(Mode::Offline);
     }
-    match Client::from_env() {
+    match Client::from_found_key(&settings.api_key) {
         Ok(client) => Ok(Mode::Exact {
             client,
             required: args.exact,
@@ -161,8 +137,8 @@ pub struct Context {
     pub mode: Mode,
     /// `--model`: replaces each file's model.
     pub model: Option<String>,
-    /// `--budget`: takes precedence over a workspace's own budget.
-    pub budget: Option<u64>,
+    /// The settings: `--budget` beats a workspace's own budget, which beats the config's.
+    pub settings: Resolved,
     pub explain: bool,
     /// How offline counts are made (`--tool-table`).
     pub estimate_options: EstimateOptions,
@@ -174,11 +150,11 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn new(mode: Mode, common: &Common, args: &CountArgs) -> Self {
+    pub fn new(mode: Mode, settings: &Resolved, args: &CountArgs) -> Self {
         Context {
             mode,
-            model: common.model.clone(),
-            budget: common.budget,
+            model: settings.model_flag.clone(),
+            settings: settings.clone(),
             explain: args.explain,
             estimate_options: EstimateOptions {
                 tool_table: match args.tool_table.as_deref() {
@@ -368,7 +344,7 @@ pub async fn count_one(input: &Input, ctx: &Context) -> Outcome {
 
 async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
     let request = opened.workspace.to_request();
-    let budget = ctx.budget.or(opened.workspace.budget);
+    let budget = ctx.settings.budget_for(opened.workspace.budget);
     let Mode::Exact { client, required } = &ctx.mode else {
         return Ok(offline(
             &request,
@@ -698,11 +674,14 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("t.json");
         std::fs::write(&path, text).expect("write");
-        let common = Common {
+        let common = crate::cli::Common {
             model: model.map(str::to_string),
+            config: Some(dir.path().join("config.toml")),
             ..Default::default()
         };
-        let ctx = Context::new(Mode::Offline, &common, &CountArgs::default());
+        std::fs::write(dir.path().join("config.toml"), "").expect("write");
+        let settings = config::resolve(&common).expect("settings");
+        let ctx = Context::new(Mode::Offline, &settings, &CountArgs::default());
         load(&Input::File(path), &ctx)
     }
 

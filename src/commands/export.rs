@@ -7,6 +7,7 @@ use std::io::Write;
 
 use super::exit;
 use crate::cli::{ExportArgs, ExportFormat};
+use crate::config::Resolved;
 use crate::export::{self, Body, Format};
 use crate::intake::{self, OpenOptions};
 use crate::request::validate::Endpoint;
@@ -24,7 +25,8 @@ impl From<ExportFormat> for Format {
 }
 
 /// Run the command; returns the exit status.
-pub fn run(args: &ExportArgs) -> i32 {
+pub fn run(settings: &Resolved, args: &ExportArgs) -> i32 {
+    settings.warn_on_stderr();
     // The create body goes to messages.create, which takes url and file sources and server
     // tools that count_tokens refuses.
     let endpoint = if args.create {
@@ -34,6 +36,7 @@ pub fn run(args: &ExportArgs) -> i32 {
     };
     let options = OpenOptions {
         endpoint: Some(endpoint),
+        model: settings.model_flag.as_deref(),
         ..Default::default()
     };
     let opened = match intake::open_with(&args.file, options) {

@@ -3,3 +3,4 @@
 mod batch;
 mod count;
 mod export;
+mod settings;

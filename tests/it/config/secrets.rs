@@ -59,6 +59,15 @@ fn a_readable_config_without_a_key_is_fine() {
     assert_eq!(secrets::read_config_key(&path).unwrap(), None);
 }
 
+/// The settings as every command resolves them, from the config file at `path`.
+fn settings_from(path: &Path) -> budgie::config::Resolved {
+    budgie::config::resolve(&budgie::cli::Common {
+        config: Some(path.to_path_buf()),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
 #[cfg(unix)]
 #[test]
 fn store_key_creates_a_private_file_and_keeps_other_settings() {
@@ -84,8 +93,8 @@ fn store_key_creates_a_private_file_and_keeps_other_settings() {
             .expose(),
         KEY
     );
-    // config.rs reads the same file without complaining about api_key.
-    let loaded = budgie::config::load(Some(&path));
+    // The settings read the same file without complaining about api_key.
+    let loaded = settings_from(&path);
     assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
     assert_eq!(loaded.settings.budget, Some(4000));
 
@@ -106,8 +115,8 @@ fn a_malformed_config_never_quotes_its_contents() {
     let message = err.to_string();
     assert!(message.contains("not valid TOML at line 2"), "{message}");
     assert!(!message.contains(KEY) && !format!("{err:?}").contains(KEY));
-    // config.rs's own warning about the same file must not quote the line either.
-    let loaded = budgie::config::load(Some(&path));
+    // The settings' own warning about the same file must not quote the line either.
+    let loaded = settings_from(&path);
     assert!(
         loaded.warnings.iter().all(|w| !w.contains(KEY)),
         "{:?}",
