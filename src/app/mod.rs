@@ -15,5 +15,5 @@ pub use budget::{BudgetView, Level};
 pub use doc::Slot;
 pub use keymap::{Command, Keymap, Scope};
 pub use model::{ExactState, Model, Options, Overlay, Pane, PromptKind};
-pub use msg::{CountEvent, CountFailure, Effect, LimitStatus, Msg};
+pub use msg::{CountEvent, CountFailure, Effect, LimitStatus, Msg, Pointer, Target};
 pub use update::update;

@@ -331,4 +331,24 @@ impl Model {
     pub fn tool_count(&self) -> usize {
         self.ws.request.tools.as_ref().map_or(0, Vec::len)
     }
+
+    /// The models the picker offers, filtered: the registry, then API-only ids.
+    pub fn model_choices(&self, filter: &str) -> Vec<(String, String)> {
+        let registry = crate::registry::Registry::builtin();
+        let mut out: Vec<(String, String)> = registry
+            .models()
+            .iter()
+            .map(|m| (m.id.clone(), m.display_name.clone()))
+            .collect();
+        for (id, name) in &self.api_models {
+            if registry.find(id).is_none() {
+                out.push((id.clone(), name.clone()));
+            }
+        }
+        let filter = filter.to_lowercase();
+        out.retain(|(id, name)| {
+            id.to_lowercase().contains(&filter) || name.to_lowercase().contains(&filter)
+        });
+        out
+    }
 }

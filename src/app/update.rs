@@ -3,16 +3,15 @@
 
 use std::path::PathBuf;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::{Input, Key as TaKey, TextArea, WrapMode};
 
 use super::doc::{self, Slot};
 use super::keymap::{Command, Scope};
 use super::model::{ExactState, Model, Overlay, Pane, PromptKind};
-use super::msg::{CountEvent, CountFailure, Effect, Msg};
+use super::msg::{CountEvent, CountFailure, Effect, Msg, Pointer, Target};
 use super::tool_edit;
 use crate::request::{Content, ContentBlock, Role, Thinking};
-use crate::ui::layout::{self, Hit};
 
 /// Apply one `Msg`; return what the runtime must do.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
@@ -20,7 +19,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Key(key) => on_key(model, key),
         Msg::Keys(keys) => on_keys(model, keys),
         Msg::Paste(text) => on_paste(model, &text),
-        Msg::Mouse(mouse) => on_mouse(model, mouse),
+        Msg::Pointer(pointer) => on_pointer(model, pointer),
         Msg::Resize(w, h) => {
             model.size = (w, h);
             Vec::new()
@@ -593,7 +592,7 @@ fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             mut filter,
             mut selected,
         } => {
-            let choices = model_choices(model, &filter);
+            let choices = model.model_choices(&filter);
             match key.code {
                 KeyCode::Esc => return Vec::new(),
                 KeyCode::Enter => {
@@ -685,26 +684,6 @@ fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
     }
-}
-
-/// The models the picker offers, filtered: the registry, then API-only ids.
-pub fn model_choices(model: &Model, filter: &str) -> Vec<(String, String)> {
-    let registry = crate::registry::Registry::builtin();
-    let mut out: Vec<(String, String)> = registry
-        .models()
-        .iter()
-        .map(|m| (m.id.clone(), m.display_name.clone()))
-        .collect();
-    for (id, name) in &model.api_models {
-        if registry.find(id).is_none() {
-            out.push((id.clone(), name.clone()));
-        }
-    }
-    let filter = filter.to_lowercase();
-    out.retain(|(id, name)| {
-        id.to_lowercase().contains(&filter) || name.to_lowercase().contains(&filter)
-    });
-    out
 }
 
 fn submit_prompt(model: &mut Model, kind: PromptKind, input: String) -> Vec<Effect> {
@@ -920,29 +899,28 @@ fn on_paste(model: &mut Model, text: &str) -> Vec<Effect> {
     edit(model, |area| area.insert_str(&text))
 }
 
-fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Effect> {
+fn on_pointer(model: &mut Model, pointer: Pointer) -> Vec<Effect> {
     if !matches!(model.overlay, Overlay::None) {
         return Vec::new();
     }
-    match mouse.kind {
-        MouseEventKind::Down(MouseButton::Left) => {}
-        MouseEventKind::ScrollDown => {
+    let target = match pointer {
+        Pointer::Click(target) => target,
+        Pointer::ScrollDown => {
             move_selection(model, 1);
             return Vec::new();
         }
-        MouseEventKind::ScrollUp => {
+        Pointer::ScrollUp => {
             move_selection(model, -1);
             return Vec::new();
         }
-        _ => return Vec::new(),
-    }
-    match layout::hit(model, mouse.column, mouse.row) {
-        Hit::Nothing => Vec::new(),
-        Hit::Pane(pane) => {
+    };
+    match target {
+        Target::Nothing => Vec::new(),
+        Target::Pane(pane) => {
             focus_pane(model, pane);
             Vec::new()
         }
-        Hit::Slot(slot) => {
+        Target::Slot(slot) => {
             model.pane = Pane::Request;
             if model.editor.as_ref().is_some_and(|e| e.slot == slot) {
                 return Vec::new();
@@ -951,7 +929,7 @@ fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Effect> {
             model.open_editor();
             Vec::new()
         }
-        Hit::Tool { index, checkbox } => {
+        Target::Tool { index, checkbox } => {
             focus_pane(model, Pane::Tools);
             model.tool_sel = index;
             if checkbox {
@@ -960,7 +938,7 @@ fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Effect> {
                 Vec::new()
             }
         }
-        Hit::Attachment { index, checkbox } => {
+        Target::Attachment { index, checkbox } => {
             focus_pane(model, Pane::Attachments);
             model.attach_sel = index;
             if checkbox {

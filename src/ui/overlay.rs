@@ -7,7 +7,6 @@ use ratatui::widgets::{Clear, Paragraph, Widget, Wrap};
 
 use super::text::{draw_block, fit, line, panel, styled};
 use super::theme::Styles;
-use crate::app::update::model_choices;
 use crate::app::{Model, Overlay};
 
 pub fn draw(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
@@ -22,7 +21,7 @@ pub fn draw(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
                 .render(inner, buf);
         }
         Overlay::ModelPicker { filter, selected } => {
-            let choices = model_choices(model, filter);
+            let choices = model.model_choices(filter);
             let h = (choices.len() as u16 + 4).min(area.height);
             let r = centered(area, 60, h);
             Clear.render(r, buf);

@@ -397,21 +397,25 @@ fn a_click_on_a_tool_checkbox_toggles_it() {
         .side
         .and_then(|s| s.tools)
         .expect("tools pane shown at 160x48");
-    let click = |column, row| {
-        Msg::Mouse(MouseEvent {
+    // The runtime asks the layout what a click lands on, then hands that to the reducer.
+    let click = |m: &budgie::app::Model, column, row| {
+        let mouse = MouseEvent {
             kind: MouseEventKind::Down(MouseButton::Left),
             column,
             row,
             modifiers: KeyModifiers::NONE,
-        })
+        };
+        Msg::Pointer(budgie::ui::layout::pointer(m, mouse).expect("a left click"))
     };
     // The first row inside the border, on the "[x]".
-    send(&mut m, [click(tools.x + 2, tools.y + 1)]);
+    let msg = click(&m, tools.x + 2, tools.y + 1);
+    send(&mut m, [msg]);
     assert_eq!(m.pane, Pane::Tools);
     assert!(m.ws.disabled_tools.contains("get_weather"));
     // A click in the request pane focuses it again.
     let request = areas.request;
-    send(&mut m, [click(request.x + 5, request.y + 2)]);
+    let msg = click(&m, request.x + 5, request.y + 2);
+    send(&mut m, [msg]);
     assert_eq!(m.pane, Pane::Request);
 }
 
