@@ -88,6 +88,14 @@ pub fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, InputError> {
     Ok(text)
 }
 
+/// A path as the user typed it, with a leading `~/` standing for their home directory.
+pub fn expand_home(path: &str) -> String {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => format!("{}/{rest}", home.to_string_lossy()),
+        _ => path.to_string(),
+    }
+}
+
 /// The name standard input goes by in messages.
 pub const STDIN_NAME: &str = "<stdin>";
 

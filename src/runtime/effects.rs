@@ -46,10 +46,7 @@ pub fn read_tool(path: PathBuf) -> Msg {
 
 /// Paths starting with `input` ("~/" expanded); directories end in "/".
 pub fn complete(input: &str) -> Vec<String> {
-    let expanded = match (input.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => format!("{}/{rest}", home.to_string_lossy()),
-        _ => input.to_string(),
-    };
+    let expanded = intake::read::expand_home(input);
     let (dir, prefix) = match expanded.rfind('/') {
         Some(i) => (&expanded[..=i], &expanded[i + 1..]),
         None => ("", expanded.as_str()),

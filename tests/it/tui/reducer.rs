@@ -458,3 +458,25 @@ fn attachments_show_the_size_of_their_file() {
     assert!(budgie::ui::lists::describe(&text).ends_with(" 20.0 MB"));
     assert!(doc::block_summary(&text).ends_with("text/plain, 20.0 MB"));
 }
+
+#[test]
+fn a_paste_loses_only_control_characters() {
+    let mut m = example_offline();
+    let before = focused_text(&m);
+    // A terminal can smuggle escape sequences into a paste; CRLF comes from Windows.
+    send(
+        &mut m,
+        [Msg::Paste(" red\x1b[31m text\r\nnext line".into())],
+    );
+    assert_eq!(
+        focused_text(&m),
+        format!("{before} red[31m text\nnext line")
+    );
+    let notice = m
+        .notice
+        .as_ref()
+        .map(|(text, _)| text.clone())
+        .unwrap_or_default();
+    assert!(notice.contains("1 control character"), "{notice}");
+    assert_eq!(m.offline.total(), full_estimate(&m));
+}
