@@ -111,6 +111,12 @@ pub(super) fn run(model: &mut Model, command: Command) -> Vec<Effect> {
             };
             Vec::new()
         }
+        // A window's own commands: bound in the panes, they have nothing to act on.
+        Command::Cancel
+        | Command::Confirm
+        | Command::Complete
+        | Command::PageUp
+        | Command::PageDown => Vec::new(),
     }
 }
 

@@ -1,5 +1,7 @@
 //! Keys while a window is open over the panes: the help, the model picker, one-line prompts
-//! (budget, thinking, paths) and the tool editor.
+//! (budget, thinking, paths) and the tool editor. What a key does there is the keymap's
+//! (its `[help]`, `[model_picker]`, `[prompt]` and `[tool_editor]` sections); typing into a
+//! filter, a prompt or the editor is not a binding.
 
 use std::path::PathBuf;
 
@@ -8,32 +10,50 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::commands::{add_tool, attach_target, step};
 use super::keys::to_input;
 use super::{notice, structure_changed};
+use crate::app::keymap::{Command, Scope};
 use crate::app::model::{Model, Overlay, PromptKind};
 use crate::app::msg::Effect;
 use crate::app::tool_edit;
 use crate::intake::read::expand_home;
 use crate::request::Thinking;
 
+/// The key scope of a window.
+fn scope(overlay: &Overlay) -> Option<Scope> {
+    match overlay {
+        Overlay::None => None,
+        Overlay::Help { .. } => Some(Scope::Help),
+        Overlay::ModelPicker { .. } => Some(Scope::ModelPicker),
+        Overlay::Prompt { .. } => Some(Scope::Prompt),
+        Overlay::ToolEditor { .. } => Some(Scope::ToolEditor),
+    }
+}
+
+/// A key typed into a window's text (a filter, a prompt): a character without Ctrl.
+fn typed(key: &KeyEvent) -> Option<char> {
+    match key.code {
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => Some(c),
+        _ => None,
+    }
+}
+
 pub(super) fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     let overlay = std::mem::take(&mut model.overlay);
+    let command = scope(&overlay).and_then(|scope| model.keymap.lookup(scope, &key));
     match overlay {
         Overlay::None => Vec::new(),
         Overlay::Help { scroll } => {
-            model.overlay = match key.code {
-                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') | KeyCode::Enter => {
-                    Overlay::None
-                }
-                KeyCode::F(1) => Overlay::None,
-                KeyCode::Down | KeyCode::Char('j') => Overlay::Help {
+            model.overlay = match command {
+                Some(Command::Cancel) => Overlay::None,
+                Some(Command::Down) => Overlay::Help {
                     scroll: scroll.saturating_add(1),
                 },
-                KeyCode::Up | KeyCode::Char('k') => Overlay::Help {
+                Some(Command::Up) => Overlay::Help {
                     scroll: scroll.saturating_sub(1),
                 },
-                KeyCode::PageDown => Overlay::Help {
+                Some(Command::PageDown) => Overlay::Help {
                     scroll: scroll.saturating_add(10),
                 },
-                KeyCode::PageUp => Overlay::Help {
+                Some(Command::PageUp) => Overlay::Help {
                     scroll: scroll.saturating_sub(10),
                 },
                 _ => Overlay::Help { scroll },
@@ -45,9 +65,9 @@ pub(super) fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             mut selected,
         } => {
             let choices = model.model_choices(&filter);
-            match key.code {
-                KeyCode::Esc => return Vec::new(),
-                KeyCode::Enter => {
+            match command {
+                Some(Command::Cancel) => return Vec::new(),
+                Some(Command::Confirm) => {
                     if let Some((id, _)) = choices.get(selected)
                         && *id != model.ws.request.model
                     {
@@ -57,17 +77,18 @@ pub(super) fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
                     }
                     return Vec::new();
                 }
-                KeyCode::Up => selected = selected.saturating_sub(1),
-                KeyCode::Down => selected = step(selected, 1, choices.len()),
-                KeyCode::Backspace => {
+                Some(Command::Up) => selected = selected.saturating_sub(1),
+                Some(Command::Down) => selected = step(selected, 1, choices.len()),
+                _ if key.code == KeyCode::Backspace => {
                     filter.pop();
                     selected = 0;
                 }
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    filter.push(c);
-                    selected = 0;
+                _ => {
+                    if let Some(c) = typed(&key) {
+                        filter.push(c);
+                        selected = 0;
+                    }
                 }
-                _ => {}
             }
             model.overlay = Overlay::ModelPicker { filter, selected };
             Vec::new()
@@ -78,10 +99,10 @@ pub(super) fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             error,
             mut completions,
         } => {
-            match key.code {
-                KeyCode::Esc => return Vec::new(),
-                KeyCode::Enter => return submit_prompt(model, kind, input),
-                KeyCode::Tab if kind.completes_paths() => {
+            match command {
+                Some(Command::Cancel) => return Vec::new(),
+                Some(Command::Confirm) => return submit_prompt(model, kind, input),
+                Some(Command::Complete) if kind.completes_paths() => {
                     model.overlay = Overlay::Prompt {
                         kind,
                         input: input.clone(),
@@ -90,15 +111,16 @@ pub(super) fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
                     };
                     return vec![Effect::Complete { input }];
                 }
-                KeyCode::Backspace => {
+                _ if key.code == KeyCode::Backspace => {
                     input.pop();
                     completions.clear();
                 }
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    input.push(c);
-                    completions.clear();
+                _ => {
+                    if let Some(c) = typed(&key) {
+                        input.push(c);
+                        completions.clear();
+                    }
                 }
-                _ => {}
             }
             model.overlay = Overlay::Prompt {
                 kind,
@@ -109,23 +131,22 @@ pub(super) fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Overlay::ToolEditor { mut editor, error } => {
-            let is_ctrl_s =
-                key.code == KeyCode::Char('s') && key.modifiers.contains(KeyModifiers::CONTROL);
-            if key.code == KeyCode::Esc {
-                return Vec::new();
-            }
-            if is_ctrl_s {
-                let text = editor.lines().join("\n");
-                return match tool_edit::check(&text, &model.ws) {
-                    Ok(tool) => add_tool(model, tool),
-                    Err(e) => {
-                        model.overlay = Overlay::ToolEditor {
-                            editor,
-                            error: Some(e),
-                        };
-                        Vec::new()
-                    }
-                };
+            match command {
+                Some(Command::Cancel) => return Vec::new(),
+                Some(Command::Confirm) => {
+                    let text = editor.lines().join("\n");
+                    return match tool_edit::check(&text, &model.ws) {
+                        Ok(tool) => add_tool(model, tool),
+                        Err(e) => {
+                            model.overlay = Overlay::ToolEditor {
+                                editor,
+                                error: Some(e),
+                            };
+                            Vec::new()
+                        }
+                    };
+                }
+                _ => {}
             }
             let error = if editor.input(to_input(&key)) {
                 tool_edit::check(&editor.lines().join("\n"), &model.ws).err()

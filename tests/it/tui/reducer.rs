@@ -480,3 +480,30 @@ fn a_paste_loses_only_control_characters() {
     assert!(notice.contains("1 control character"), "{notice}");
     assert_eq!(m.offline.total(), full_estimate(&m));
 }
+
+#[test]
+fn the_windows_keys_come_from_the_keymap() {
+    let (keymap, warnings) = budgie::app::Keymap::with_overrides(
+        "[help]\ncancel = [\"x\"]\n[model_picker]\nconfirm = [\"ctrl-o\"]\n",
+    )
+    .expect("a keymap");
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let mut m = example_offline();
+    m.keymap = keymap;
+    send(&mut m, [key(KeyCode::Esc), ch('?')]);
+    assert!(matches!(m.overlay, Overlay::Help { .. }));
+    send(&mut m, [key(KeyCode::Esc)]);
+    assert!(
+        matches!(m.overlay, Overlay::Help { .. }),
+        "Esc is no longer bound in the help"
+    );
+    send(&mut m, [ch('x')]);
+    assert!(matches!(m.overlay, Overlay::None), "x closes it");
+    // The model picker: Enter is typed no more; Ctrl-O chooses.
+    send(&mut m, [ch('m')]);
+    send(&mut m, "opus-4-7".chars().map(ch));
+    send(&mut m, [key(KeyCode::Enter)]);
+    assert!(matches!(m.overlay, Overlay::ModelPicker { .. }));
+    send(&mut m, [ctrl('o')]);
+    assert_eq!(m.ws.request.model, "claude-opus-4-7");
+}
