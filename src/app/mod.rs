@@ -2,12 +2,12 @@
 //! do (`Effect`), and the pure `update`. (Issue 4.)
 
 pub mod budget;
-pub mod count;
 pub mod doc;
 pub mod example;
 pub mod keymap;
 pub mod model;
 pub mod msg;
+pub mod offline_count;
 pub mod tool_edit;
 pub mod update;
 

@@ -6,10 +6,10 @@ use std::time::Instant;
 use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
 use super::budget::BudgetView;
-use super::count::OfflineCount;
 use super::doc::{self, Slot, SlotContent};
 use super::keymap::{Keymap, Scope};
 use super::msg::LimitStatus;
+use super::offline_count::OfflineCount;
 use crate::config::{Settings, Theme};
 use crate::estimate::Estimate;
 use crate::registry::{ModelInfo, Registry};

@@ -13,10 +13,10 @@ use serde_json::{Map, Value, json};
 use super::batch::{BatchOptions, ExpandError, Input, Progress, expand, run_batch};
 use super::exit;
 use crate::api::{ApiError, Client, ErrorKind};
-use crate::cache::CountCache;
 use crate::cli::CountArgs;
 use crate::config::{self, Resolved};
 use crate::estimate::{self, EstimateOptions, ToolTable};
+use crate::exact_cache::ExactCache;
 use crate::intake::{self, InputError, OpenOptions, Opened};
 use crate::limiter::{Limiter, batch_concurrency};
 use crate::request::Request;
@@ -53,7 +53,7 @@ async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
     }
     let mut ctx = Context::new(mode, settings, args);
     if !args.no_cache {
-        ctx.cache = config::dirs().and_then(|d| CountCache::open(&d.data).ok());
+        ctx.cache = config::dirs().and_then(|d| ExactCache::open(&d.data).ok());
     }
     let report = Report { json: args.json };
     let mut status = exit::OK;
@@ -146,7 +146,7 @@ pub struct Context {
     /// `--exact`, fail at once instead of waiting through the retries again).
     pub unreachable: Mutex<Option<ApiError>>,
     /// Exact counts already made, by request hash (`None` with `--no-cache`).
-    pub cache: Option<CountCache>,
+    pub cache: Option<ExactCache>,
 }
 
 impl Context {

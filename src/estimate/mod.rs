@@ -8,7 +8,7 @@
 //! it keeps images and PDFs parsed between calls (keyed by their data) and drops the ones the
 //! request no longer holds. [`estimate`] is the one-shot form for headless use.
 
-pub mod cache;
+pub mod attachment_cache;
 pub mod image;
 pub mod pdf;
 mod structure;
@@ -70,7 +70,7 @@ pub struct EstimateOptions {
 #[derive(Debug, Default)]
 pub struct Estimator {
     options: EstimateOptions,
-    cache: cache::AttachmentCache,
+    cache: attachment_cache::AttachmentCache,
 }
 
 impl Estimator {

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::cache::AttachmentCache;
+use super::attachment_cache::AttachmentCache;
 use super::image;
 use super::pdf;
 use super::thinking::{self, TurnShape};

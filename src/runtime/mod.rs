@@ -29,7 +29,7 @@ use tokio::time::{Instant, Interval, sleep_until};
 use crate::app::{self, Effect, Model, Msg};
 use crate::cli::Cli;
 use crate::config::Resolved;
-use crate::counter::{self, Job};
+use crate::exact_counter::{self, Job};
 use crate::tui::Guard;
 use crate::workspace::Workspace;
 use crate::workspace::autosave::Autosaver;
@@ -85,7 +85,7 @@ struct Runtime {
     services: Services,
     /// Messages from the counting worker.
     rx: mpsc::UnboundedReceiver<Msg>,
-    worker: Option<(counter::Handle, JoinHandle<()>)>,
+    worker: Option<(exact_counter::Handle, JoinHandle<()>)>,
     /// Jobs off the loop: blocking work and the model list. Awaited before quitting.
     jobs: JoinSet<Done>,
     pending: VecDeque<Incoming>,
@@ -115,8 +115,8 @@ impl Runtime {
     fn new(model: Model, services: Services, origin: Option<PathBuf>) -> Runtime {
         let (tx, rx) = mpsc::unbounded_channel();
         let worker = services.count.as_ref().ok().map(|count| {
-            counter::spawn(
-                counter::Worker {
+            exact_counter::spawn(
+                exact_counter::Worker {
                     count: count.clone(),
                     pacer: services.pacer.clone(),
                     status: services.status.clone(),

@@ -14,7 +14,7 @@ use crate::api::{ApiError, Client, ErrorKind};
 use crate::app::{self, Keymap, LimitStatus, Options};
 use crate::cli::Cli;
 use crate::config::{self, Resolved};
-use crate::counter::{self, CountFn, ListFn, StatusFn};
+use crate::exact_counter::{self, CountFn, ListFn, StatusFn};
 use crate::intake::{self, OpenOptions, Opened};
 use crate::limiter::{Limiter, LimiterStatus};
 use crate::workspace::recovery::RecoveryStore;
@@ -44,12 +44,12 @@ impl Services {
             Ok(client) => {
                 let client = client.with_pacer(limiter);
                 Services {
-                    count: Ok(counter::api::count_fn(client.clone())),
+                    count: Ok(exact_counter::api::count_fn(client.clone())),
                     // The client asks the limiter before each attempt; the worker must not
                     // take a second slot for the same request.
                     pacer: Arc::new(Unpaced),
                     status: Some(status),
-                    list_models: Some(counter::api::list_fn(client)),
+                    list_models: Some(exact_counter::api::list_fn(client)),
                 }
             }
             Err(e) => Services {

@@ -1,5 +1,6 @@
-//! The counting worker: one long-lived task that turns edits into at most one count_tokens
-//! request per pause in typing.
+//! The workbench's exact counting: one long-lived worker task that turns edits into at most
+//! one count_tokens request per pause in typing. (The offline count, on every keystroke, is
+//! `app::offline_count`.)
 //!
 //! - The newest request arrives on a `tokio::sync::watch` channel: latest wins, older
 //!   content is never sent.
@@ -8,9 +9,9 @@
 //! - Otherwise the worker waits for quiet (the debounce). Content the API would refuse
 //!   (`request::validate`, the rules `budgie count` applies) is not sent: the problem, with
 //!   its block named, is the answer.
-//! - Then it takes a permit from the `Pacer`
-//!   (reporting "rate-limited" while it waits), sends, and reports the result tagged with the
-//!   revision it counts. Requests run one after another: never two in flight.
+//! - Then it takes a permit from the `Pacer` (reporting "rate-limited" while it waits),
+//!   sends, and reports the result tagged with the revision it counts. Requests run one
+//!   after another: never two in flight.
 //!
 //! The HTTP call itself is a `CountFn`, so the real client plugs in here (and tests use a
 //! fake on paused time).

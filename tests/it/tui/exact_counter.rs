@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use budgie::api::pacer::Unpaced;
 use budgie::app::{CountEvent, CountFailure, LimitStatus, Msg};
-use budgie::counter::{self, CountFn, Job, Worker};
+use budgie::exact_counter::{self, CountFn, Job, Worker};
 use budgie::request::Request;
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -53,9 +53,12 @@ fn job(revision: u64, text: &str) -> Job {
     }
 }
 
-fn start(api: &FakeApi, latency: Duration) -> (counter::Handle, mpsc::UnboundedReceiver<Msg>) {
+fn start(
+    api: &FakeApi,
+    latency: Duration,
+) -> (exact_counter::Handle, mpsc::UnboundedReceiver<Msg>) {
     let (tx, rx) = mpsc::unbounded_channel();
-    let (handle, _task) = counter::spawn(
+    let (handle, _task) = exact_counter::spawn(
         Worker {
             count: api.count_fn(latency),
             pacer: Arc::new(Unpaced),
@@ -149,11 +152,11 @@ async fn never_two_requests_in_flight() {
 async fn waiting_for_the_limiter_is_reported() {
     let api = FakeApi::default();
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let status: counter::StatusFn = Arc::new(|| LimitStatus {
+    let status: exact_counter::StatusFn = Arc::new(|| LimitStatus {
         left_this_minute: Some(0),
         next_slot_in: Duration::from_secs(3),
     });
-    let (handle, _task) = counter::spawn(
+    let (handle, _task) = exact_counter::spawn(
         Worker {
             count: api.count_fn(Duration::from_millis(10)),
             pacer: Arc::new(Unpaced),
@@ -181,7 +184,7 @@ async fn waiting_for_the_limiter_is_reported() {
 async fn the_worker_stops_when_the_app_goes() {
     let api = FakeApi::default();
     let (tx, rx) = mpsc::unbounded_channel();
-    let (handle, task) = counter::spawn(
+    let (handle, task) = exact_counter::spawn(
         Worker {
             count: api.count_fn(Duration::from_millis(10)),
             pacer: Arc::new(Unpaced),

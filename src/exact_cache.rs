@@ -1,5 +1,7 @@
-//! A persistent cache of exact counts, keyed by `Request::content_hash()` (which covers the
-//! model and the whole count body), so recounting unchanged content spends no request.
+//! Exact counts kept on disk for `budgie count`, keyed by `Request::content_hash()` (which
+//! covers the model and the whole count body), so recounting unchanged content spends no
+//! request. (The workbench's counting worker remembers its answers in memory, per session;
+//! the offline count's cache of parsed attachments is `estimate::attachment_cache`.)
 //!
 //! On disk: `counts.jsonl` in the data dir, one `{"hash","model","tokens"}` object per line,
 //! appended under an exclusive file lock and read under a shared one, so several budgie
@@ -23,7 +25,7 @@ struct Entry {
     tokens: u64,
 }
 
-pub struct CountCache {
+pub struct ExactCache {
     path: PathBuf,
     inner: Mutex<Loaded>,
 }
@@ -35,13 +37,13 @@ struct Loaded {
     offset: u64,
 }
 
-impl CountCache {
+impl ExactCache {
     /// Open (or create) the cache in `dir` and read what is already there.
     pub fn open(dir: &Path) -> io::Result<Self> {
         fs::create_dir_all(dir)?;
         let path = dir.join(CACHE_FILE);
         OpenOptions::new().create(true).append(true).open(&path)?;
-        let cache = CountCache {
+        let cache = ExactCache {
             path,
             inner: Mutex::new(Loaded::default()),
         };
@@ -148,18 +150,18 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let request = Request::single_text("claude-sonnet-4-5", "Hello, Claude");
         let hash = request.content_hash();
-        let cache = CountCache::open(dir.path()).expect("open");
+        let cache = ExactCache::open(dir.path()).expect("open");
         assert_eq!(cache.get(&hash), None);
         cache.put(&hash, "claude-sonnet-4-5", 10).expect("put");
         drop(cache);
-        let again = CountCache::open(dir.path()).expect("reopen");
+        let again = ExactCache::open(dir.path()).expect("reopen");
         assert_eq!(again.get(&hash), Some(10));
     }
 
     #[test]
     fn another_model_is_another_key() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let cache = CountCache::open(dir.path()).expect("open");
+        let cache = ExactCache::open(dir.path()).expect("open");
         let a = Request::single_text("claude-sonnet-4-5", "same text").content_hash();
         let b = Request::single_text("claude-opus-4-7", "same text").content_hash();
         cache.put(&a, "claude-sonnet-4-5", 9).expect("put");
@@ -169,8 +171,8 @@ mod tests {
     #[test]
     fn two_handles_see_each_others_counts() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let first = CountCache::open(dir.path()).expect("open");
-        let second = CountCache::open(dir.path()).expect("open");
+        let first = ExactCache::open(dir.path()).expect("open");
+        let second = ExactCache::open(dir.path()).expect("open");
         first.put("aaa", "m", 1).expect("put");
         second.put("bbb", "m", 2).expect("put");
         assert_eq!(second.get("aaa"), Some(1));
@@ -185,11 +187,11 @@ mod tests {
             "{\"hash\":\"good\",\"model\":\"m\",\"tokens\":5}\n{\"hash\":\"cut\",\"mod",
         )
         .expect("write");
-        let cache = CountCache::open(dir.path()).expect("open");
+        let cache = ExactCache::open(dir.path()).expect("open");
         assert_eq!(cache.get("good"), Some(5));
         assert_eq!(cache.get("cut"), None);
         cache.put("next", "m", 7).expect("put");
-        let again = CountCache::open(dir.path()).expect("reopen");
+        let again = ExactCache::open(dir.path()).expect("reopen");
         assert_eq!(again.get("next"), Some(7));
         assert_eq!(again.get("good"), Some(5));
     }
@@ -201,14 +203,14 @@ mod tests {
             for t in 0..4 {
                 let dir = dir.path();
                 scope.spawn(move || {
-                    let cache = CountCache::open(dir).expect("open");
+                    let cache = ExactCache::open(dir).expect("open");
                     for i in 0..50u64 {
                         cache.put(&format!("{t}-{i}"), "m", i).expect("put");
                     }
                 });
             }
         });
-        let cache = CountCache::open(dir.path()).expect("open");
+        let cache = ExactCache::open(dir.path()).expect("open");
         assert_eq!(cache.len(), 200);
         assert_eq!(cache.get("3-49"), Some(49));
     }
