@@ -263,7 +263,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_registry_parses_and_knows_the_facts_sheet_models() {
+    fn the_registry_parses_and_knows_the_documented_models() {
         let r = Registry::builtin();
         let sonnet = r.lookup("claude-sonnet-4-5-20250929");
         assert_eq!(sonnet.id, "claude-sonnet-4-5");
@@ -283,7 +283,7 @@ mod tests {
     }
 
     #[test]
-    fn the_tool_tables_match_the_facts_sheet() {
+    fn the_tool_tables_match_the_documented_tables() {
         let r = Registry::builtin();
         assert_eq!(r.tool_table_in_force().table, ToolTable::Y2026);
         let sonnet = r.lookup("claude-sonnet-4-5");

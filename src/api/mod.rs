@@ -1,5 +1,5 @@
 //! HTTP client for `POST /v1/messages/count_tokens` and `GET /v1/models`: headers, typed
-//! errors, SDK-compatible retries. (Issue 2.)
+//! errors, SDK-compatible retries.
 //!
 //! ```no_run
 //! # async fn demo(request: budgie::request::Request) -> Result<(), budgie::api::ApiError> {

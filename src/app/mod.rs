@@ -1,5 +1,5 @@
 //! The workbench's state (`Model`), what happens to it (`Msg`), what it asks the runtime to
-//! do (`Effect`), and the pure `update`. (Issue 4.)
+//! do (`Effect`), and the pure `update`.
 
 pub mod budget;
 pub mod doc;

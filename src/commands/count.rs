@@ -1,4 +1,4 @@
-//! `budgie count`: count request files headlessly. (Issue 2; batch and limiter: issue 5.)
+//! `budgie count`: count request files headlessly.
 //!
 //! Three steps, kept apart so a batch runner can wrap the middle one (a pacer on the
 //! client, a progress bar around the loop): `expand` the arguments into inputs, `count_one`

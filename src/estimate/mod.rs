@@ -4,9 +4,10 @@
 //! `text` turns text into tokens; `structure` walks a request and adds everything else, each
 //! constant taken from the registry (assets/models.json) with where it came from.
 //!
-//! The TUI calls [`Estimator::estimate`] on every keystroke with one long-lived `Estimator`:
-//! it keeps images and PDFs parsed between calls (keyed by their data) and drops the ones the
-//! request no longer holds. [`estimate`] is the one-shot form for headless use.
+//! [`estimate`] counts a request once (`budgie count`, and the workbench's skeleton count in
+//! `app::offline_count`, which then keeps each text's count itself). An [`Estimator`] counts
+//! the same request again and again: it keeps images and PDFs parsed between calls (keyed by
+//! their data) and drops the ones the request no longer holds.
 
 pub mod attachment_cache;
 pub mod image;

@@ -1,5 +1,5 @@
 //! PDFs: page count, text per page, and page sizes, read with lopdf. Each page costs its
-//! extracted text plus the page as an image at the model's tier (facts sheet §3).
+//! extracted text plus the page as an image at the model's tier (Anthropic's PDF docs).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -126,7 +126,7 @@ mod tests {
         let rule = Registry::builtin().tier_rule(ImageTier::Standard);
         let dpi = Registry::builtin().constants().pdf_page_dpi.value;
         // Independent: 150 dpi letter is 1275 x 1650 px, over the 1568 px edge, so the
-        // cap binds; facts sheet: "about 1,500".
+        // cap binds; Anthropic's PDF docs: "about 1,500".
         let letter = page_image_tokens(612.0, 792.0, dpi, rule);
         let a4 = page_image_tokens(595.28, 841.89, dpi, rule);
         for t in [letter, a4] {

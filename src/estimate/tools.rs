@@ -131,7 +131,7 @@ mod tests {
     }
 
     #[test]
-    fn the_table_and_column_give_the_facts_sheet_figures() {
+    fn the_table_and_column_give_the_documented_figures() {
         let r = Registry::builtin();
         let sonnet = r.lookup("claude-sonnet-4-5");
         let y25 = ToolTable::Y2025;

@@ -492,8 +492,8 @@ impl Checker {
         };
         match thinking.kind.as_str() {
             "enabled" => {
-                // Opus 4.7 and later take only adaptive thinking (facts §1). Unknown models
-                // are left to the API.
+                // Opus 4.7 and later take only adaptive thinking (Anthropic's extended thinking
+                // docs, 2026). Unknown models are left to the API.
                 if matches!(self.model.family, Family::V4_7 | Family::V4_8)
                     && !self.model.unverified
                 {
@@ -637,7 +637,7 @@ mod tests {
     }
 
     #[test]
-    fn the_seed_examples_pass() {
+    fn the_documented_examples_pass() {
         let png = b64(&png_header(10, 10));
         let pdf = b64(b"%PDF-1.4\n%%EOF\n");
         for json in [

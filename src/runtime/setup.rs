@@ -23,7 +23,7 @@ use crate::workspace::{Workspace, recent};
 /// What the workbench counts with.
 #[derive(Clone)]
 pub struct Services {
-    /// `None`: offline only, for the reason given.
+    /// `Err`: offline only, for the reason given.
     pub count: Result<CountFn, String>,
     pub pacer: Arc<dyn Pacer>,
     pub status: Option<StatusFn>,

@@ -1,4 +1,4 @@
-//! The exact request budgie sends for each of the seed page's five examples: method, path,
+//! The exact request budgie sends for each of the five examples of Anthropic's token counting docs: method, path,
 //! every header, and the JSON body, against a local fake server.
 
 use std::collections::BTreeSet;
@@ -26,7 +26,7 @@ async fn server_counting(tokens: u64) -> MockServer {
     server
 }
 
-/// Send `seed` (the example's JSON text, as the seed page writes it) the way `budgie count`
+/// Send `seed` (the example's JSON text, as the docs write it) the way `budgie count`
 /// does — parsed into the request model, then `count_body` — and check what arrived.
 async fn assert_sent_exactly(seed: &str, tokens: u64) {
     let server = server_counting(tokens).await;
@@ -79,7 +79,7 @@ async fn assert_sent_exactly(seed: &str, tokens: u64) {
     let body: Value = serde_json::from_slice(&sent.body).expect("the body is JSON");
     let mut expected_body: Value = serde_json::from_str(seed).expect("seed JSON");
     if let Value::Object(map) = &mut expected_body {
-        // count_tokens takes no max_tokens (facts §1).
+        // count_tokens takes no max_tokens (Anthropic's token counting docs).
         map.remove("max_tokens");
     }
     assert_eq!(body, expected_body);

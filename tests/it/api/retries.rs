@@ -1,4 +1,4 @@
-//! Retries as the official SDKs do them (facts §2), on paused tokio time: which responses
+//! Retries as the official SDKs do them (their retry code), on paused tokio time: which responses
 //! are retried, how long budgie waits, and that the pacer is asked before every attempt.
 //!
 //! The client runs without time limits here (`Timeouts::none()`): on paused time any

@@ -30,7 +30,7 @@ fn pdf_request(model: &str, bytes: &[u8]) -> String {
 
 #[test]
 fn a_1000px_square_image_alone_costs_1304() {
-    // Facts §3: a 1000x1000 image measured 1304 in a request.
+    // Measured in a request (public measurement): a 1000x1000 image alone counts 1304.
     let e = estimate(
         &parse(&image_request(
             "claude-sonnet-4-5",
@@ -56,7 +56,7 @@ fn the_tier_follows_the_model() {
     let standard =
         estimate(&parse(&image_request("claude-sonnet-4-6", "image/png", &bytes)).expect("r"));
     let high = estimate(&parse(&image_request("claude-opus-4-7", "image/png", &bytes)).expect("r"));
-    // Facts §3 reference table: 3840x2160 is 1560 standard, 4784 high.
+    // The reference table of Anthropic's vision docs: 3840x2160 is 1560 standard, 4784 high.
     assert_eq!(standard.breakdown.attachments, 1560 + wrapper);
     assert_eq!(high.breakdown.attachments, 4784 + wrapper);
     assert_eq!(image_tokens(3840, 2160, ImageTier::High), 4784);
@@ -116,13 +116,13 @@ fn a_pdf_costs_its_text_plus_a_page_image_per_page() {
     assert_eq!(info.page_sizes, vec![(612.0, 792.0); 2]);
 
     let e = estimate(&parse(&pdf_request("claude-sonnet-4-5", &bytes)).expect("r"));
-    // Letter at 150 dpi is 1275x1650 px. 1496 was computed independently with the facts
-    // sheet's resize rule (scripts/calibrate-structure.py): resized to 952x1232 px, that is
+    // Letter at 150 dpi is 1275x1650 px. 1496 was computed independently with the vision
+    // docs' resize rule (scripts/calibrate-structure.py): resized to 952x1232 px, that is
     // 34 x 44 = 1496 patches.
     let page_image = image_tokens(1275, 1650, ImageTier::Standard);
     assert_eq!(
         page_image, 1496,
-        "facts sheet: about 1,500 for a letter page"
+        "Anthropic's PDF docs: about 1,500 for a letter page"
     );
     let text: u64 = info
         .text_per_page

@@ -1,7 +1,7 @@
 //! Offline counting: the tokenizer against recorded counts, structure, attachments.
 
 mod attachments;
+mod docs_examples;
 mod props;
-mod seeds;
 mod structure;
 mod tokenizer_golden;

@@ -1,5 +1,5 @@
 //! Structure of the offline count, independent of how text is tokenised: each expectation is
-//! built from the facts sheet's rules and the registry's constants, with text counted by
+//! built from the documented rules and the registry's constants, with text counted by
 //! `text::count_text` so these hold for the placeholder and the real tokenizer alike.
 
 use budgie::estimate::text::count_text;
@@ -31,7 +31,7 @@ fn a_system_prompt_adds_its_text_only() {
         r#"{"model":"claude-sonnet-4-5","system":"You are a scientist",
             "messages":[{"role":"user","content":"Hello, Claude"}]}"#,
     ));
-    // Facts §3: frame 7 + "Hello, Claude" + "You are a scientist".
+    // Anthropic's token counting docs: frame 7 + "Hello, Claude" + "You are a scientist".
     assert_eq!(
         e.input_tokens,
         7 + v3("Hello, Claude") + v3("You are a scientist")
@@ -85,7 +85,8 @@ fn tools_add_the_prompt_once_plus_their_json() {
     let y2025 = EstimateOptions {
         tool_table: Some(ToolTable::Y2025),
     };
-    // Facts §3, 2025 table: 346 for auto/none, 313 for any/tool.
+    // The 2025 tool-use prompt table (Anthropic's tool use docs): 346 for auto/none, 313
+    // for any/tool.
     for (choice, prompt) in [
         ("", 346),
         (r#","tool_choice":{"type":"auto"}"#, 346),

@@ -138,10 +138,11 @@ fn rosetta_matches_recorded_counts() {
     check("rosetta");
 }
 
-/// The facts sheet's figures: "a" alone counts 8 on a v3 model (frame 7), and the seed's
-/// system-prompt example is 7 + "Hello, Claude" 3 + "You are a scientist" 4 = 14.
+/// "a" alone counts 8 on a v3 model (frame 7; ctok's recorded counts), and the token
+/// counting docs' system-prompt example is 7 + "Hello, Claude" 3 + "You are a scientist" 4
+/// = 14.
 #[test]
-fn facts_sheet_examples() {
+fn documented_examples() {
     let v3 = Registry::builtin().lookup("claude-opus-4-5");
     assert_eq!(count_text(v3.family, "a") + v3.frame, 8);
     assert_eq!(count_text(v3.family, "Hello, Claude"), 3);

@@ -67,7 +67,7 @@ async fn thirty_requests_at_120_rpm_take_about_15_s_and_none_is_refused() {
         elapsed >= expected && elapsed <= expected + Duration::from_millis(30),
         "took {elapsed:?}, expected {expected:?}"
     );
-    // About 15 s, as the issue says: 29 gaps of 0.526 s.
+    // About 15 s: 29 gaps of 0.526 s.
     assert!((14.5..16.0).contains(&elapsed.as_secs_f64()));
 }
 

@@ -1,5 +1,5 @@
-//! The seed page's examples (seeds/003, facts sheet §3). They need real token counts, so
-//! they are ignored until the tokenizer lands; the expected figures come from the docs.
+//! The examples of Anthropic's token counting docs, counted offline end to end: the
+//! expected figures are the docs' own.
 
 use budgie::estimate::{EstimateOptions, ToolTable, estimate, estimate_with};
 use budgie::request::parse;
