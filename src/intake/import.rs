@@ -51,15 +51,8 @@ pub fn import(path: &Path, text: &str, model: Option<&str>) -> Result<Imported, 
             // (line, column) rather than guess. Only JSON lines are looked for in it.
             let looks_like_json = looks_like_json(text);
             if let Some((value, line)) = find_body_in_log(text, !looks_like_json) {
-                let mut imported = from_request_value(path, value, SourceKind::LogLine, model)?;
-                imported.warnings.insert(
-                    0,
-                    format!(
-                        "{}: imported the request body found on line {line} of a log",
-                        path.display()
-                    ),
-                );
-                return Ok(imported);
+                let whence = format!("found on line {line} of a log");
+                return nested_body(path, value, model, &whence);
             }
             if !text.trim_start().starts_with(['{', '[']) {
                 return Err(InputError::NotARequest {
@@ -71,7 +64,7 @@ pub fn import(path: &Path, text: &str, model: Option<&str>) -> Result<Imported, 
                 path: path.into(),
                 line: json_error.line(),
                 column: json_error.column(),
-                message: strip_position(&json_error.to_string()),
+                message: request::strip_position(&json_error.to_string()),
             });
         }
     };
@@ -107,14 +100,6 @@ fn looks_like_json(text: &str) -> bool {
     text.trim_start().starts_with('{')
 }
 
-/// serde_json appends " at line L column C"; the position is given once, up front.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
-    }
-}
-
 /// Read an already-parsed JSON value.
 pub fn import_value(
     path: &Path,
@@ -145,20 +130,27 @@ pub fn import_value(
         return from_request_value(path, Value::Object(map), SourceKind::Request, model);
     }
     if let Some(inner) = wrapped_body(&map) {
-        let mut imported = from_request_value(path, inner, SourceKind::LogLine, model)?;
-        imported.warnings.insert(
-            0,
-            format!(
-                "{}: imported the request body nested in the file",
-                path.display()
-            ),
-        );
-        return Ok(imported);
+        return nested_body(path, inner, model, "nested in the file");
     }
     Err(InputError::NotARequest {
         path: path.into(),
         hint: "a request needs at least `model` and `messages`",
     })
+}
+
+/// A request body found inside something else (a log, a wrapper object), said so first.
+fn nested_body(
+    path: &Path,
+    body: Value,
+    model: Option<&str>,
+    whence: &str,
+) -> Result<Imported, InputError> {
+    let mut imported = from_request_value(path, body, SourceKind::LogLine, model)?;
+    imported.warnings.insert(
+        0,
+        format!("{}: imported the request body {whence}", path.display()),
+    );
+    Ok(imported)
 }
 
 fn set_model(request: &mut Value, model: Option<&str>) {

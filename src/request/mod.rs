@@ -46,8 +46,9 @@ pub fn from_value(value: Value) -> Result<Request, ParseError> {
     })
 }
 
-/// serde_json appends " at line L column C"; the Syntax variant reports them separately.
-fn strip_position(message: &str) -> String {
+/// serde_json appends " at line L column C"; the position is reported separately (line and
+/// column), once.
+pub(crate) fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(i) => message[..i].to_string(),
         None => message.to_string(),

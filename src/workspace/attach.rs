@@ -86,13 +86,7 @@ pub fn without_data(workspace: &Workspace) -> Vec<(String, String)> {
         .filter(|(_, b)| {
             b.source.data.is_none() && matches!(b.source.kind.as_str(), "base64" | "text")
         })
-        .filter(|(_, b)| {
-            b.extra
-                .get(ANNOTATION)
-                .and_then(|a| a.get("enabled"))
-                .and_then(Value::as_bool)
-                .unwrap_or(true)
-        })
+        .filter(|(_, b)| super::media_enabled(b))
         .filter_map(|(field, b)| reference(b).map(|(path, _)| (field, path)))
         .collect()
 }

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::request::{Content, ContentBlock, Request};
+use crate::request::{Content, ContentBlock, MediaBlock, Request};
 pub use error::WorkspaceError;
 
 /// The workspace format this budgie writes and the newest it reads.
@@ -98,11 +98,16 @@ fn strip_blocks(blocks: &mut Vec<ContentBlock>) {
 
 /// An attachment is on unless its annotation says `"enabled": false`.
 pub fn block_enabled(block: &ContentBlock) -> bool {
-    let extra = match block {
-        ContentBlock::Image(b) | ContentBlock::Document(b) => &b.extra,
-        _ => return true,
-    };
-    extra
+    match block {
+        ContentBlock::Image(b) | ContentBlock::Document(b) => media_enabled(b),
+        _ => true,
+    }
+}
+
+/// An image or document block is on unless its annotation says `"enabled": false`.
+pub fn media_enabled(block: &MediaBlock) -> bool {
+    block
+        .extra
         .get(ANNOTATION)
         .and_then(|a| a.get("enabled"))
         .and_then(Value::as_bool)

@@ -291,7 +291,7 @@ pub(super) fn toggle_tool(model: &mut Model, i: usize) -> Vec<Effect> {
 pub(super) fn toggle_attachment(model: &mut Model, i: usize) -> Vec<Effect> {
     let Some((slot, enabled)) = doc::attachments(&model.ws.request)
         .get(i)
-        .map(|(s, b)| (*s, doc::attachment_enabled(b)))
+        .map(|(s, b)| (*s, crate::workspace::block_enabled(b)))
     else {
         return Vec::new();
     };
