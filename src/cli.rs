@@ -78,6 +78,19 @@ fn parse_tier(text: &str) -> Result<String, String> {
     }
 }
 
+impl Common {
+    /// What these options say about the settings, for `config::resolve`.
+    pub fn flags(&self) -> crate::config::Flags {
+        crate::config::Flags {
+            config: self.config.clone(),
+            model: self.model.clone(),
+            budget: self.budget,
+            tier: self.tier.clone(),
+            rpm: self.rpm,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Count the input tokens of request files, headlessly (for scripts and CI).

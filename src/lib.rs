@@ -1,7 +1,8 @@
 //! budgie: budget Claude prompts before they are sent.
 //!
 //! The layout follows the architecture, lowest first:
-//! - `bytes`, `registry`: sizes and digests; the models budgie knows (assets/models.json)
+//! - `bytes`, `atomic_file`, `registry`: sizes and digests; whole-or-nothing file writes; the
+//!   models budgie knows (assets/models.json)
 //! - `request`: the Messages API request model, the API's limits and its rules (validate)
 //! - `estimate`: offline counting (tokenizer families, request structure)
 //! - `secrets`, `config`: the API key; settings merged once for every command
@@ -17,6 +18,7 @@
 
 pub mod api;
 pub mod app;
+pub mod atomic_file;
 pub mod bytes;
 pub mod cli;
 pub mod commands;

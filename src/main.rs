@@ -7,7 +7,7 @@ use budgie::{commands, config};
 
 fn main() {
     let cli = Cli::parse();
-    let settings = match config::resolve(&cli.common) {
+    let settings = match config::resolve(&cli.common.flags()) {
         Ok(settings) => settings,
         Err(e) => {
             eprintln!("budgie: {e}");

@@ -229,7 +229,7 @@ pub fn store_key_in(path: &Path, key: &ApiKey) -> Result<(), SecretError> {
             text.push('\n');
         }
     }
-    crate::workspace::atomic::write_with_mode(path, text.as_bytes(), Some(0o600)).map_err(write_err)
+    crate::atomic_file::write_with_mode(path, text.as_bytes(), Some(0o600)).map_err(write_err)
 }
 
 #[cfg(test)]

@@ -674,13 +674,13 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("t.json");
         std::fs::write(&path, text).expect("write");
-        let common = crate::cli::Common {
+        let flags = config::Flags {
             model: model.map(str::to_string),
             config: Some(dir.path().join("config.toml")),
             ..Default::default()
         };
         std::fs::write(dir.path().join("config.toml"), "").expect("write");
-        let settings = config::resolve(&common).expect("settings");
+        let settings = config::resolve(&flags).expect("settings");
         let ctx = Context::new(Mode::Offline, &settings, &CountArgs::default());
         load(&Input::File(path), &ctx)
     }

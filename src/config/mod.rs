@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 
 use directories::ProjectDirs;
 
-use crate::cli::Common;
 use crate::secrets::{self, ApiKey, SecretError};
 pub use file::parse;
 
@@ -95,6 +94,17 @@ pub fn tier_rpm(tier: &str) -> Option<u32> {
         .map(|(_, rpm)| *rpm)
 }
 
+/// What the command line says about the settings (`--config`, `--model`, `--budget`,
+/// `--tier`, `--rpm`; `cli::Common` hands them over).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Flags {
+    pub config: Option<PathBuf>,
+    pub model: Option<String>,
+    pub budget: Option<u64>,
+    pub tier: Option<String>,
+    pub rpm: Option<u32>,
+}
+
 /// What a command runs with.
 #[derive(Debug, Clone)]
 pub struct Resolved {
@@ -149,11 +159,11 @@ pub enum ConfigError {
     },
 }
 
-/// Merge the settings: the config file (`common.config`, else the default one), the
+/// Merge the settings: the config file (`flags.config`, else the default one), the
 /// environment (`NO_COLOR`, `ANTHROPIC_API_KEY`), then the command line. A file named with
 /// `--config` must exist; the default one may be missing.
-pub fn resolve(common: &Common) -> Result<Resolved, ConfigError> {
-    let named = common.config.as_deref();
+pub fn resolve(flags: &Flags) -> Result<Resolved, ConfigError> {
+    let named = flags.config.as_deref();
     let path = named
         .map(Path::to_path_buf)
         .or_else(|| dirs().map(|d| d.config_file()));
@@ -194,11 +204,11 @@ pub fn resolve(common: &Common) -> Result<Resolved, ConfigError> {
     if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
         settings.theme = Theme::Mono;
     }
-    if let Some(tier) = &common.tier {
+    if let Some(tier) = &flags.tier {
         settings.tier = tier.to_lowercase();
         settings.rpm = None;
     }
-    if let Some(rpm) = common.rpm {
+    if let Some(rpm) = flags.rpm {
         settings.rpm = Some(rpm);
     }
     let env_key = std::env::var(secrets::ENV_VAR).ok();
@@ -212,8 +222,8 @@ pub fn resolve(common: &Common) -> Result<Resolved, ConfigError> {
     };
     Ok(Resolved {
         settings,
-        model_flag: common.model.clone(),
-        budget_flag: common.budget,
+        model_flag: flags.model.clone(),
+        budget_flag: flags.budget,
         config_file: path,
         warnings,
         api_key,
@@ -256,24 +266,24 @@ impl Dirs {
 mod tests {
     use super::*;
 
-    fn resolve_with(config: &str, common: Common) -> Resolved {
+    fn resolve_with(config: &str, flags: Flags) -> Resolved {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("config.toml");
         std::fs::write(&path, config).expect("write");
-        resolve(&Common {
+        resolve(&Flags {
             config: Some(path),
-            ..common
+            ..flags
         })
         .expect("resolves")
     }
 
     #[test]
     fn a_tier_on_the_command_line_replaces_the_files_rpm_and_tier() {
-        let from_file = resolve_with("tier = 3\nrpm = 60\n", Common::default());
+        let from_file = resolve_with("tier = 3\nrpm = 60\n", Flags::default());
         assert_eq!(from_file.settings.effective_rpm(), 60, "rpm beats tier");
         let tier = resolve_with(
             "tier = 3\nrpm = 60\n",
-            Common {
+            Flags {
                 tier: Some("2".into()),
                 ..Default::default()
             },
@@ -281,7 +291,7 @@ mod tests {
         assert_eq!(tier.settings.effective_rpm(), 2_000);
         let rpm = resolve_with(
             "rpm = 60\n",
-            Common {
+            Flags {
                 rpm: Some(90),
                 ..Default::default()
             },
@@ -291,12 +301,12 @@ mod tests {
 
     #[test]
     fn a_budget_flag_beats_the_workspaces_which_beats_the_files() {
-        let file = resolve_with("budget = 1000\n", Common::default());
+        let file = resolve_with("budget = 1000\n", Flags::default());
         assert_eq!(file.budget_for(None), Some(1000));
         assert_eq!(file.budget_for(Some(500)), Some(500));
         let flag = resolve_with(
             "budget = 1000\n",
-            Common {
+            Flags {
                 budget: Some(42),
                 ..Default::default()
             },
@@ -308,7 +318,7 @@ mod tests {
     fn a_missing_config_file_named_on_the_command_line_is_an_error() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("nope.toml");
-        let e = resolve(&Common {
+        let e = resolve(&Flags {
             config: Some(path.clone()),
             ..Default::default()
         })

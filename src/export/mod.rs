@@ -89,5 +89,5 @@ pub fn import(text: &str) -> Result<Request, InputError> {
 
 /// Write an export to a file, atomically.
 pub fn write_to_file(path: &Path, text: &str) -> std::io::Result<()> {
-    crate::workspace::atomic::write(path, text.as_bytes())
+    crate::atomic_file::write(path, text.as_bytes())
 }

@@ -27,7 +27,7 @@ pub fn save(path: Option<PathBuf>, workspace: &Workspace) -> Msg {
 }
 
 pub fn export(path: PathBuf, contents: &str) -> Msg {
-    let result = workspace::atomic::write(&path, contents.as_bytes()).map_err(|e| e.to_string());
+    let result = crate::atomic_file::write(&path, contents.as_bytes()).map_err(|e| e.to_string());
     Msg::Exported { path, result }
 }
 

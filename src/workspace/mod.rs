@@ -13,7 +13,6 @@
 //! budgie's own and never sent: `Workspace::to_request` strips it and leaves out disabled
 //! attachments and tools. The full format is in docs/workspace-format.md.
 
-pub mod atomic;
 pub mod attach;
 pub mod autosave;
 mod error;
@@ -153,7 +152,7 @@ pub fn save(
     guard_overwrite(path)?;
     let base = path.parent().unwrap_or(Path::new("."));
     let on_disk = attach::prepare_for_save(workspace, base, options.embed);
-    atomic::write(path, format::encode(&on_disk).as_bytes()).map_err(|source| {
+    crate::atomic_file::write(path, format::encode(&on_disk).as_bytes()).map_err(|source| {
         WorkspaceError::Write {
             path: path.into(),
             source,

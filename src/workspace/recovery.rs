@@ -8,7 +8,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
-use super::{Workspace, atomic, format};
+use super::{Workspace, format};
+use crate::atomic_file;
 
 /// Marker and version of the recovery file format.
 pub const MARKER: &str = "budgie_recovery";
@@ -80,7 +81,7 @@ impl RecoveryStore {
         map.insert("workspace".into(), format::to_value(workspace));
         let text = serde_json::to_string(&Value::Object(map)).map_err(std::io::Error::other)?;
         let path = self.file_for(origin);
-        atomic::write_with_mode(&path, text.as_bytes(), Some(0o600))?;
+        atomic_file::write_with_mode(&path, text.as_bytes(), Some(0o600))?;
         Ok(path)
     }
 

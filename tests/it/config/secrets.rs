@@ -61,7 +61,7 @@ fn a_readable_config_without_a_key_is_fine() {
 
 /// The settings as every command resolves them, from the config file at `path`.
 fn settings_from(path: &Path) -> budgie::config::Resolved {
-    budgie::config::resolve(&budgie::cli::Common {
+    budgie::config::resolve(&budgie::config::Flags {
         config: Some(path.to_path_buf()),
         ..Default::default()
     })

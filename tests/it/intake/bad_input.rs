@@ -34,7 +34,7 @@ fn expectations() -> BTreeMap<String, Vec<String>> {
 fn messages_for(path: &Path) -> Vec<String> {
     let name = path.file_name().unwrap().to_string_lossy().into_owned();
     if name.ends_with(".toml") {
-        let loaded = budgie::config::resolve(&budgie::cli::Common {
+        let loaded = budgie::config::resolve(&budgie::config::Flags {
             config: Some(path.to_path_buf()),
             ..Default::default()
         })
