@@ -146,7 +146,7 @@ pub fn read_config_key(path: &Path) -> Result<Option<LoadedKey>, SecretError> {
     };
     let table: toml::Table = match text.parse() {
         Ok(t) => t,
-        // Without an api_key line there is nothing secret to worry about: config.rs reports
+        // Without an api_key line there is nothing secret to worry about: config/file.rs reports
         // the syntax error itself.
         Err(_) if !mentions_api_key(&text) => return Ok(None),
         Err(e) => {
