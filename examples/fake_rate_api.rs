@@ -5,7 +5,7 @@
 //! Prints `listening on http://127.0.0.1:PORT` and serves until killed; `GET /stats` answers
 //! `{"ok":…,"limited":…}`.
 
-#[path = "../tests/support/fake_rate_api.rs"]
+#[path = "../tests/it/support/fake_rate_api.rs"]
 mod fake_rate_api;
 
 use fake_rate_api::{FakeRateApi, FakeRateConfig};
@@ -29,8 +29,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
-    let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
-    let api = FakeRateApi::start_on(config, Some(listener)).await;
+    let api = if port == 0 {
+        FakeRateApi::start(config).await
+    } else {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
+        FakeRateApi::start_on(config, Some(listener)).await
+    };
     println!(
         "listening on {} (rpm {}, burst {}, rate headers {})",
         api.uri(),

@@ -6,7 +6,7 @@
 //! With --shared DIR the limiter's state is the file in DIR, shared with every process given
 //! the same DIR (as budgie processes share the data dir).
 
-#[path = "../tests/support/rate_client.rs"]
+#[path = "../tests/it/support/rate_client.rs"]
 mod rate_client;
 
 use std::path::PathBuf;

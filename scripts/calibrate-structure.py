@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Derive the structural constants in assets/models.json from the seed examples.
+"""Derive the structural constants in assets/models.json from the examples of Anthropic's
+token counting docs.
 
-Counts text with ctok 1.3.0 (MIT, a public reconstruction of count_tokens, facts sheet §4) and
-prints how each fitted constant follows from the seed page's recorded counts, plus the image
-and PDF page figures from the facts sheet's resize rule. Nothing here is used at run time.
+Counts text with ctok 1.3.0 (MIT, a public reconstruction of count_tokens on PyPI) and
+prints how each fitted constant follows from the docs' recorded counts, plus the image and
+PDF page figures from the resize rule of Anthropic's vision docs. Nothing here is used at
+run time.
 
 Setup (once; needs Python 3.11+ and the `regex` package):
     pip download --no-deps --no-binary :all: --ignore-requires-python ctok==1.3.0 -d /tmp/ctok

@@ -57,7 +57,7 @@ kill "$bare_pid" 2>/dev/null || true
 
 if [ -n "${BUDGIE:-}" ]; then
   # `budgie count` itself, each scenario against a fresh fake API that allows no burst and
-  # sends no rate headers (only 429 + retry-after): the strictest server the issue describes.
+  # sends no rate headers (only 429 + retry-after): the strictest server Anthropic's rate-limit docs allow for.
   mkdir -p "$tmp/files"
   for i in $(seq "$N"); do
     printf '{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"file %s"}]}' "$i" > "$tmp/files/f$i.json"

@@ -44,21 +44,51 @@ pub struct Common {
     #[arg(long, short = 'm', global = true, value_name = "ID")]
     pub model: Option<String>,
 
-    /// Token budget; counts above it are "over budget".
-    #[arg(long, short = 'b', global = true, value_name = "TOKENS")]
+    /// Token budget (1 or more); counts above it are "over budget". Beats a workspace's
+    /// own budget and the config file's.
+    #[arg(long, short = 'b', global = true, value_name = "TOKENS",
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub budget: Option<u64>,
 
-    /// Rate-limit tier for count_tokens: 1, 2, 3, 4, start, build, scale.
-    #[arg(long, global = true, value_name = "TIER", conflicts_with = "rpm")]
+    /// Rate-limit tier for count_tokens: 1, 2, 3, 4, start, build, scale. Replaces the
+    /// config file's tier and rpm.
+    #[arg(long, global = true, value_name = "TIER", conflicts_with = "rpm",
+          value_parser = parse_tier)]
     pub tier: Option<String>,
 
-    /// Requests per minute allowed for count_tokens (overrides --tier).
-    #[arg(long, global = true, value_name = "N")]
+    /// Requests per minute allowed for count_tokens (1 to 1000000). Replaces the config
+    /// file's tier and rpm.
+    #[arg(long, global = true, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::config::MAX_RPM)))]
     pub rpm: Option<u32>,
 
-    /// Config file to read instead of the default.
+    /// Config file to read instead of the default (it must exist).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+}
+
+/// A tier name from `config::TIERS`, in any case.
+fn parse_tier(text: &str) -> Result<String, String> {
+    match crate::config::tier_rpm(text) {
+        Some(_) => Ok(text.to_lowercase()),
+        None => {
+            let names: Vec<&str> = crate::config::TIERS.iter().map(|(n, _)| *n).collect();
+            Err(format!("not a tier; use one of {}", names.join(", ")))
+        }
+    }
+}
+
+impl Common {
+    /// What these options say about the settings, for `config::resolve`.
+    pub fn flags(&self) -> crate::config::Flags {
+        crate::config::Flags {
+            config: self.config.clone(),
+            model: self.model.clone(),
+            budget: self.budget,
+            tier: self.tier.clone(),
+            rpm: self.rpm,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

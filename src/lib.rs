@@ -1,22 +1,35 @@
 //! budgie: budget Claude prompts before they are sent.
 //!
-//! The layout follows the architecture: `request` (the API's request model), `estimate`
-//! (offline counting), `api` (count_tokens client), `limiter` (requests per minute),
-//! `counter` (debounced exact counting), `workspace` (drafts on disk), `app` (pure state and
-//! reducer), `ui` (pure drawing), `runtime` + `tui` (the terminal loop), `commands`
-//! (headless subcommands).
+//! The layout follows the architecture, lowest first:
+//! - `bytes`, `atomic_file`, `registry`: sizes and digests; whole-or-nothing file writes; the
+//!   models budgie knows (assets/models.json)
+//! - `request`: the Messages API request model, the API's limits and its rules (validate)
+//! - `estimate`: offline counting (tokenizer families, request structure)
+//! - `secrets`, `config`: the API key; settings merged once for every command
+//! - `workspace`: the draft on disk: format, saving, autosave, recovery, recent files
+//! - `intake`: the one reader of what users bring (request files, attachments, pastes)
+//! - `api`, `limiter`: the count_tokens client; requests per minute, shared by processes
+//! - `exact_counter`, `exact_cache`: the workbench's debounced exact counting; exact counts
+//!   kept on disk for `budgie count`
+//! - `export`: JSON, curl and SDK snippets, the clipboard
+//! - `app`, `ui`: the workbench's pure state and reducer; pure drawing
+//! - `runtime`, `tui`: the one loop that owns the terminal; the terminal guard
+//! - `cli`, `commands`: arguments; the headless subcommands (count, models, export)
 
 pub mod api;
 pub mod app;
-pub mod cache;
+pub mod atomic_file;
+pub mod bytes;
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod counter;
 pub mod estimate;
+pub mod exact_cache;
+pub mod exact_counter;
 pub mod export;
-pub mod input;
+pub mod intake;
 pub mod limiter;
+pub mod registry;
 pub mod request;
 pub mod runtime;
 pub mod secrets;

@@ -1,17 +1,24 @@
-//! Entry point: parse the command line and hand over; no logic here.
+//! Entry point: parse the command line, merge the settings once, hand over; no logic here.
 
 use clap::Parser;
 
 use budgie::cli::{Cli, Command};
-use budgie::commands;
+use budgie::{commands, config};
 
 fn main() {
     let cli = Cli::parse();
+    let settings = match config::resolve(&cli.common.flags()) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("budgie: {e}");
+            std::process::exit(commands::exit::INPUT);
+        }
+    };
     let status = match &cli.command {
-        Some(Command::Count(args)) => commands::count::run(&cli.common, args),
-        Some(Command::Models { json }) => commands::models::run(&cli.common, *json),
-        Some(Command::Export(args)) => budgie::export::command::run(args),
-        None => match budgie::runtime::run(cli) {
+        Some(Command::Count(args)) => commands::count::run(&settings, args),
+        Some(Command::Models { json }) => commands::models::run(&settings, *json),
+        Some(Command::Export(args)) => commands::export::run(&settings, args),
+        None => match budgie::runtime::run(&cli, settings) {
             Ok(()) => commands::exit::OK,
             Err(e) => {
                 eprintln!("budgie: {e:#}");

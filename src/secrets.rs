@@ -1,5 +1,5 @@
-//! The API key: from `ANTHROPIC_API_KEY`, else `api_key` in config.toml — a file budgie
-//! creates with mode 0600 and refuses to read while group or others can read it.
+//! The API key: from `ANTHROPIC_API_KEY`, else `api_key` in the config file — a file budgie
+//! creates with mode 0600 and will not take a key from while group or others can read it.
 //!
 //! The key lives in an [`ApiKey`], whose Debug and Display never show it; only
 //! [`ApiKey::expose`] gives the value, for the one header that needs it. No message here
@@ -101,8 +101,6 @@ pub enum SecretError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("no config directory found; set BUDGIE_HOME or export {ENV_VAR}")]
-    NoConfigDir,
 }
 
 fn shell_quote(s: &str) -> String {
@@ -115,15 +113,9 @@ fn shell_quote(s: &str) -> String {
     }
 }
 
-/// The key from the environment, else from the default config file. `Ok(None)`: no key
-/// anywhere (budgie counts offline).
-pub fn load() -> Result<Option<LoadedKey>, SecretError> {
-    let env = std::env::var(ENV_VAR).ok();
-    let config = crate::config::dirs().map(|d| d.config_file());
-    load_from(env.as_deref(), config.as_deref())
-}
-
-/// [`load`] with its inputs passed in (tests, and `--config`).
+/// The key from `env_value` (`ANTHROPIC_API_KEY`), else from `config_file`. `Ok(None)`: no
+/// key anywhere (budgie counts offline). `config::resolve` calls it with the config file
+/// in use.
 pub fn load_from(
     env_value: Option<&str>,
     config_file: Option<&Path>,
@@ -154,7 +146,7 @@ pub fn read_config_key(path: &Path) -> Result<Option<LoadedKey>, SecretError> {
     };
     let table: toml::Table = match text.parse() {
         Ok(t) => t,
-        // Without an api_key line there is nothing secret to worry about: config.rs reports
+        // Without an api_key line there is nothing secret to worry about: config/file.rs reports
         // the syntax error itself.
         Err(_) if !mentions_api_key(&text) => return Ok(None),
         Err(e) => {
@@ -205,15 +197,6 @@ fn check_private(_path: &Path) -> Result<(), SecretError> {
     Ok(())
 }
 
-/// Store the key as `api_key` in the default config file (created 0600, directory 0700).
-pub fn store_key(key: &ApiKey) -> Result<PathBuf, SecretError> {
-    let path = crate::config::dirs()
-        .ok_or(SecretError::NoConfigDir)?
-        .config_file();
-    store_key_in(&path, key)?;
-    Ok(path)
-}
-
 /// Store the key in `path`, keeping every other line of the file; the file ends up mode 0600
 /// whatever it was before.
 pub fn store_key_in(path: &Path, key: &ApiKey) -> Result<(), SecretError> {
@@ -246,7 +229,7 @@ pub fn store_key_in(path: &Path, key: &ApiKey) -> Result<(), SecretError> {
             text.push('\n');
         }
     }
-    crate::workspace::atomic::write_with_mode(path, text.as_bytes(), Some(0o600)).map_err(write_err)
+    crate::atomic_file::write_with_mode(path, text.as_bytes(), Some(0o600)).map_err(write_err)
 }
 
 #[cfg(test)]

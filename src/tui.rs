@@ -1,5 +1,5 @@
 //! The terminal guard: raw mode, alternate screen, bracketed paste, mouse capture, and their
-//! restoration on every exit path including panics. (Issue 4.)
+//! restoration on every exit path including panics.
 
 use std::io::{self, Stdout, Write};
 use std::sync::Once;

@@ -15,7 +15,7 @@ use super::models::{ApiModel, ModelsPage};
 use super::pacer::{Pacer, ServerRateInfo, Unpaced};
 use super::rate_headers::{header_str, rate_info};
 use super::retry::{self, DEFAULT_MAX_RETRIES};
-use crate::secrets::{self, ApiKey};
+use crate::secrets::ApiKey;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
 pub const API_VERSION: &str = "2023-06-01";
@@ -96,16 +96,16 @@ struct CountResponse {
 }
 
 impl Client {
-    /// The key from `ANTHROPIC_API_KEY` (else `api_key` in budgie's private config file,
-    /// see `secrets`) and the base from `ANTHROPIC_BASE_URL` (default
+    /// A client with the key the settings found (`config::Resolved::api_key`: the key, none,
+    /// or why reading it failed), on `ANTHROPIC_BASE_URL` (default
     /// `https://api.anthropic.com`).
-    pub fn from_env() -> Result<Client, ApiError> {
-        let key = match secrets::load() {
-            Ok(Some(loaded)) => loaded.key,
+    pub fn from_found_key(found: &Result<Option<ApiKey>, String>) -> Result<Client, ApiError> {
+        let key = match found {
+            Ok(Some(key)) => key.clone(),
             Ok(None) => return Err(ApiError::missing_key()),
             Err(e) => {
                 return Err(ApiError::bad_config(
-                    e.to_string(),
+                    e.clone(),
                     "fix the config file, or set ANTHROPIC_API_KEY",
                 ));
             }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::rate_headers::{header_str, retry_after};
-use crate::estimate::Registry;
+use crate::registry::Registry;
 use crate::secrets::ApiKey;
 
 /// What went wrong, by the API's error type (or, for a type budgie does not know, by the

@@ -1,9 +1,10 @@
 //! HTTP client for `POST /v1/messages/count_tokens` and `GET /v1/models`: headers, typed
-//! errors, SDK-compatible retries. (Issue 2.)
+//! errors, SDK-compatible retries.
 //!
 //! ```no_run
 //! # async fn demo(request: budgie::request::Request) -> Result<(), budgie::api::ApiError> {
-//! let client = budgie::api::Client::from_env()?; // ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL
+//! let key = std::env::var("ANTHROPIC_API_KEY").unwrap_or_default();
+//! let client = budgie::api::Client::new(budgie::api::DEFAULT_BASE_URL, &key)?;
 //! let counted = client.count_tokens(&request.count_body()).await?;
 //! println!("{} tokens", counted.input_tokens);
 //! # Ok(()) }

@@ -1,4 +1,5 @@
-//! When to retry and how long to wait, exactly as the official SDKs do (facts §2).
+//! When to retry and how long to wait, exactly as the official Python and TypeScript
+//! SDKs do (their retry code, 2025–2026).
 
 use std::time::{Duration, SystemTime};
 

@@ -4,8 +4,10 @@
 
 use serde_json::Value;
 
-use crate::request::{Content, ContentBlock, Message, Request, Role, System, TextBlock};
-use crate::workspace::{ANNOTATION, block_enabled};
+use crate::request::{
+    Content, ContentBlock, MediaBlock, Message, Request, Role, System, TextBlock,
+};
+use crate::workspace::ANNOTATION;
 
 /// One visible, focusable piece of the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -251,10 +253,6 @@ pub fn set_attachment_enabled(request: &mut Request, slot: Slot, enabled: bool) 
     }
 }
 
-pub fn attachment_enabled(block: &ContentBlock) -> bool {
-    block_enabled(block)
-}
-
 /// Remove one block from a turn (an attachment); a turn left empty keeps an empty text.
 pub fn remove_block(request: &mut Request, slot: Slot) -> Option<ContentBlock> {
     let Slot::Turn(t, b) = slot else { return None };
@@ -267,17 +265,18 @@ pub fn remove_block(request: &mut Request, slot: Slot) -> Option<ContentBlock> {
     Some(blocks.remove(b))
 }
 
+/// The file name an attachment came from (its annotation's path, without the folders).
+pub fn attachment_name(block: &MediaBlock) -> Option<String> {
+    let path = block.extra.get(ANNOTATION)?.get("path")?.as_str()?;
+    Some(path.rsplit('/').next().unwrap_or(path).to_string())
+}
+
 /// A short one-line description of a non-text block.
 pub fn block_summary(block: &ContentBlock) -> String {
     match block {
         ContentBlock::Image(mb) | ContentBlock::Document(mb) => {
             let kind = block.kind();
-            let name = mb
-                .extra
-                .get(ANNOTATION)
-                .and_then(|a| a.get("path"))
-                .and_then(Value::as_str)
-                .map(|p| p.rsplit('/').next().unwrap_or(p).to_string());
+            let name = attachment_name(mb);
             let media = mb
                 .source
                 .media_type
@@ -285,9 +284,8 @@ pub fn block_summary(block: &ContentBlock) -> String {
                 .unwrap_or_else(|| mb.source.kind.clone());
             let size = mb
                 .source
-                .data
-                .as_ref()
-                .map(|d| format!(", {}", human_bytes(d.len() as u64 * 3 / 4)))
+                .data_len()
+                .map(|n| format!(", {}", crate::bytes::human(n)))
                 .unwrap_or_default();
             match name {
                 Some(n) => format!("[{kind}] {n} ({media}{size})"),
@@ -324,14 +322,6 @@ pub fn block_summary(block: &ContentBlock) -> String {
 
 fn compact(value: &Value) -> String {
     serde_json::to_string(value).unwrap_or_default()
-}
-
-pub fn human_bytes(n: u64) -> String {
-    match n {
-        n if n >= 1 << 20 => format!("{:.1} MB", n as f64 / (1u64 << 20) as f64),
-        n if n >= 1 << 10 => format!("{:.1} KB", n as f64 / 1024.0),
-        n => format!("{n} B"),
-    }
 }
 
 #[cfg(test)]

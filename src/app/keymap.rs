@@ -1,5 +1,7 @@
 //! Key bindings: `assets/keymap.toml` compiled in, optionally overridden by the user's file
-//! (`keymap = "…"` in config.toml). A key maps to a `Command` within a scope.
+//! (`keymap = "…"` in config.toml). A key maps to a `Command` within a scope: the panes
+//! (anywhere, while typing, in navigation) and each window over them (help, model picker,
+//! prompts, tool editor). Only typing itself is not a binding.
 
 use std::collections::BTreeMap;
 
@@ -16,16 +18,42 @@ pub enum Scope {
     Editor,
     /// In navigation.
     Navigate,
+    /// In the help window.
+    Help,
+    /// In the model picker (typing filters).
+    ModelPicker,
+    /// In a one-line prompt: budget, thinking, a path (typing edits it).
+    Prompt,
+    /// In the tool editor (typing edits the JSON).
+    ToolEditor,
 }
 
 impl Scope {
-    fn from_name(name: &str) -> Option<Scope> {
-        match name {
-            "global" => Some(Scope::Global),
-            "editor" => Some(Scope::Editor),
-            "navigate" => Some(Scope::Navigate),
-            _ => None,
+    pub const ALL: [Scope; 7] = [
+        Scope::Global,
+        Scope::Editor,
+        Scope::Navigate,
+        Scope::Help,
+        Scope::ModelPicker,
+        Scope::Prompt,
+        Scope::ToolEditor,
+    ];
+
+    /// The section name in the keymap file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Global => "global",
+            Scope::Editor => "editor",
+            Scope::Navigate => "navigate",
+            Scope::Help => "help",
+            Scope::ModelPicker => "model_picker",
+            Scope::Prompt => "prompt",
+            Scope::ToolEditor => "tool_editor",
         }
+    }
+
+    fn from_name(name: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|s| s.name() == name)
     }
 
     pub fn title(self) -> &'static str {
@@ -33,6 +61,10 @@ impl Scope {
             Scope::Global => "Anywhere",
             Scope::Editor => "While typing",
             Scope::Navigate => "In navigation (Esc)",
+            Scope::Help => "In this help",
+            Scope::ModelPicker => "In the model picker (type to filter)",
+            Scope::Prompt => "In a prompt (budget, thinking, paths)",
+            Scope::ToolEditor => "In the tool editor",
         }
     }
 }
@@ -63,6 +95,11 @@ pub enum Command {
     Remove,
     ToolFromFile,
     NewTool,
+    Cancel,
+    Confirm,
+    Complete,
+    PageUp,
+    PageDown,
 }
 
 impl Command {
@@ -90,6 +127,11 @@ impl Command {
         Command::Remove,
         Command::ToolFromFile,
         Command::NewTool,
+        Command::Cancel,
+        Command::Confirm,
+        Command::Complete,
+        Command::PageUp,
+        Command::PageDown,
     ];
 
     pub fn name(self) -> &'static str {
@@ -117,6 +159,11 @@ impl Command {
             Command::Remove => "remove",
             Command::ToolFromFile => "tool_from_file",
             Command::NewTool => "new_tool",
+            Command::Cancel => "cancel",
+            Command::Confirm => "confirm",
+            Command::Complete => "complete",
+            Command::PageUp => "page_up",
+            Command::PageDown => "page_down",
         }
     }
 
@@ -146,6 +193,25 @@ impl Command {
             Command::Remove => "remove the selected tool or attachment",
             Command::ToolFromFile => "add a tool from a JSON file",
             Command::NewTool => "write a new tool in a JSON editor",
+            Command::Cancel => "close the window, changing nothing",
+            Command::Confirm => "accept",
+            Command::Complete => "complete the path typed",
+            Command::PageUp => "scroll up a page",
+            Command::PageDown => "scroll down a page",
+        }
+    }
+
+    /// What the command does where it is bound (moving up in the help scrolls it).
+    pub fn describe_in(self, scope: Scope) -> &'static str {
+        match (scope, self) {
+            (Scope::Help, Command::Up) => "scroll up a line",
+            (Scope::Help, Command::Down) => "scroll down a line",
+            (Scope::ModelPicker, Command::Up) => "select the model above",
+            (Scope::ModelPicker, Command::Down) => "select the model below",
+            (Scope::ModelPicker, Command::Confirm) => "use the selected model",
+            (Scope::Prompt, Command::Confirm) => "accept what is typed",
+            (Scope::ToolEditor, Command::Confirm) => "add the tool written",
+            _ => self.describe(),
         }
     }
 
@@ -333,7 +399,9 @@ fn named_index(code: KeyCode) -> Option<u8> {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Keymap {
-    bindings: BTreeMap<(Scope, Key), Command>,
+    /// Each key's command, and where the key stands in the command's list in the file (the
+    /// first listed is the one hints show).
+    bindings: BTreeMap<(Scope, Key), (Command, usize)>,
 }
 
 impl Default for Keymap {
@@ -373,8 +441,10 @@ impl Keymap {
         let mut warnings = Vec::new();
         for (section, value) in &table {
             let Some(scope) = Scope::from_name(section) else {
+                let known: Vec<&str> = Scope::ALL.iter().map(|s| s.name()).collect();
                 warnings.push(format!(
-                    "[{section}]: unknown section (known: global, editor, navigate)"
+                    "[{section}]: unknown section (known: {})",
+                    known.join(", ")
                 ));
                 continue;
             };
@@ -396,11 +466,11 @@ impl Keymap {
                     }
                 };
                 self.bindings
-                    .retain(|(s, _), c| !(*s == scope && *c == command));
-                for key in keys {
+                    .retain(|(s, _), (c, _)| !(*s == scope && *c == command));
+                for (position, key) in keys.into_iter().enumerate() {
                     match Key::parse(key) {
                         Ok(k) => {
-                            self.bindings.insert((scope, k), command);
+                            self.bindings.insert((scope, k), (command, position));
                         }
                         Err(e) => warnings.push(format!("[{section}] {name}: {e}")),
                     }
@@ -412,16 +482,20 @@ impl Keymap {
 
     pub fn lookup(&self, scope: Scope, key: &KeyEvent) -> Option<Command> {
         let k = Key::from_event(key)?;
-        self.bindings.get(&(scope, k)).copied()
+        self.bindings.get(&(scope, k)).map(|(command, _)| *command)
     }
 
-    /// The keys bound to `command` in `scope`, for hints and help ("Ctrl-S").
+    /// The keys bound to `command` in `scope`, in the keymap file's order, for hints and
+    /// help ("Ctrl-S").
     pub fn keys_for(&self, scope: Scope, command: Command) -> Vec<String> {
-        self.bindings
+        let mut keys: Vec<(usize, String)> = self
+            .bindings
             .iter()
-            .filter(|((s, _), c)| *s == scope && **c == command)
-            .map(|((_, k), _)| k.display())
-            .collect()
+            .filter(|((s, _), (c, _))| *s == scope && *c == command)
+            .map(|((_, k), (_, position))| (*position, k.display()))
+            .collect();
+        keys.sort();
+        keys.into_iter().map(|(_, k)| k).collect()
     }
 
     /// The first key for `command`, looked up in `scope` then globally.
@@ -434,16 +508,19 @@ impl Keymap {
 
     /// Every binding, grouped by scope and command, in a stable order (the help screen).
     pub fn all(&self) -> Vec<(Scope, Command, Vec<String>)> {
-        let mut grouped: BTreeMap<(Scope, Command), Vec<String>> = BTreeMap::new();
-        for ((scope, key), command) in &self.bindings {
+        let mut grouped: BTreeMap<(Scope, Command), Vec<(usize, String)>> = BTreeMap::new();
+        for ((scope, key), (command, position)) in &self.bindings {
             grouped
                 .entry((*scope, *command))
                 .or_default()
-                .push(key.display());
+                .push((*position, key.display()));
         }
         grouped
             .into_iter()
-            .map(|((s, c), keys)| (s, c, keys))
+            .map(|((s, c), mut keys)| {
+                keys.sort();
+                (s, c, keys.into_iter().map(|(_, k)| k).collect())
+            })
             .collect()
     }
 }

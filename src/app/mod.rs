@@ -1,13 +1,13 @@
 //! The workbench's state (`Model`), what happens to it (`Msg`), what it asks the runtime to
-//! do (`Effect`), and the pure `update`. (Issue 4.)
+//! do (`Effect`), and the pure `update`.
 
 pub mod budget;
-pub mod count;
 pub mod doc;
 pub mod example;
 pub mod keymap;
 pub mod model;
 pub mod msg;
+pub mod offline_count;
 pub mod tool_edit;
 pub mod update;
 
@@ -15,5 +15,5 @@ pub use budget::{BudgetView, Level};
 pub use doc::Slot;
 pub use keymap::{Command, Keymap, Scope};
 pub use model::{ExactState, Model, Options, Overlay, Pane, PromptKind};
-pub use msg::{CountEvent, CountFailure, Effect, LimitStatus, Msg};
+pub use msg::{CountEvent, CountFailure, Effect, LimitStatus, Msg, Pointer, Target};
 pub use update::update;

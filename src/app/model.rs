@@ -6,12 +6,13 @@ use std::time::Instant;
 use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
 use super::budget::BudgetView;
-use super::count::OfflineCount;
 use super::doc::{self, Slot, SlotContent};
 use super::keymap::{Keymap, Scope};
 use super::msg::LimitStatus;
+use super::offline_count::OfflineCount;
 use crate::config::{Settings, Theme};
-use crate::estimate::{Estimate, ModelInfo, Registry};
+use crate::estimate::Estimate;
+use crate::registry::{ModelInfo, Registry};
 use crate::request::{Message, Role};
 use crate::workspace::Workspace;
 
@@ -281,9 +282,7 @@ impl Model {
 
     /// The budget in force: the flag, the workspace's, the config's, else the context window.
     pub fn budget_limit(&self) -> u64 {
-        self.budget_flag
-            .or(self.ws.budget)
-            .or(self.settings.budget)
+        crate::config::budget_in_force(self.budget_flag, self.ws.budget, self.settings.budget)
             .unwrap_or_else(|| self.model_info().context_window)
     }
 
@@ -331,5 +330,25 @@ impl Model {
 
     pub fn tool_count(&self) -> usize {
         self.ws.request.tools.as_ref().map_or(0, Vec::len)
+    }
+
+    /// The models the picker offers, filtered: the registry, then API-only ids.
+    pub fn model_choices(&self, filter: &str) -> Vec<(String, String)> {
+        let registry = crate::registry::Registry::builtin();
+        let mut out: Vec<(String, String)> = registry
+            .models()
+            .iter()
+            .map(|m| (m.id.clone(), m.display_name.clone()))
+            .collect();
+        for (id, name) in &self.api_models {
+            if registry.find(id).is_none() {
+                out.push((id.clone(), name.clone()));
+            }
+        }
+        let filter = filter.to_lowercase();
+        out.retain(|(id, name)| {
+            id.to_lowercase().contains(&filter) || name.to_lowercase().contains(&filter)
+        });
+        out
     }
 }

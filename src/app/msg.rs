@@ -3,8 +3,10 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyEvent, MouseEvent};
+use crossterm::event::KeyEvent;
 
+use super::doc::Slot;
+use super::model::Pane;
 use crate::request::ContentBlock;
 use crate::workspace::Workspace;
 
@@ -17,7 +19,9 @@ pub enum Msg {
     Keys(Vec<KeyEvent>),
     /// A bracketed paste, inserted in one step.
     Paste(String),
-    Mouse(MouseEvent),
+    /// A mouse action, with what it landed on (the runtime asks the drawn layout:
+    /// `ui::layout::pointer`).
+    Pointer(Pointer),
     Resize(u16, u16),
     /// The clock, for ages ("2 s ago") and countdowns.
     Tick(Instant),
@@ -50,6 +54,25 @@ pub enum Msg {
         input: String,
         options: Vec<String>,
     },
+}
+
+/// What the mouse did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pointer {
+    /// A left click on this.
+    Click(Target),
+    ScrollUp,
+    ScrollDown,
+}
+
+/// What a click lands on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Nothing,
+    Pane(Pane),
+    Slot(Slot),
+    Tool { index: usize, checkbox: bool },
+    Attachment { index: usize, checkbox: bool },
 }
 
 /// The counting worker's reports, each for one revision of the content.

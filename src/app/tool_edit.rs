@@ -68,7 +68,7 @@ fn check_value(value: Value, ws: &Workspace, at: &str) -> Result<Tool, String> {
         Some(_) => return Err(format!("{at}name: must be a string")),
         None => return Err(format!("{at}name: missing")),
     };
-    if !valid_name(&name) {
+    if !crate::request::validate::valid_tool_name(&name) {
         return Err(format!(
             "{at}name: `{name}` must be 1–128 letters, digits, _ or -"
         ));
@@ -123,13 +123,6 @@ fn prefix(at: &str) -> String {
     } else {
         format!("{at}: ")
     }
-}
-
-fn valid_name(name: &str) -> bool {
-    (1..=128).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 #[cfg(test)]

@@ -1,12 +1,11 @@
-//! `budgie count`: count request files headlessly. (Issue 2; batch and limiter: issue 5.)
+//! `budgie count`: count request files headlessly.
 //!
 //! Three steps, kept apart so a batch runner can wrap the middle one (a pacer on the
 //! client, a progress bar around the loop): `expand` the arguments into inputs, `count_one`
 //! each into an `Outcome`, `Report` each outcome as it comes. The exit status is the worst
 //! outcome's (see `Outcome::exit_status`).
 
-use std::io::{IsTerminal, Read};
-use std::path::{Path, PathBuf};
+use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value, json};
@@ -14,17 +13,17 @@ use serde_json::{Map, Value, json};
 use super::batch::{BatchOptions, ExpandError, Input, Progress, expand, run_batch};
 use super::exit;
 use crate::api::{ApiError, Client, ErrorKind};
-use crate::cache::CountCache;
-use crate::cli::{Common, CountArgs};
-use crate::config::{self, Settings};
+use crate::cli::CountArgs;
+use crate::config::{self, Resolved};
 use crate::estimate::{self, EstimateOptions};
+use crate::exact_cache::ExactCache;
+use crate::intake::{self, InputError, OpenOptions, Opened};
 use crate::limiter::{Limiter, batch_concurrency};
-use crate::request::validate::{Problem, validate};
-use crate::request::{self, ParseError, Request};
-use crate::workspace;
+use crate::request::Request;
+use crate::request::validate::{Endpoint, Problem};
 
 /// Run the command; returns the process exit status (see `commands::exit`).
-pub fn run(common: &Common, args: &CountArgs) -> i32 {
+pub fn run(settings: &Resolved, args: &CountArgs) -> i32 {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -35,32 +34,26 @@ pub fn run(common: &Common, args: &CountArgs) -> i32 {
             return exit::API;
         }
     };
-    runtime.block_on(run_async(common, args))
+    runtime.block_on(run_async(settings, args))
 }
 
-async fn run_async(common: &Common, args: &CountArgs) -> i32 {
-    let mut mode = match choose_mode(args) {
+async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
+    settings.warn_on_stderr();
+    let mut mode = match choose_mode(settings, args) {
         Ok(mode) => mode,
         Err(message) => {
             eprintln!("budgie count: {message}");
             return exit::INPUT;
         }
     };
-    let settings = settings(common);
-    let rpm = settings.effective_rpm();
-    let dirs = config::dirs();
+    let rpm = settings.settings.effective_rpm();
     if let Mode::Exact { client, .. } = &mut mode {
-        // Every process on the machine shares one budget through the data dir; without one,
-        // this process still paces itself.
-        let limiter = dirs
-            .as_ref()
-            .and_then(|d| Limiter::shared(rpm, &d.data).ok())
-            .unwrap_or_else(|| Limiter::new(rpm));
+        let limiter = Limiter::for_this_machine(rpm);
         *client = client.clone().with_pacer(Arc::new(limiter));
     }
-    let mut ctx = Context::new(mode, common, args);
+    let mut ctx = Context::new(mode, settings, args);
     if !args.no_cache {
-        ctx.cache = dirs.and_then(|d| CountCache::open(&d.data).ok());
+        ctx.cache = config::dirs().and_then(|d| ExactCache::open(&d.data).ok());
     }
     let report = Report { json: args.json };
     let mut status = exit::OK;
@@ -98,24 +91,6 @@ async fn run_async(common: &Common, args: &CountArgs) -> i32 {
     status
 }
 
-/// The config file's settings with `--tier` / `--rpm` / `--budget` / `--model` on top.
-fn settings(common: &Common) -> Settings {
-    let loaded = config::load(common.config.as_deref());
-    for warning in &loaded.warnings {
-        eprintln!("budgie: {warning}");
-    }
-    let mut settings = loaded.settings;
-    if let Some(tier) = &common.tier {
-        settings.tier = tier.clone();
-    }
-    if common.rpm.is_some() {
-        settings.rpm = common.rpm;
-    } else if common.tier.is_some() {
-        settings.rpm = None;
-    }
-    settings
-}
-
 /// How counts are made for this run.
 pub enum Mode {
     /// Ask the API. `required`: `--exact`, so an unreachable API is an error rather than a
@@ -129,11 +104,11 @@ pub enum Mode {
 
 /// Pick exact or offline from the flags and the environment, saying so on stderr when the
 /// choice is not the one asked for. `Err` is a usage error.
-pub fn choose_mode(args: &CountArgs) -> Result<Mode, String> {
+pub fn choose_mode(settings: &Resolved, args: &CountArgs) -> Result<Mode, String> {
     if args.offline {
         return Ok(Mode::Offline);
     }
-    match Client::from_env() {
+    match Client::from_found_key(&settings.api_key) {
         Ok(client) => Ok(Mode::Exact {
             client,
             required: args.exact,
@@ -162,8 +137,8 @@ pub struct Context {
     pub mode: Mode,
     /// `--model`: replaces each file's model.
     pub model: Option<String>,
-    /// `--budget`: takes precedence over a workspace's own budget.
-    pub budget: Option<u64>,
+    /// The settings: `--budget` beats a workspace's own budget, which beats the config's.
+    pub settings: Resolved,
     pub explain: bool,
     /// How offline counts are made (`--tool-table`).
     pub estimate_options: EstimateOptions,
@@ -171,15 +146,15 @@ pub struct Context {
     /// `--exact`, fail at once instead of waiting through the retries again).
     pub unreachable: Mutex<Option<ApiError>>,
     /// Exact counts already made, by request hash (`None` with `--no-cache`).
-    pub cache: Option<CountCache>,
+    pub cache: Option<ExactCache>,
 }
 
 impl Context {
-    pub fn new(mode: Mode, common: &Common, args: &CountArgs) -> Self {
+    pub fn new(mode: Mode, settings: &Resolved, args: &CountArgs) -> Self {
         Context {
             mode,
-            model: common.model.clone(),
-            budget: common.budget,
+            model: settings.model_flag.clone(),
+            settings: settings.clone(),
             explain: args.explain,
             estimate_options: EstimateOptions::default(),
             unreachable: Mutex::new(None),
@@ -353,34 +328,19 @@ impl Outcome {
     }
 }
 
-/// A request as read from a file, with the budget a workspace carries.
-struct Loaded {
-    request: Request,
-    budget: Option<u64>,
-    /// Prefix for paths in problems: `request.` inside a workspace.
-    path_prefix: &'static str,
-}
-
 /// Read, parse, validate and count one input.
 pub async fn count_one(input: &Input, ctx: &Context) -> Outcome {
     let file = input.to_string();
-    let result = match load(input, ctx.model.as_deref()) {
-        Ok(loaded) => count_loaded(loaded, ctx).await,
+    let result = match load(input, ctx) {
+        Ok(opened) => count_opened(opened, ctx).await,
         Err(failure) => Err(failure),
     };
     Outcome { file, result }
 }
 
-async fn count_loaded(loaded: Loaded, ctx: &Context) -> Result<Count, Failure> {
-    let mut request = loaded.request;
-    if let Some(model) = &ctx.model {
-        request.model = model.clone();
-    }
-    let problems = validate(&request);
-    if !problems.is_empty() {
-        return Err(Failure::invalid(&problems, loaded.path_prefix));
-    }
-    let budget = ctx.budget.or(loaded.budget);
+async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
+    let request = opened.workspace.to_request();
+    let budget = ctx.settings.budget_for(opened.workspace.budget);
     let Mode::Exact { client, required } = &ctx.mode else {
         return Ok(offline(
             &request,
@@ -494,8 +454,10 @@ fn offline(
     }
 }
 
-fn load(input: &Input, model: Option<&str>) -> Result<Loaded, Failure> {
-    let text = match input {
+/// Open one input with the reader every command and the workbench share; a file the API
+/// would refuse fails here, naming each problem.
+fn load(input: &Input, ctx: &Context) -> Result<Opened, Failure> {
+    let source = match input {
         Input::Unusable(error @ ExpandError::Missing(_)) => {
             return Err(Failure::input(
                 "read_error",
@@ -504,117 +466,44 @@ fn load(input: &Input, model: Option<&str>) -> Result<Loaded, Failure> {
         }
         Input::Unusable(error) => return Err(Failure::input("read_error", error.reason())),
         Input::Stdin => {
-            let mut text = String::new();
             if std::io::stdin().is_terminal() {
                 eprintln!("budgie count: reading a request from standard input (Ctrl-D ends)");
             }
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| Failure::input("read_error", format!("cannot read: {e}")))?;
-            text
+            "-".to_string()
         }
-        Input::File(path) => std::fs::read_to_string(path)
-            .map_err(|e| Failure::input("read_error", format!("cannot read: {}", io_reason(&e))))?,
+        Input::File(path) => path.to_string_lossy().into_owned(),
     };
-    let origin = match input {
-        Input::File(path) => path.clone(),
-        _ => PathBuf::from("-"),
+    // Offline, what count_tokens alone refuses (server tools, url and file sources) is
+    // counted as far as it can be and marked as not countable offline; an exact count keeps
+    // the API's rules.
+    let endpoint = match ctx.mode {
+        Mode::Offline => Some(Endpoint::Create),
+        _ => None,
     };
-    parse_input(&text, model, &origin)
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::InvalidData => "not UTF-8 text".to_string(),
-        _ => e.to_string(),
-    }
-}
-
-/// A request body, or a workspace `{"budgie_workspace": 1, "request": {...}, ...}`.
-/// `model` (from `--model`) fills in a request that names none.
-fn parse_input(text: &str, model: Option<&str>, origin: &Path) -> Result<Loaded, Failure> {
-    // Editors on some systems start files with a byte-order mark; JSON does not allow one.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut value: Value = serde_json::from_str(text).map_err(|e| {
-        // serde_json's message ends with the position, which is given once, up front.
-        let message = e.to_string();
-        let message = message
-            .rfind(" at line ")
-            .map_or(message.as_str(), |i| &message[..i]);
-        Failure::input(
-            "parse_error",
-            format!(
-                "malformed JSON at line {}, column {}: {message}",
-                e.line(),
-                e.column()
-            ),
-        )
+    let options = OpenOptions {
+        model: ctx.model.as_deref(),
+        endpoint,
+        ..Default::default()
+    };
+    let opened = intake::open_with(&source, options).map_err(|e| {
+        let error_type = match e {
+            InputError::Missing { .. }
+            | InputError::Unreadable { .. }
+            | InputError::Directory { .. }
+            | InputError::NotUtf8 { .. }
+            | InputError::Utf16 { .. }
+            | InputError::TooLarge { .. } => "read_error",
+            _ => "parse_error",
+        };
+        Failure::input(error_type, e.reason())
     })?;
-    if value.get("budgie_workspace").is_some() {
-        if let Some(request) = value.get_mut("request") {
-            fill_model(request, model);
-        }
-        return parse_workspace(value, origin);
+    for warning in &opened.warnings {
+        eprintln!("{warning}");
     }
-    fill_model(&mut value, model);
-    if !value.is_object() {
-        return Err(Failure::input(
-            "parse_error",
-            "request: must be a JSON object (a count_tokens or messages.create body)".into(),
-        ));
+    if !opened.problems.is_empty() {
+        return Err(Failure::invalid(&opened.problems, opened.field_prefix()));
     }
-    let request = request::from_value(value).map_err(|e| match e {
-        ParseError::Shape { path, message }
-            if path == "request" && message == "missing field `model`" =>
-        {
-            Failure::input(
-                "parse_error",
-                format!("request: {message}: name one in the file, or pass --model"),
-            )
-        }
-        other => shape_failure(other, ""),
-    })?;
-    Ok(Loaded {
-        request,
-        budget: None,
-        path_prefix: "",
-    })
-}
-
-fn fill_model(request: &mut Value, model: Option<&str>) {
-    if let (Value::Object(map), Some(model)) = (request, model) {
-        map.entry("model").or_insert_with(|| json!(model));
-    }
-}
-
-fn shape_failure(error: ParseError, prefix: &str) -> Failure {
-    Failure::input("parse_error", format!("{prefix}{error}"))
-}
-
-/// A workspace, decoded by the workspace module (one reader for the format), with its
-/// path-referenced attachments read from beside `origin`.
-fn parse_workspace(value: Value, origin: &Path) -> Result<Loaded, Failure> {
-    let mut opened = workspace::format::decode_value(origin, value).map_err(|e| {
-        let message = e.to_string();
-        let prefix = format!("{}: ", origin.display());
-        Failure::input(
-            "parse_error",
-            message
-                .strip_prefix(&prefix)
-                .unwrap_or(&message)
-                .to_string(),
-        )
-    })?;
-    let base = origin.parent().unwrap_or(Path::new("."));
-    for warning in workspace::attach::resolve(&mut opened.workspace, base) {
-        eprintln!("{}: {warning}", origin.display());
-    }
-    Ok(Loaded {
-        request: opened.workspace.to_request(),
-        budget: opened.workspace.budget,
-        path_prefix: "request.",
-    })
+    Ok(opened)
 }
 
 /// Prints outcomes: counts on stdout, errors on stderr (plain), or every outcome as one JSON
@@ -801,84 +690,92 @@ mod tests {
         const { assert!(exit::INPUT < exit::API) };
     }
 
+    /// `text` written to a file and loaded as `budgie count` loads it.
+    fn load_text(text: &str, model: Option<&str>) -> Result<Opened, Failure> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("t.json");
+        std::fs::write(&path, text).expect("write");
+        let flags = config::Flags {
+            model: model.map(str::to_string),
+            config: Some(dir.path().join("config.toml")),
+            ..Default::default()
+        };
+        std::fs::write(dir.path().join("config.toml"), "").expect("write");
+        let settings = config::resolve(&flags).expect("settings");
+        let ctx = Context::new(Mode::Offline, &settings, &CountArgs::default());
+        load(&Input::File(path), &ctx)
+    }
+
+    fn load_error(text: &str) -> String {
+        load_text(text, None)
+            .err()
+            .map(|f| f.message)
+            .unwrap_or_default()
+    }
+
     #[test]
     fn a_request_body_and_a_workspace_both_load() {
-        let plain = parse_input(
+        let plain = load_text(
             r#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#,
             None,
-            Path::new("t.json"),
         )
         .expect("a request");
-        assert_eq!((plain.budget, plain.path_prefix), (None, ""));
-        let workspace = parse_input(
+        assert_eq!((plain.workspace.budget, plain.field_prefix()), (None, ""));
+        let workspace = load_text(
             r#"{"budgie_workspace":1,"budget":500,"request":{"model":"m","messages":[{"role":"user","content":"hi"}]}}"#,
             None,
-            Path::new("t.json"),
         )
         .expect("a workspace");
-        assert_eq!(workspace.budget, Some(500));
-        assert_eq!(workspace.request.model, "m");
+        assert_eq!(workspace.workspace.budget, Some(500));
+        assert_eq!(workspace.workspace.request.model, "m");
+        assert_eq!(workspace.field_prefix(), "request.");
     }
 
     #[test]
     fn a_missing_model_comes_from_the_flag_and_a_bom_is_skipped() {
         let text = "\u{feff}{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-        let loaded =
-            parse_input(text, Some("claude-opus-5"), Path::new("t.json")).expect("model filled in");
-        assert_eq!(loaded.request.model, "claude-opus-5");
-        let missing = parse_input(text, None, Path::new("t.json"))
-            .err()
-            .map(|f| f.message);
+        let loaded = load_text(text, Some("claude-opus-5")).expect("model filled in");
+        assert_eq!(loaded.workspace.request.model, "claude-opus-5");
         assert_eq!(
-            missing.as_deref(),
-            Some("request: missing field `model`: name one in the file, or pass --model")
+            load_error(text),
+            "request: missing field `model`: name one in the file, or pass --model"
         );
     }
 
     #[test]
     fn load_errors_say_where() {
-        let err = |text: &str| {
-            parse_input(text, None, Path::new("t.json"))
-                .err()
-                .map(|f| f.message)
-                .unwrap_or_default()
-        };
         assert_eq!(
-            err("{\n  \"model\": }"),
-            "malformed JSON at line 2, column 12: expected value"
+            load_error("{\n  \"model\": }"),
+            "malformed JSON at line 2, column 12: expected value; fix the JSON there"
         );
-        assert_eq!(
-            err("[1]"),
-            "request: must be a JSON object (a count_tokens or messages.create body)"
-        );
+        assert!(load_error("[1]").contains("JSON that is not an object"));
         assert!(
-            err(r#"{"model":"m","messages":[{"role":"robot","content":"x"}]}"#)
+            load_error(r#"{"model":"m","messages":[{"role":"robot","content":"x"}]}"#)
                 .starts_with("messages[0].role: unknown variant `robot`")
         );
         assert!(
-            err(r#"{"budgie_workspace":1,"request":{"model":"m","messages":[{"role":"robot","content":"x"}]}}"#)
+            load_error(r#"{"budgie_workspace":1,"request":{"model":"m","messages":[{"role":"robot","content":"x"}]}}"#)
                 .contains("request.messages[0].role: unknown variant `robot`")
         );
         assert!(
-            err(r#"{"budgie_workspace":2,"request":{}}"#)
+            load_error(r#"{"budgie_workspace":2,"request":{}}"#)
                 .starts_with("written by a newer budgie (workspace format 2")
         );
-        assert!(err(r#"{"budgie_workspace":1}"#).contains("request"));
+        assert!(load_error(r#"{"budgie_workspace":1}"#).contains("request"));
     }
 
     #[test]
     fn workspace_problems_are_prefixed_with_request() {
-        let loaded = parse_input(
-            r#"{"budgie_workspace":1,"request":{"model":"m","messages":[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"https://x/a.png"}}]}]}}"#,
+        let failure = load_text(
+            r#"{"budgie_workspace":1,"request":{"model":"m","messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/bmp","data":"Qk0="}}]}]}}"#,
             None,
-            Path::new("t.json"),
         )
-        .expect("loads");
-        let failure = Failure::invalid(&validate(&loaded.request), loaded.path_prefix);
+        .expect_err("the API takes no BMP");
+        assert_eq!(failure.error_type, "validation_error");
         assert!(
             failure
                 .message
-                .starts_with("request.messages[0].content[0]: image source \"url\""),
+                .starts_with("request.messages[0].content[0]: "),
             "{}",
             failure.message
         );

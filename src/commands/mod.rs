@@ -2,6 +2,7 @@
 
 pub mod batch;
 pub mod count;
+pub mod export;
 pub mod models;
 
 /// Exit statuses of the headless commands.

@@ -3,8 +3,8 @@
 use serde_json::{Value, json};
 
 use crate::api::{ApiModel, Client, ErrorKind};
-use crate::cli::Common;
-use crate::estimate::{ModelInfo, Registry};
+use crate::config::Resolved;
+use crate::registry::{ModelInfo, Registry};
 
 /// One line of the listing: a registry model (and whether the API lists it), or a model
 /// only the API knows.
@@ -43,8 +43,9 @@ pub fn merge<'a>(registry: &'a Registry, api: Option<&[ApiModel]>) -> Vec<Listed
     listed
 }
 
-pub fn run(_common: &Common, json: bool) -> i32 {
-    let (api, status) = match fetch() {
+pub fn run(settings: &Resolved, json: bool) -> i32 {
+    settings.warn_on_stderr();
+    let (api, status) = match fetch(settings) {
         Fetched::NoKey => (None, super::exit::OK),
         Fetched::Models(models) => (Some(models), super::exit::OK),
         Fetched::Failed(message) => {
@@ -68,8 +69,8 @@ enum Fetched {
     Failed(String),
 }
 
-fn fetch() -> Fetched {
-    let client = match Client::from_env() {
+fn fetch(settings: &Resolved) -> Fetched {
+    let client = match Client::from_found_key(&settings.api_key) {
         Ok(client) => client,
         Err(e) if e.kind == ErrorKind::MissingKey => return Fetched::NoKey,
         Err(e) => return Fetched::Failed(e.to_string()),

@@ -1,10 +1,10 @@
 //! Images: the real format from the magic bytes, dimensions from the header alone, and the
-//! patch cost `ceil(w/28) * ceil(h/28)` after the tier's resize rule (facts sheet §3).
+//! patch cost `ceil(w/28) * ceil(h/28)` after the tier's resize rule (Anthropic's vision docs).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::registry::{ImageTier, Registry, TierRule};
+use crate::registry::{ImageTier, Registry, TierRule};
 
 /// The four image formats the Messages API takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -178,7 +178,7 @@ mod tests {
     }
 
     #[test]
-    fn the_facts_sheet_reference_table_comes_out_exactly() {
+    fn the_vision_docs_reference_table_comes_out_exactly() {
         let standard = [
             ((200, 200), 64),
             ((1000, 1000), 1296),
@@ -222,7 +222,7 @@ mod tests {
         assert_eq!(image_tokens(0, 10, ImageTier::Standard), 0);
     }
 
-    /// The facts sheet's rule read literally: scan widths down from the original.
+    /// The documented resize rule read literally: scan widths down from the original.
     fn resized_by_scanning(width: u32, height: u32, rule: TierRule) -> (u32, u32) {
         if height > width {
             let (h, w) = resized_by_scanning(height, width, rule);

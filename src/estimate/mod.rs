@@ -4,15 +4,15 @@
 //! `text` turns text into tokens; `structure` walks a request and adds everything else, each
 //! constant taken from the registry (assets/models.json) with where it came from.
 //!
-//! The TUI calls [`Estimator::estimate`] on every keystroke with one long-lived `Estimator`:
-//! it keeps images and PDFs parsed between calls (keyed by their data) and drops the ones the
-//! request no longer holds. [`estimate`] is the one-shot form for headless use.
+//! [`estimate`] counts a request once (`budgie count`, and the workbench's skeleton count in
+//! `app::offline_count`, which then keeps each text's count itself). An [`Estimator`] counts
+//! the same request again and again: it keeps images and PDFs parsed between calls (keyed by
+//! their data) and drops the ones the request no longer holds.
 
-pub mod cache;
+pub mod attachment_cache;
 pub mod image;
 pub mod pdf;
-pub mod registry;
-mod render;
+pub mod render;
 mod structure;
 pub mod text;
 pub mod thinking;
@@ -22,7 +22,9 @@ pub mod tools;
 use crate::request::Request;
 pub use image::{ImageFormat, ImageInfo, describe_image, image_tokens};
 pub use pdf::{PdfInfo, describe_pdf};
-pub use registry::{Family, ImageTier, ModelInfo, Registry, Structural};
+// The tokenizer families and structural constants are registry data; counting is named by them.
+use crate::registry::Registry;
+pub use crate::registry::{Family, Structural};
 pub use structure::trailing_whitespace_uncounted;
 
 /// Tokens by section of the request.
@@ -106,7 +108,7 @@ pub struct EstimateOptions {}
 #[derive(Debug, Default)]
 pub struct Estimator {
     options: EstimateOptions,
-    cache: cache::AttachmentCache,
+    cache: attachment_cache::AttachmentCache,
 }
 
 impl Estimator {

@@ -1,12 +1,12 @@
 //! PDFs: page count, text per page, and page sizes, read with lopdf. Each page costs its
-//! extracted text plus the page as an image at the model's tier (facts sheet §3).
+//! extracted text plus the page as an image at the model's tier (Anthropic's PDF docs).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use lopdf::{Document, LoadOptions, Object, ObjectId};
 
 use super::image;
-use super::registry::TierRule;
+use crate::registry::TierRule;
 
 /// What budgie reads from a PDF.
 #[derive(Debug, Clone, PartialEq)]
@@ -181,16 +181,16 @@ pub fn page_patch_grid(width_pt: f64, height_pt: f64, dpi: f64, rule: TierRule) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::estimate::registry::{ImageTier, Registry};
+    use crate::registry::{ImageTier, Registry};
 
     #[test]
     fn a_letter_or_a4_page_is_about_1500_tokens_at_the_standard_tier() {
         let rule = Registry::builtin().tier_rule(ImageTier::Standard);
         let dpi = Registry::builtin()
-            .constant(crate::estimate::registry::Structural::PdfPageDpi)
+            .constant(crate::registry::Structural::PdfPageDpi)
             .value;
         // Independent: 150 dpi letter is 1275 x 1650 px, over the 1568 px edge, so the
-        // cap binds; facts sheet: "about 1,500".
+        // cap binds; Anthropic's PDF docs: "about 1,500".
         let letter = page_image_tokens(612.0, 792.0, dpi, rule);
         let a4 = page_image_tokens(595.28, 841.89, dpi, rule);
         for t in [letter, a4] {

@@ -14,24 +14,18 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::cache::AttachmentCache;
-use super::registry::{ImageTier, ModelInfo, Registry, Structural};
+use super::attachment_cache::AttachmentCache;
 use super::thinking::{self, TurnShape};
 use super::tools::{self, ChoiceColumn};
 use super::{Estimate, EstimateOptions, Section, image, pdf, render, text};
+use crate::registry::{ImageTier, ModelInfo, Registry, Structural};
+use crate::request::limits::{
+    MANY_IMAGES, MANY_IMAGES_MAX_SIDE as MAX_SIDE_WHEN_MANY, MAX_IMAGE_SIDE, ModelLimits,
+};
 use crate::request::{
     Content, ContentBlock, MediaBlock, Request, Role, Source, System, ToolResultBlock,
     ToolResultContent, ToolUseBlock,
 };
-
-/// Request limits the offline count checks (Anthropic's API reference: images at most
-/// 8000 px a side, 2000 px when a request holds more than 20; PDFs at most 600 pages, 100 on
-/// models with a context window under 1M).
-const MAX_IMAGE_SIDE: u32 = 8000;
-const MAX_SIDE_WHEN_MANY: u32 = 2000;
-const MANY_IMAGES: usize = 20;
-const MAX_PDF_PAGES: usize = 600;
-const MAX_PDF_PAGES_UNDER_1M: usize = 100;
 
 /// One turn after merging consecutive same-role messages, with where each block came from.
 struct Turn<'a> {
@@ -450,9 +444,13 @@ impl<'a> Walker<'a> {
                         _ => groups.push(group(Kind::Results(vec![result]))),
                     }
                 }
-                ContentBlock::Image(m) => self.image(path, *at, m),
+                ContentBlock::Image(m) => {
+                    if let Some(n) = self.image(path, m) {
+                        groups.push(group(Kind::Attachment(n, *at)));
+                    }
+                }
                 ContentBlock::Document(m) => {
-                    if let Some(n) = self.document(path, *at, m) {
+                    if let Some(n) = self.document(path, m) {
                         groups.push(group(Kind::Attachment(n, *at)));
                     }
                 }
@@ -545,10 +543,13 @@ impl<'a> Walker<'a> {
         if let Some(ToolResultContent::Blocks(blocks)) = &result.content {
             for (j, b) in blocks.iter().enumerate() {
                 match b {
-                    ContentBlock::Image(m) => self.image(&format!("{path}.content[{j}]"), at, m),
+                    ContentBlock::Image(m) => {
+                        if let Some(n) = self.image(&format!("{path}.content[{j}]"), m) {
+                            self.add(Bucket::Attachments, Section::Attachment(at.0, at.1), n);
+                        }
+                    }
                     ContentBlock::Document(m) => {
-                        let inner = format!("{path}.content[{j}]");
-                        if let Some(n) = self.document(&inner, at, m) {
+                        if let Some(n) = self.document(&format!("{path}.content[{j}]"), m) {
                             self.add(Bucket::Attachments, Section::Attachment(at.0, at.1), n);
                         }
                     }
@@ -558,12 +559,14 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn image(&mut self, path: &str, at: (usize, usize), m: &MediaBlock) {
+    /// An image's tokens (its patches, row tokens and wrapper), or `None` when it cannot be
+    /// counted (the reason is a problem).
+    fn image(&mut self, path: &str, m: &MediaBlock) -> Option<i64> {
         let Some(data) = base64_data(path, &m.source, "image", &mut self.e.problems) else {
             self.e
                 .unverified
                 .push(format!("{path}: image not counted (no base64 data)"));
-            return;
+            return None;
         };
         let info = match self.cache.image(data) {
             Ok(info) => info,
@@ -572,7 +575,7 @@ impl<'a> Walker<'a> {
                 self.e
                     .unverified
                     .push(format!("{path}: unreadable image not counted"));
-                return;
+                return None;
             }
         };
         if let Some(declared) = m.source.media_type.as_deref()
@@ -613,16 +616,12 @@ impl<'a> Walker<'a> {
             info.height,
             tier.name()
         ));
-        self.add(
-            Bucket::Attachments,
-            Section::Attachment(at.0, at.1),
-            tokens + wrapper,
-        );
+        Some(tokens + wrapper)
     }
 
-    /// A document: a PDF is counted into the attachments; a text or content document is
-    /// returned as a group of its turn.
-    fn document(&mut self, path: &str, at: (usize, usize), m: &MediaBlock) -> Option<i64> {
+    /// A document's tokens (a PDF, a text or a content document), or `None` when it cannot
+    /// be counted (the reason is a problem).
+    fn document(&mut self, path: &str, m: &MediaBlock) -> Option<i64> {
         let mut titles = 0;
         for field in ["title", "context"] {
             if let Some(Value::String(s)) = m.extra.get(field) {
@@ -652,18 +651,17 @@ impl<'a> Walker<'a> {
                 Some(n)
             }
             _ => {
-                self.pdf(path, at, &m.source, titles);
-                None
+                self.pdf(path, &m.source).map(|n| n + titles)
             }
         }
     }
 
-    fn pdf(&mut self, path: &str, at: (usize, usize), source: &Source, titles: i64) {
+    fn pdf(&mut self, path: &str, source: &Source) -> Option<i64> {
         let Some(data) = base64_data(path, source, "document", &mut self.e.problems) else {
             self.e
                 .unverified
                 .push(format!("{path}: document not counted (no base64 data)"));
-            return;
+            return None;
         };
         if let Some(mt) = source.media_type.as_deref()
             && mt != "application/pdf"
@@ -692,15 +690,11 @@ impl<'a> Walker<'a> {
                 self.e
                     .unverified
                     .push(format!("{path}: unreadable PDF not counted"));
-                return;
+                return None;
             }
         };
         let pages = sizes.len();
-        let limit = if self.model.context_window < 1_000_000 {
-            MAX_PDF_PAGES_UNDER_1M
-        } else {
-            MAX_PDF_PAGES
-        };
+        let limit = ModelLimits::for_context_window(self.model.context_window).pdf_pages;
         if pages > limit {
             self.problem(
                 path,
@@ -743,11 +737,7 @@ impl<'a> Walker<'a> {
             self.pages_without_text
                 .push(format!("{path} page(s) {list}"));
         }
-        self.add(
-            Bucket::Attachments,
-            Section::Attachment(at.0, at.1),
-            text_total + image_tokens + wrapper + titles,
-        );
+        Some(text_total + image_tokens + wrapper)
     }
 
     fn finish(mut self) -> Estimate {

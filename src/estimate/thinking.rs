@@ -1,4 +1,4 @@
-//! Which assistant turns' thinking blocks count (facts sheet §3).
+//! Which assistant turns' thinking blocks count (Anthropic's extended thinking docs, 2025 and 2026).
 //!
 //! 2025 rule (and, from 2026, Haiku and older models): thinking in earlier assistant turns
 //! is stripped; the current assistant turn's thinking counts. The current turn is the last
@@ -80,7 +80,7 @@ mod tests {
 
     #[test]
     fn the_2025_rule_ignores_earlier_turns() {
-        // The seed: user, assistant (thinking), user → the thinking is an earlier turn's.
+        // The docs' example: user, assistant (thinking), user → the thinking is an earlier turn's.
         let seed = [user(), assistant(), user()];
         assert_eq!(thinking_counts(&seed, false), [false, false, false]);
         // Ending on the assistant: that turn is current.

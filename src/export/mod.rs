@@ -1,20 +1,19 @@
 //! Export a request as JSON, a curl command, or a Python / TypeScript SDK snippet, and hand it
-//! to the clipboard (OSC 52) or a file. Import is [`import`]: anything `workspace::open`
-//! reads, from text.
+//! to the clipboard (OSC 52) or a file. Import is [`import`]: anything `intake` reads, from
+//! text. The `budgie export` command is in `commands::export`.
 //!
 //! The key is never a value in anything exported: curl uses `$ANTHROPIC_API_KEY`, Python
 //! `os.environ["ANTHROPIC_API_KEY"]`, TypeScript `process.env.ANTHROPIC_API_KEY`. Exports
 //! take the request only, so there is no key to leak.
 
 pub mod clipboard;
-pub mod command;
 pub mod snippets;
 
 use std::path::Path;
 
 use serde_json::Value;
 
-use crate::input::InputError;
+use crate::intake::InputError;
 use crate::request::Request;
 
 pub use clipboard::{Passthrough, osc52};
@@ -85,10 +84,10 @@ pub fn export(request: &Request, body: Body, format: Format) -> String {
 
 /// Import a request from text (a workspace, a request, a create body, an SDK log line).
 pub fn import(text: &str) -> Result<Request, InputError> {
-    crate::workspace::format::decode(Path::new("<import>"), text).map(|o| o.workspace.request)
+    crate::intake::import::import(Path::new("<import>"), text, None).map(|i| i.workspace.request)
 }
 
 /// Write an export to a file, atomically.
 pub fn write_to_file(path: &Path, text: &str) -> std::io::Result<()> {
-    crate::workspace::atomic::write(path, text.as_bytes())
+    crate::atomic_file::write(path, text.as_bytes())
 }

@@ -58,6 +58,15 @@ pub struct Limiter {
 }
 
 impl Limiter {
+    /// The limiter for this process: shared through the data dir with every other budgie on
+    /// the machine; without one (no data dir, or it cannot be written), this process still
+    /// paces itself.
+    pub fn for_this_machine(rpm: u32) -> Self {
+        crate::config::dirs()
+            .and_then(|d| Limiter::shared(rpm, &d.data).ok())
+            .unwrap_or_else(|| Limiter::new(rpm))
+    }
+
     /// A limiter for this process alone, on tokio's clock. An `rpm` of 0 counts as 1.
     pub fn new(rpm: u32) -> Self {
         Limiter {

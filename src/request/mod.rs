@@ -1,13 +1,14 @@
 //! The Messages API request model: parsing with precise error locations, the body sent to
 //! count_tokens, a content hash for caching, and validation.
 
+pub mod limits;
+pub mod media;
 mod model;
 pub mod validate;
 
 pub use model::*;
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 /// Why a request body could not be read, with where in the text or the JSON tree.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -45,8 +46,9 @@ pub fn from_value(value: Value) -> Result<Request, ParseError> {
     })
 }
 
-/// serde_json appends " at line L column C"; the Syntax variant reports them separately.
-fn strip_position(message: &str) -> String {
+/// serde_json appends " at line L column C"; the position is reported separately (line and
+/// column), once.
+pub(crate) fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(i) => message[..i].to_string(),
         None => message.to_string(),
@@ -83,9 +85,7 @@ impl Request {
     /// A stable hash of what count_tokens would be asked: same body, same hash. Used as the
     /// cache key for exact counts (it includes the model).
     pub fn content_hash(&self) -> String {
-        let bytes = serde_json::to_vec(&self.count_body()).unwrap_or_default();
-        let digest = Sha256::digest(&bytes);
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        body_hash(&self.count_body())
     }
 
     /// A request with one user message of plain text.
@@ -103,6 +103,24 @@ impl Request {
             thinking: None,
             extra: Default::default(),
         }
+    }
+}
+
+/// The hash of a count_tokens body as sent (compact JSON): [`Request::content_hash`] for a
+/// body already built.
+pub fn body_hash(body: &Value) -> String {
+    crate::bytes::sha256_hex(&serde_json::to_vec(body).unwrap_or_default())
+}
+
+/// What kind of JSON value this is, for messages ("not an array").
+pub fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 

@@ -101,6 +101,18 @@ pub struct Source {
     pub extra: Map<String, Value>,
 }
 
+impl Source {
+    /// The size of the file this source carries, in bytes: base64 decoded (padding left
+    /// out), text as it is. `None` without data.
+    pub fn data_len(&self) -> Option<u64> {
+        let data = self.data.as_deref()?;
+        Some(match self.kind.as_str() {
+            "base64" => data.trim_end_matches('=').len() as u64 * 3 / 4,
+            _ => data.len() as u64,
+        })
+    }
+}
+
 /// `tool_result.content`: a string or a list of blocks (text, image, search_result, document).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]

@@ -1,8 +1,11 @@
-//! Checks a request before anything is sent, and says what is wrong and where.
+//! The API's rules for a request, in one place: checks a request before anything is sent,
+//! and says what is wrong and where. `budgie count`, `budgie export`, the workbench (on open
+//! and before each exact count) all ask this one function.
 //!
-//! The rules are the ones count_tokens enforces (facts sheet §1). Where the API is lenient
-//! or its rule is not documented, budgie is lenient too: a false alarm here would block a
-//! request the API accepts, while a miss only costs one rejected request.
+//! The rules are the ones Anthropic's Messages API and count_tokens documentation states
+//! (2025–2026); the limits are in [`super::limits`]. Where the API is lenient or its rule is
+//! not documented, budgie is lenient too: a false alarm here would block a request the API
+//! accepts, while a miss only costs one rejected request.
 
 use std::collections::HashMap;
 
@@ -10,23 +13,14 @@ use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::Value;
 
+use super::limits::{
+    MANY_IMAGES, MANY_IMAGES_MAX_SIDE, MAX_IMAGE_BASE64_BYTES, MAX_IMAGE_SIDE, MAX_MESSAGES,
+    MAX_REQUEST_BYTES, MIN_THINKING_BUDGET, ModelLimits,
+};
+use super::media::{IMAGE_MEDIA_TYPES, MediaKind, describe_bytes};
 use super::{Content, ContentBlock, MediaBlock, Request, Role, Source, System, ToolResultContent};
-use crate::estimate::{Family, ModelInfo, Registry};
-
-/// Image media types the API takes.
-pub const IMAGE_MEDIA_TYPES: &[&str] = &["image/jpeg", "image/png", "image/gif", "image/webp"];
-/// Largest base64 text of one image (facts §1: 10 MB base64).
-pub const MAX_IMAGE_BASE64_BYTES: usize = 10 * 1024 * 1024;
-/// Largest request body (facts §1: 32 MB).
-pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
-/// Most messages in one request.
-pub const MAX_MESSAGES: usize = 100_000;
-/// Smallest `thinking.budget_tokens`.
-pub const MIN_THINKING_BUDGET: u64 = 1024;
-/// Largest image side in pixels, and the tighter limit when a request holds many images.
-const MAX_IMAGE_SIDE: usize = 8000;
-const MANY_IMAGES: usize = 20;
-const MANY_IMAGES_SIDE: usize = 2000;
+use crate::bytes;
+use crate::registry::{Family, ModelInfo, Registry};
 
 /// The hint for sources count_tokens cannot read.
 pub const URL_FILE_HINT: &str =
@@ -55,12 +49,28 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// Every problem in `request`, in document order. Empty when the request may be sent.
+/// Where a request is going: a few of count_tokens' rules do not hold for messages.create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `POST /v1/messages/count_tokens`: no url or file sources, no server tools, no MCP.
+    CountTokens,
+    /// `POST /v1/messages`.
+    Create,
+}
+
+/// Every problem in `request` for count_tokens, in document order. Empty when the request
+/// may be sent.
 pub fn validate(request: &Request) -> Vec<Problem> {
+    validate_for(request, Endpoint::CountTokens)
+}
+
+/// Every problem in `request` for `endpoint`, in document order.
+pub fn validate_for(request: &Request, endpoint: Endpoint) -> Vec<Problem> {
     let mut checker = Checker {
         problems: Vec::new(),
         model: Registry::builtin().lookup(&request.model),
         images: Vec::new(),
+        endpoint,
     };
     checker.model(request);
     checker.system(request);
@@ -77,13 +87,14 @@ pub fn validate(request: &Request) -> Vec<Problem> {
 /// An image seen while walking the request: where it is and its size, when readable.
 struct ImageSeen {
     path: String,
-    size: Option<(usize, usize)>,
+    size: Option<(u64, u64)>,
 }
 
 struct Checker {
     problems: Vec<Problem>,
     model: ModelInfo,
     images: Vec<ImageSeen>,
+    endpoint: Endpoint,
 }
 
 /// Standard base64; the API does not insist on padding, so neither does budgie.
@@ -181,14 +192,14 @@ impl Checker {
 
     /// A url or file source, which count_tokens rejects; true when it was one.
     fn remote_source(&mut self, path: &str, what: &str, source: &Source) -> bool {
-        if matches!(source.kind.as_str(), "url" | "file") {
+        let remote = matches!(source.kind.as_str(), "url" | "file");
+        if remote && self.endpoint == Endpoint::CountTokens {
             self.report(
                 path,
                 format!("{what} source \"{}\": {URL_FILE_HINT}", source.kind),
             );
-            return true;
         }
-        false
+        remote
     }
 
     fn image(&mut self, path: &str, media: &MediaBlock) {
@@ -224,14 +235,15 @@ impl Checker {
                 ),
             );
         }
-        let base64_len = source.data.as_ref().map_or(0, String::len);
+        let base64_len = source.data.as_ref().map_or(0, String::len) as u64;
         if base64_len > MAX_IMAGE_BASE64_BYTES {
             // Refused for its size alone; decoding megabytes more would tell nothing new.
             self.report(
                 path,
                 format!(
-                    "image is {} of base64, over the API's limit of 10 MB: resize or compress it",
-                    human_bytes(base64_len)
+                    "image is {} of base64, over the API's limit of {}: resize or compress it",
+                    bytes::human_beside(base64_len, MAX_IMAGE_BASE64_BYTES),
+                    bytes::human_beside(MAX_IMAGE_BASE64_BYTES, base64_len)
                 ),
             );
             self.images.push(ImageSeen {
@@ -249,7 +261,9 @@ impl Checker {
         };
         // Only a certain conflict is reported: bytes budgie does not recognise are left to
         // the API, which has the last word on what it can decode.
-        if let Some(actual) = sniff_image_type(&data)
+        if let Some(actual) = MediaKind::sniff(&data)
+            .filter(|kind| kind.is_image())
+            .map(MediaKind::media_type)
             && IMAGE_MEDIA_TYPES.contains(&media_type)
             && actual != media_type
         {
@@ -260,9 +274,10 @@ impl Checker {
         }
         let size = imagesize::blob_size(&data)
             .ok()
-            .map(|s| (s.width, s.height));
+            .map(|s| (s.width as u64, s.height as u64));
+        let max = u64::from(MAX_IMAGE_SIDE);
         if let Some((w, h)) = size
-            && (w > MAX_IMAGE_SIDE || h > MAX_IMAGE_SIDE)
+            && (w > max || h > max)
         {
             self.report(
                 path,
@@ -292,7 +307,20 @@ impl Checker {
                         ),
                     );
                 }
-                self.base64_data(path, "document", source);
+                // Only a certain conflict is reported, as for images: a PDF label on bytes
+                // that are something else.
+                if let Some(data) = self.base64_data(path, "document", source)
+                    && media_type == Some("application/pdf")
+                    && MediaKind::sniff(&data) != Some(MediaKind::Pdf)
+                {
+                    self.report(
+                        path,
+                        format!(
+                            "document data is not a PDF ({}) but media_type says \"application/pdf\"",
+                            describe_bytes(&data)
+                        ),
+                    );
+                }
             }
             "text" => {
                 if media_type != Some("text/plain") {
@@ -359,6 +387,9 @@ impl Checker {
             if let Some(kind) = &tool.kind
                 && SERVER_TOOL_PREFIXES.iter().any(|p| kind.starts_with(p))
             {
+                if self.endpoint == Endpoint::Create {
+                    continue;
+                }
                 self.report(
                     &path,
                     format!(
@@ -389,12 +420,12 @@ impl Checker {
                 seen.insert(&tool.name, i);
             }
             if tool.is_custom() {
-                self.input_schema(&path, tool.input_schema.as_ref());
+                self.input_schema(&path, &tool.name, tool.input_schema.as_ref());
             }
         }
     }
 
-    fn input_schema(&mut self, path: &str, schema: Option<&Value>) {
+    fn input_schema(&mut self, path: &str, name: &str, schema: Option<&Value>) {
         match schema {
             None => self.report(
                 path,
@@ -410,7 +441,11 @@ impl Checker {
             },
             Some(other) => self.report(
                 format!("{path}.input_schema"),
-                format!("must be a JSON object, not {}", json_kind(other)),
+                format!(
+                    "must be a JSON object (a JSON Schema like {{\"type\": \"object\", \
+                     \"properties\": {{…}}}}), not {} (tool `{name}`)",
+                    super::json_kind(other)
+                ),
             ),
         }
     }
@@ -457,8 +492,8 @@ impl Checker {
         };
         match thinking.kind.as_str() {
             "enabled" => {
-                // Opus 4.7 and later take only adaptive thinking (facts §1). Unknown models
-                // are left to the API.
+                // Opus 4.7 and later take only adaptive thinking (Anthropic's extended thinking
+                // docs, 2026). Unknown models are left to the API.
                 if matches!(self.model.family, Family::V4_7 | Family::V4_8)
                     && !self.model.unverified
                 {
@@ -493,7 +528,7 @@ impl Checker {
     }
 
     fn unsupported_fields(&mut self, request: &Request) {
-        if request.extra.contains_key("mcp_servers") {
+        if self.endpoint == Endpoint::CountTokens && request.extra.contains_key("mcp_servers") {
             self.report(
                 "mcp_servers",
                 "count_tokens does not take the MCP connector: remove mcp_servers to count",
@@ -503,30 +538,27 @@ impl Checker {
 
     fn image_totals(&mut self) {
         let count = self.images.len();
-        let limit = if self.model.context_window <= 200_000 {
-            100
-        } else {
-            600
-        };
+        let limit = ModelLimits::for_context_window(self.model.context_window).images;
         if count > limit {
             self.report(
                 "messages",
                 format!(
-                    "{count} images is more than {} takes in one request ({limit})",
+                    "{count} images, over the limit of {limit} per request for {}; remove some",
                     self.model.id
                 ),
             );
         }
         if count > MANY_IMAGES {
+            let max = u64::from(MANY_IMAGES_MAX_SIDE);
             let oversized: Vec<(String, String)> = self
                 .images
                 .iter()
                 .filter_map(|image| match image.size {
-                    Some((w, h)) if w > MANY_IMAGES_SIDE || h > MANY_IMAGES_SIDE => Some((
+                    Some((w, h)) if w > max || h > max => Some((
                         image.path.clone(),
                         format!(
                             "image is {w}×{h} px; with more than {MANY_IMAGES} images in a \
-                             request the API takes at most {MANY_IMAGES_SIDE} px a side"
+                             request the API takes at most {max} px a side"
                         ),
                     )),
                     _ => None,
@@ -539,13 +571,16 @@ impl Checker {
     }
 
     fn body_size(&mut self, request: &Request) {
-        let size = usize::try_from(request.count_body_size()).unwrap_or(usize::MAX);
-        if size > MAX_BODY_BYTES {
+        // The count_tokens body; messages.create's adds a few small fields (max_tokens…).
+        let size = request.count_body_size();
+        if size > MAX_REQUEST_BYTES {
             self.report(
                 "request",
                 format!(
-                    "the body is {}, over the API's limit of 32 MB: shrink or drop attachments",
-                    human_bytes(size)
+                    "the request body is {}, over the API's limit of {}: remove or shrink \
+                     attachments (images and PDFs are sent as base64)",
+                    bytes::human_beside(size, MAX_REQUEST_BYTES),
+                    bytes::human_beside(MAX_REQUEST_BYTES, size)
                 ),
             );
         }
@@ -560,35 +595,8 @@ pub fn valid_tool_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-/// The media type of image bytes, when they are one of the four the API takes.
-fn sniff_image_type(bytes: &[u8]) -> Option<&'static str> {
-    use imagesize::ImageType;
-    match imagesize::image_type(bytes).ok()? {
-        ImageType::Jpeg => Some("image/jpeg"),
-        ImageType::Png => Some("image/png"),
-        ImageType::Gif => Some("image/gif"),
-        ImageType::Webp => Some("image/webp"),
-        _ => None,
-    }
-}
-
 fn quoted_or_missing(value: Option<&str>) -> String {
     value.map_or_else(|| "none".to_string(), |v| format!("\"{v}\""))
-}
-
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-fn human_bytes(n: usize) -> String {
-    format!("{:.1} MB", n as f64 / (1024.0 * 1024.0))
 }
 
 #[cfg(test)]
@@ -629,7 +637,7 @@ mod tests {
     }
 
     #[test]
-    fn the_seed_examples_pass() {
+    fn the_documented_examples_pass() {
         let png = b64(&png_header(10, 10));
         let pdf = b64(b"%PDF-1.4\n%%EOF\n");
         for json in [
@@ -725,14 +733,14 @@ mod tests {
     #[test]
     fn an_image_over_10_mb_of_base64_is_refused() {
         // 'A' * n is valid base64 when n is a multiple of 4.
-        let data = "A".repeat(MAX_IMAGE_BASE64_BYTES + 4);
+        let data = "A".repeat(MAX_IMAGE_BASE64_BYTES as usize + 4);
         let found = problems(&with_block(&image_block("image/png", &data)));
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
-            found[0].contains("over the API's limit of 10 MB"),
+            found[0].contains("over the API's limit of 10.0 MB"),
             "{found:?}"
         );
-        let at_limit = "A".repeat(MAX_IMAGE_BASE64_BYTES);
+        let at_limit = "A".repeat(MAX_IMAGE_BASE64_BYTES as usize);
         assert!(problems(&with_block(&image_block("image/png", &at_limit))).is_empty());
     }
 
@@ -933,7 +941,9 @@ mod tests {
         let list = problems(&with_tools(r#"{"name":"a","input_schema":[]}"#, ""));
         assert_eq!(
             list,
-            vec!["tools[0].input_schema: must be a JSON object, not an array"]
+            vec![
+                "tools[0].input_schema: must be a JSON object (a JSON Schema like {\"type\": \"object\", \"properties\": {…}}), not an array (tool `a`)"
+            ]
         );
         let string = problems(&with_tools(
             r#"{"name":"a","input_schema":{"type":"string"}}"#,
@@ -1066,11 +1076,14 @@ mod tests {
     #[test]
     fn a_body_over_32_mb_is_refused() {
         // 32 MB of text in one message: valid otherwise, too big to send.
-        let request = Request::single_text("claude-sonnet-4-5", "a".repeat(MAX_BODY_BYTES));
+        let request =
+            Request::single_text("claude-sonnet-4-5", "a".repeat(MAX_REQUEST_BYTES as usize));
         let found: Vec<String> = validate(&request).iter().map(ToString::to_string).collect();
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
-            found[0].starts_with("request: the body is 32.0 MB, over the API's limit of 32 MB")
+            found[0].starts_with("request: the request body is 32.0 MB (")
+                && found[0].contains("over the API's limit of 32.0 MB (33554432 bytes)"),
+            "{found:?}"
         );
     }
 }

@@ -9,15 +9,22 @@ use crate::app::{Model, Scope};
 pub fn lines(model: &Model, styles: &Styles) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     let all = model.keymap.all();
-    for scope in [Scope::Global, Scope::Editor, Scope::Navigate] {
+    // The widest list of keys sets the column (a user's keymap may bind many).
+    let width = all
+        .iter()
+        .map(|(_, _, keys)| keys.join(", ").chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(18);
+    for scope in Scope::ALL {
         out.push(Line::from(Span::styled(scope.title(), styles.title)));
         for (s, command, keys) in &all {
             if *s != scope {
                 continue;
             }
             out.push(Line::from(vec![
-                Span::styled(format!("  {:<18}", keys.join(", ")), styles.key),
-                Span::raw(command.describe()),
+                Span::styled(format!("  {:<width$} ", keys.join(", ")), styles.key),
+                Span::raw(command.describe_in(scope)),
             ]));
         }
         out.push(Line::from(""));
@@ -30,7 +37,7 @@ pub fn lines(model: &Model, styles: &Styles) -> Vec<Line<'static>> {
         ("mouse", "click a pane or block; click a checkbox to toggle"),
     ] {
         out.push(Line::from(vec![
-            Span::styled(format!("  {keys:<18}"), styles.key),
+            Span::styled(format!("  {keys:<width$} "), styles.key),
             Span::raw(what),
         ]));
     }

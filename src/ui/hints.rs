@@ -42,25 +42,31 @@ fn hints(model: &Model) -> Vec<(String, &'static str)> {
     let key = |scope: Scope, c: Command| km.hint(scope, c).unwrap_or_default();
     let nav = Scope::Navigate;
     let list: Vec<(Scope, Command, &'static str)> = match &model.overlay {
-        Overlay::Help { .. } => return vec![("Esc".into(), "close")],
+        Overlay::Help { .. } => vec![(Scope::Help, Command::Cancel, "close")],
         Overlay::ModelPicker { .. } => {
+            let picker = Scope::ModelPicker;
+            let choose = format!("{}{}", key(picker, Command::Up), key(picker, Command::Down));
             return vec![
                 ("type".into(), "filter"),
-                ("↑↓".into(), "choose"),
-                ("Enter".into(), "select"),
-                ("Esc".into(), "cancel"),
+                (choose, "choose"),
+                (key(picker, Command::Confirm), "select"),
+                (key(picker, Command::Cancel), "cancel"),
             ];
         }
         Overlay::Prompt { kind, .. } => {
-            let mut v = vec![("Enter".into(), "ok"), ("Esc".into(), "cancel")];
+            let mut v = vec![
+                (Scope::Prompt, Command::Confirm, "ok"),
+                (Scope::Prompt, Command::Cancel, "cancel"),
+            ];
             if kind.completes_paths() {
-                v.push(("Tab".into(), "complete"));
+                v.push((Scope::Prompt, Command::Complete, "complete"));
             }
-            return v;
+            v
         }
-        Overlay::ToolEditor { .. } => {
-            return vec![("Ctrl-S".into(), "add tool"), ("Esc".into(), "cancel")];
-        }
+        Overlay::ToolEditor { .. } => vec![
+            (Scope::ToolEditor, Command::Confirm, "add tool"),
+            (Scope::ToolEditor, Command::Cancel, "cancel"),
+        ],
         Overlay::None if model.editor.is_some() => vec![
             (Scope::Editor, Command::Navigate, "navigate"),
             (Scope::Global, Command::NextPane, "panes"),

@@ -1,12 +1,14 @@
 //! Where everything goes on the screen. Pure functions of the model and the terminal size,
-//! shared by drawing and by mouse hit-testing so that a click lands on what was drawn.
+//! shared by drawing and by mouse hit-testing (here, where the layout is known) so that a
+//! click lands on what was drawn.
 
+use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 use unicode_width::UnicodeWidthStr;
 
 use crate::app::Slot;
 use crate::app::doc::{self, SlotContent};
-use crate::app::{Model, Pane};
+use crate::app::{Model, Pane, Pointer, Target};
 
 /// Below this width the side panel folds into a one-line summary.
 pub const SIDE_MIN_TOTAL_WIDTH: u16 = 72;
@@ -216,20 +218,24 @@ pub fn request_inner(request: Rect) -> Rect {
     )
 }
 
-/// What a mouse click at (column, row) lands on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Hit {
-    Nothing,
-    Pane(Pane),
-    Slot(Slot),
-    Tool { index: usize, checkbox: bool },
-    Attachment { index: usize, checkbox: bool },
+/// A terminal mouse event as the workbench takes it: a left click with what it lands on, or
+/// a scroll; `None` for the rest (moves, releases, other buttons).
+pub fn pointer(model: &Model, mouse: MouseEvent) -> Option<Pointer> {
+    match mouse.kind {
+        MouseEventKind::Down(MouseButton::Left) => {
+            Some(Pointer::Click(hit(model, mouse.column, mouse.row)))
+        }
+        MouseEventKind::ScrollDown => Some(Pointer::ScrollDown),
+        MouseEventKind::ScrollUp => Some(Pointer::ScrollUp),
+        _ => None,
+    }
 }
 
 /// Width of a list row's checkbox "[x] ".
 const CHECKBOX: u16 = 4;
 
-pub fn hit(model: &Model, column: u16, row: u16) -> Hit {
+/// What a click at (column, row) lands on.
+pub fn hit(model: &Model, column: u16, row: u16) -> Target {
     let size = Rect::new(0, 0, model.size.0, model.size.1);
     let a = areas(model, size);
     let inside = |r: Rect| column >= r.x && column < r.right() && row >= r.y && row < r.bottom();
@@ -237,13 +243,13 @@ pub fn hit(model: &Model, column: u16, row: u16) -> Hit {
         let inner = request_inner(a.request);
         for e in entries(model, inner) {
             if e.header.is_some_and(inside) || inside(e.body) {
-                return Hit::Slot(e.slot);
+                return Target::Slot(e.slot);
             }
         }
-        return Hit::Pane(Pane::Request);
+        return Target::Pane(Pane::Request);
     }
     let Some(side) = a.side else {
-        return Hit::Nothing;
+        return Target::Nothing;
     };
     let list_hit = |r: Rect, len: usize, selected: usize| -> Option<(usize, bool)> {
         if !inside(r) {
@@ -266,20 +272,20 @@ pub fn hit(model: &Model, column: u16, row: u16) -> Hit {
         && let Some((index, checkbox)) = list_hit(r, model.tool_count(), model.tool_sel)
     {
         return if index == usize::MAX {
-            Hit::Pane(Pane::Tools)
+            Target::Pane(Pane::Tools)
         } else {
-            Hit::Tool { index, checkbox }
+            Target::Tool { index, checkbox }
         };
     }
     if let Some(r) = side.attachments {
         let len = doc::attachments(&model.ws.request).len();
         if let Some((index, checkbox)) = list_hit(r, len, model.attach_sel) {
             return if index == usize::MAX {
-                Hit::Pane(Pane::Attachments)
+                Target::Pane(Pane::Attachments)
             } else {
-                Hit::Attachment { index, checkbox }
+                Target::Attachment { index, checkbox }
             };
         }
     }
-    Hit::Nothing
+    Target::Nothing
 }

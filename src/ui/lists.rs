@@ -8,7 +8,7 @@ use ratatui::text::Span;
 use super::text::{draw_block, fit, line, panel, styled};
 use super::theme::Styles;
 use crate::app::budget::group;
-use crate::app::doc::{self, human_bytes};
+use crate::app::doc;
 use crate::app::{Model, Pane};
 use crate::request::ContentBlock;
 
@@ -92,7 +92,7 @@ pub fn attachments(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer)
             buf,
             inner,
             inner.y + (i - offset) as u16,
-            doc::attachment_enabled(block),
+            crate::workspace::block_enabled(block),
             &describe(block),
             &cost,
             focused && i == model.attach_sel,
@@ -106,17 +106,11 @@ pub fn describe(block: &ContentBlock) -> String {
     let (ContentBlock::Image(mb) | ContentBlock::Document(mb)) = block else {
         return doc::block_summary(block);
     };
-    let name = mb
-        .extra
-        .get(crate::workspace::ANNOTATION)
-        .and_then(|a| a.get("path"))
-        .and_then(serde_json::Value::as_str)
-        .map(|p| p.rsplit('/').next().unwrap_or(p).to_string())
-        .unwrap_or_else(|| block.kind().to_string());
+    let name = doc::attachment_name(mb).unwrap_or_else(|| block.kind().to_string());
     let Some(data) = mb.source.data.as_deref() else {
         return format!("{name} ({})", mb.source.kind);
     };
-    let size = human_bytes(data.len() as u64 * 3 / 4);
+    let size = crate::bytes::human(mb.source.data_len().unwrap_or_default());
     let dims = if matches!(block, ContentBlock::Image(_)) {
         // The header is enough for the dimensions: decode only the start.
         let head = &data[..data.len().min(4096) / 4 * 4];

@@ -7,8 +7,7 @@ use ratatui::widgets::{Clear, Paragraph, Widget, Wrap};
 
 use super::text::{draw_block, fit, line, panel, styled};
 use super::theme::Styles;
-use crate::app::update::model_choices;
-use crate::app::{Model, Overlay};
+use crate::app::{Command, Model, Overlay, Scope};
 
 pub fn draw(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
     match &model.overlay {
@@ -16,13 +15,20 @@ pub fn draw(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
         Overlay::Help { scroll } => {
             let r = centered(area, 76, area.height.saturating_sub(2));
             Clear.render(r, buf);
-            let inner = draw_block(panel("Help · Esc closes · ↑↓ scroll", true, styles), r, buf);
+            let keys = |c| model.keymap.hint(Scope::Help, c).unwrap_or_default();
+            let title = format!(
+                "Help · {} closes · {}{} scroll",
+                keys(Command::Cancel),
+                keys(Command::Up),
+                keys(Command::Down)
+            );
+            let inner = draw_block(panel(&title, true, styles), r, buf);
             Paragraph::new(super::help::lines(model, styles))
                 .scroll((*scroll, 0))
                 .render(inner, buf);
         }
         Overlay::ModelPicker { filter, selected } => {
-            let choices = model_choices(model, filter);
+            let choices = model.model_choices(filter);
             let h = (choices.len() as u16 + 4).min(area.height);
             let r = centered(area, 60, h);
             Clear.render(r, buf);

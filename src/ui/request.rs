@@ -182,7 +182,7 @@ fn body(model: &Model, styles: &Styles, slot: Slot, area: Rect, buf: &mut Buffer
                 block,
                 crate::request::ContentBlock::Image(_) | crate::request::ContentBlock::Document(_)
             ) {
-                if !doc::attachment_enabled(block) {
+                if !crate::workspace::block_enabled(block) {
                     summary.push_str(" (off)");
                 }
                 if let Some(cost) = model.offline.attachment_costs.get(&slot) {

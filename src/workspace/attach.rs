@@ -1,63 +1,18 @@
 //! Attachments in a workspace: image and document blocks that remember the file they came
-//! from (`x_budgie: {path, sha256}`), so a workspace can refer to files instead of carrying
-//! them, and notices when a file changed or went missing.
+//! from (`x_budgie: {path, sha256}`), so a saved workspace can refer to files instead of
+//! carrying them. Reading those files back on open is `intake`'s (it checks them); saving
+//! by reference is here.
 
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{ANNOTATION, Workspace};
-use crate::input::{self, Attachment, InputError, Limits, MediaKind};
-use crate::request::{Content, ContentBlock, MediaBlock, Source, ToolResultContent};
-
-/// Read and check a file and turn it into an image or document block that remembers its
-/// path (absolute) and hash. Warnings (e.g. a JPEG named `.png`) come back beside it.
-pub fn attach_file(path: &Path, limits: Limits) -> Result<(ContentBlock, Vec<String>), InputError> {
-    let attachment = input::read_attachment_with(path, limits)?;
-    let block = block_from(&attachment);
-    Ok((block, attachment.warnings))
-}
-
-/// The block for a checked attachment.
-pub fn block_from(attachment: &Attachment) -> ContentBlock {
-    let path = std::fs::canonicalize(&attachment.path).unwrap_or_else(|_| attachment.path.clone());
-    let mut note = Map::new();
-    note.insert(
-        "path".into(),
-        Value::from(path.to_string_lossy().into_owned()),
-    );
-    note.insert("sha256".into(), Value::from(attachment.sha256()));
-    let mut extra = Map::new();
-    extra.insert(ANNOTATION.into(), Value::Object(note));
-    let (kind, data) = match attachment.kind {
-        MediaKind::Text => (
-            "text",
-            String::from_utf8_lossy(&attachment.bytes).into_owned(),
-        ),
-        _ => ("base64", attachment.base64()),
-    };
-    let block = MediaBlock {
-        source: Source {
-            kind: kind.into(),
-            media_type: Some(attachment.media_type.into()),
-            data: Some(data),
-            content: None,
-            url: None,
-            file_id: None,
-            extra: Map::new(),
-        },
-        extra,
-    };
-    if attachment.kind.is_image() {
-        ContentBlock::Image(block)
-    } else {
-        ContentBlock::Document(block)
-    }
-}
+use crate::request::{Content, ContentBlock, MediaBlock, ToolResultContent};
 
 /// Every media block of the request with its field path, in document order.
-fn media_blocks_mut(workspace: &mut Workspace) -> Vec<(String, &mut MediaBlock)> {
+pub fn media_blocks_mut(workspace: &mut Workspace) -> Vec<(String, &mut MediaBlock)> {
     let mut found = Vec::new();
     for (i, message) in workspace.request.messages.iter_mut().enumerate() {
         if let Content::Blocks(blocks) = &mut message.content {
@@ -87,14 +42,14 @@ fn collect<'a>(
 }
 
 /// The annotation's path and hash, if the block has them.
-fn reference(block: &MediaBlock) -> Option<(String, String)> {
+pub fn reference(block: &MediaBlock) -> Option<(String, String)> {
     let note = block.extra.get(ANNOTATION)?;
     let path = note.get("path")?.as_str()?.to_string();
     let sha = note.get("sha256")?.as_str()?.to_string();
     Some((path, sha))
 }
 
-fn resolve_path(base: &Path, path: &str) -> PathBuf {
+pub fn resolve_path(base: &Path, path: &str) -> PathBuf {
     let p = PathBuf::from(path);
     if p.is_absolute() { p } else { base.join(p) }
 }
@@ -109,14 +64,14 @@ fn embedded_bytes(block: &MediaBlock) -> Option<Vec<u8>> {
     }
 }
 
-fn set_data(block: &mut MediaBlock, bytes: &[u8]) {
+pub fn set_data(block: &mut MediaBlock, bytes: &[u8]) {
     block.source.data = Some(match block.source.kind.as_str() {
         "text" => String::from_utf8_lossy(bytes).into_owned(),
         _ => base64::engine::general_purpose::STANDARD.encode(bytes),
     });
 }
 
-fn set_sha(block: &mut MediaBlock, sha: String) {
+pub fn set_sha(block: &mut MediaBlock, sha: String) {
     if let Some(Value::Object(note)) = block.extra.get_mut(ANNOTATION) {
         note.insert("sha256".into(), Value::from(sha));
     }
@@ -131,67 +86,9 @@ pub fn without_data(workspace: &Workspace) -> Vec<(String, String)> {
         .filter(|(_, b)| {
             b.source.data.is_none() && matches!(b.source.kind.as_str(), "base64" | "text")
         })
-        .filter(|(_, b)| {
-            b.extra
-                .get(ANNOTATION)
-                .and_then(|a| a.get("enabled"))
-                .and_then(Value::as_bool)
-                .unwrap_or(true)
-        })
+        .filter(|(_, b)| super::media_enabled(b))
         .filter_map(|(field, b)| reference(b).map(|(path, _)| (field, path)))
         .collect()
-}
-
-/// After loading: read each referenced file, check its hash, and fill in data that was saved
-/// by reference. Returns one message per problem; blocks keep their embedded data whenever
-/// the file is missing or changed.
-pub fn resolve(workspace: &mut Workspace, base: &Path) -> Vec<String> {
-    let mut warnings = Vec::new();
-    for (field, block) in media_blocks_mut(workspace) {
-        let Some((path, sha)) = reference(block) else {
-            continue;
-        };
-        let file = resolve_path(base, &path);
-        let has_data = block.source.data.is_some();
-        let bytes = match std::fs::read(&file) {
-            Ok(b) => b,
-            Err(e) => {
-                warnings.push(if has_data {
-                    format!(
-                        "{field}: attachment {} cannot be read ({e}); using the copy saved in the workspace",
-                        file.display()
-                    )
-                } else {
-                    format!(
-                        "{field}: attachment {} cannot be read ({e}) and the workspace holds no copy; restore the file or remove the attachment",
-                        file.display()
-                    )
-                });
-                continue;
-            }
-        };
-        let actual = input::sha256_hex(&bytes);
-        if actual == sha {
-            if !has_data {
-                set_data(block, &bytes);
-            }
-            continue;
-        }
-        if has_data {
-            warnings.push(format!(
-                "{field}: attachment {} changed since it was attached (sha256 differs); using the copy saved in the workspace — attach it again to use the new version",
-                file.display()
-            ));
-        } else {
-            set_data(block, &bytes);
-            set_sha(block, actual);
-            warnings.push(format!(
-                "{field}: attachment {} changed since it was attached (sha256 differs) and the workspace holds no copy; using the file as it is now",
-                file.display()
-            ));
-        }
-    }
-    warnings
 }
 
 /// The workspace as it should be written: with `embed`, unchanged; without, every attachment
@@ -209,11 +106,11 @@ pub fn prepare_for_save(workspace: &Workspace, base: &Path, embed: bool) -> Work
         let Some(bytes) = embedded_bytes(block) else {
             continue;
         };
-        if input::sha256_hex(&bytes) != sha {
+        if crate::bytes::sha256_hex(&bytes) != sha {
             continue;
         }
         let on_disk = std::fs::read(resolve_path(base, &path))
-            .map(|b| input::sha256_hex(&b) == sha)
+            .map(|b| crate::bytes::sha256_hex(&b) == sha)
             .unwrap_or(false);
         if on_disk {
             block.source.data = None;

@@ -1,14 +1,10 @@
-//! When to autosave: pure decisions over times the runtime passes in (no clock reads here),
-//! and the effect that writes the recovery file.
+//! When to autosave: pure decisions over times the runtime passes in (no clock reads here).
+//! The runtime writes the recovery file (`recovery::RecoveryStore::write`) when told to.
 //!
 //! The deadline runs from the first edit not yet saved, not from the last one: someone who
 //! types without pause still gets a save every `delay`, so a crash loses at most that much.
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime};
-
-use super::Workspace;
-use super::recovery::RecoveryStore;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
 pub struct Autosaver {
@@ -94,22 +90,6 @@ impl Autosaver {
             self.pending_since = None;
         }
     }
-}
-
-/// The effect: write the recovery file for the draft of `origin` (None: an untitled draft)
-/// into the default data dir. `saved_at` is the runtime's clock reading.
-pub fn write_recovery(
-    workspace: &Workspace,
-    origin: Option<&Path>,
-    saved_at: SystemTime,
-) -> std::io::Result<PathBuf> {
-    let store = RecoveryStore::default_location().ok_or_else(|| {
-        std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            "no data directory (set BUDGIE_HOME)",
-        )
-    })?;
-    store.write(workspace, origin, saved_at)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::atomic;
+use crate::atomic_file;
 
 /// How many entries are kept.
 pub const MAX_RECENT: usize = 20;
@@ -34,7 +34,7 @@ pub fn push_in(data_dir: &Path, path: &Path) -> std::io::Result<()> {
     let list = pushed(&list_in(data_dir), &path);
     std::fs::create_dir_all(data_dir)?;
     let text = serde_json::to_string_pretty(&list).map_err(std::io::Error::other)?;
-    atomic::write(&file(data_dir), text.as_bytes())
+    atomic_file::write(&file(data_dir), text.as_bytes())
 }
 
 /// The recent list in the default data dir.

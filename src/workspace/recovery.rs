@@ -8,7 +8,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
-use super::{Workspace, atomic, format};
+use super::{Workspace, format};
+use crate::atomic_file;
 
 /// Marker and version of the recovery file format.
 pub const MARKER: &str = "budgie_recovery";
@@ -49,7 +50,7 @@ impl RecoveryStore {
         let name = match origin {
             Some(p) => {
                 let abs = absolute(p);
-                let digest = crate::input::sha256_hex(abs.to_string_lossy().as_bytes());
+                let digest = crate::bytes::sha256_hex(abs.to_string_lossy().as_bytes());
                 format!("{}.json", &digest[..16])
             }
             None => "untitled.json".into(),
@@ -80,7 +81,7 @@ impl RecoveryStore {
         map.insert("workspace".into(), format::to_value(workspace));
         let text = serde_json::to_string(&Value::Object(map)).map_err(std::io::Error::other)?;
         let path = self.file_for(origin);
-        atomic::write_with_mode(&path, text.as_bytes(), Some(0o600))?;
+        atomic_file::write_with_mode(&path, text.as_bytes(), Some(0o600))?;
         Ok(path)
     }
 
@@ -96,7 +97,10 @@ impl RecoveryStore {
             .and_then(Value::as_str)
             .map(PathBuf::from);
         let ms = value.get("saved_at_ms")?.as_u64()?;
-        let workspace = format::decode_value(path, value.get("workspace")?.clone())
+        let Some(Value::Object(workspace)) = value.get("workspace") else {
+            return None;
+        };
+        let workspace = format::decode_value(path, workspace.clone())
             .ok()?
             .workspace;
         Some(Recovery {

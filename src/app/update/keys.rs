@@ -1,0 +1,179 @@
+//! Key presses: a burst of plain typing goes into the editor in one edit; anything bound in
+//! the keymap runs its command; an open window takes the keys first. Pastes go where the
+//! keys would.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::{Input, Key as TaKey, TextArea};
+
+use super::commands::{quit, run};
+use super::overlays::on_overlay_key;
+use super::{content_changed, notice, structure_changed};
+use crate::app::doc::{self, Slot};
+use crate::app::keymap::{Command, Scope};
+use crate::app::model::{Model, Overlay, Pane};
+use crate::app::msg::Effect;
+use crate::app::tool_edit;
+use crate::intake::paste::normalize_paste;
+
+pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    // Overlays take the keys first (Ctrl-Q still quits).
+    if !matches!(model.overlay, Overlay::None) {
+        if model.keymap.lookup(Scope::Global, &key) == Some(Command::Quit) {
+            return quit(model);
+        }
+        return on_overlay_key(model, key);
+    }
+    if let Some(command) = model.keymap.lookup(Scope::Global, &key) {
+        return run(model, command);
+    }
+    if model.editor.is_some() {
+        if let Some(command) = model.keymap.lookup(Scope::Editor, &key) {
+            return run(model, command);
+        }
+        return edit(model, |area| area.input(to_input(&key)));
+    }
+    match model.keymap.lookup(Scope::Navigate, &key) {
+        Some(command) => run(model, command),
+        None => Vec::new(),
+    }
+}
+
+/// A burst of keys: runs of plain typing are inserted with one edit (the editor re-wraps
+/// its text on every edit, so 2,000 single edits cost far more than one); anything bound to
+/// a command, or any key outside the editor, goes through `on_key` in order.
+pub(super) fn on_keys(model: &mut Model, keys: Vec<KeyEvent>) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    let mut pending = String::new();
+    for key in keys {
+        let plain = !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let text = match key.code {
+            KeyCode::Char(c) if plain => Some(c),
+            KeyCode::Enter if plain => Some('\n'),
+            _ => None,
+        };
+        let typing = text.is_some()
+            && matches!(model.overlay, Overlay::None)
+            && model.editor.is_some()
+            && model.keymap.lookup(Scope::Global, &key).is_none()
+            && model.keymap.lookup(Scope::Editor, &key).is_none();
+        match text {
+            Some(c) if typing => pending.push(c),
+            _ => {
+                if !pending.is_empty() {
+                    let run = std::mem::take(&mut pending);
+                    effects.extend(edit(model, |area| area.insert_str(&run)));
+                }
+                effects.extend(on_key(model, key));
+            }
+        }
+    }
+    if !pending.is_empty() {
+        effects.extend(edit(model, |area| area.insert_str(&pending)));
+    }
+    effects.dedup();
+    effects
+}
+
+/// Run `change` on the open editor; if the text changed, write it back and recount it.
+pub(super) fn edit(
+    model: &mut Model,
+    change: impl FnOnce(&mut TextArea<'static>) -> bool,
+) -> Vec<Effect> {
+    let Some(editor) = &mut model.editor else {
+        return Vec::new();
+    };
+    if !change(&mut editor.area) {
+        return Vec::new();
+    }
+    let slot = editor.slot;
+    let text = editor.area.lines().join("\n");
+    let plain = doc::is_plain_text(&model.ws.request, slot);
+    let was_none = model.ws.request.system.is_none() && matches!(slot, Slot::System(_));
+    if !doc::set_text(&mut model.ws.request, slot, text) {
+        return Vec::new();
+    }
+    let now_none = model.ws.request.system.is_none() && matches!(slot, Slot::System(_));
+    if plain && was_none == now_none {
+        let text = doc::content(&model.ws.request, slot)
+            .and_then(doc::SlotContent::text)
+            .unwrap_or("");
+        model.offline.text_changed(slot, text);
+        content_changed(model)
+    } else {
+        // Thinking text, or the system prompt appearing/disappearing: the structure moved.
+        structure_changed(model)
+    }
+}
+
+pub(super) fn on_paste(model: &mut Model, text: &str) -> Vec<Effect> {
+    // The one rule for pasted text: line endings made LF, control characters dropped.
+    let paste = normalize_paste(text);
+    let text = paste.text;
+    match &mut model.overlay {
+        Overlay::Prompt { input, .. } => {
+            input.push_str(text.lines().next().unwrap_or(""));
+            return Vec::new();
+        }
+        Overlay::ToolEditor { editor, error } => {
+            editor.insert_str(&text);
+            *error = tool_edit::check(&editor.lines().join("\n"), &model.ws).err();
+            return Vec::new();
+        }
+        Overlay::ModelPicker { filter, selected } => {
+            filter.push_str(text.trim());
+            *selected = 0;
+            return Vec::new();
+        }
+        Overlay::Help { .. } => return Vec::new(),
+        Overlay::None => {}
+    }
+    if model.editor.is_none() && model.pane == Pane::Request {
+        model.open_editor();
+    }
+    let effects = edit(model, |area| area.insert_str(&text));
+    if let Some(large) = paste.notice {
+        notice(model, large);
+    } else if paste.removed_controls > 0 {
+        notice(
+            model,
+            format!(
+                "pasted without {} control character(s) (terminal escapes)",
+                paste.removed_controls
+            ),
+        );
+    }
+    effects
+}
+
+/// crossterm key → the editor's input (ratatui-textarea's own conversion, by value).
+pub(super) fn to_input(key: &KeyEvent) -> Input {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let alt = key.modifiers.contains(KeyModifiers::ALT);
+    let shift = key.modifiers.contains(KeyModifiers::SHIFT);
+    let key = match key.code {
+        KeyCode::Char(c) => TaKey::Char(c),
+        KeyCode::Backspace => TaKey::Backspace,
+        KeyCode::Enter => TaKey::Enter,
+        KeyCode::Left => TaKey::Left,
+        KeyCode::Right => TaKey::Right,
+        KeyCode::Up => TaKey::Up,
+        KeyCode::Down => TaKey::Down,
+        KeyCode::Tab => TaKey::Tab,
+        KeyCode::Delete => TaKey::Delete,
+        KeyCode::Home => TaKey::Home,
+        KeyCode::End => TaKey::End,
+        KeyCode::PageUp => TaKey::PageUp,
+        KeyCode::PageDown => TaKey::PageDown,
+        KeyCode::Esc => TaKey::Esc,
+        KeyCode::F(n) => TaKey::F(n),
+        _ => TaKey::Null,
+    };
+    Input {
+        key,
+        ctrl,
+        alt,
+        shift,
+    }
+}

@@ -1,0 +1,424 @@
+//! The model registry: `assets/models.json`, compiled in and parsed once. What budgie knows
+//! about each model (context window, tokenizer family, image tier, tool-use prompt), read by
+//! the offline count, the request validator, the workbench and `budgie models`.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+pub enum Family {
+    #[serde(rename = "v3")]
+    V3,
+    #[serde(rename = "v4.7")]
+    V4_7,
+    #[serde(rename = "v4.8")]
+    V4_8,
+}
+
+impl Family {
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::V3 => "v3",
+            Family::V4_7 => "v4.7",
+            Family::V4_8 => "v4.8+",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageTier {
+    Standard,
+    High,
+}
+
+impl ImageTier {
+    pub fn name(self) -> &'static str {
+        match self {
+            ImageTier::Standard => "standard",
+            ImageTier::High => "high",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ToolPrompt {
+    pub auto_none: u64,
+    pub any_tool: u64,
+    /// True where recorded API traffic confirmed the figures for this model.
+    #[serde(default)]
+    pub measured: bool,
+    /// Where the figures come from.
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ModelInfo {
+    pub id: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub family: Family,
+    /// Tokens around one user message.
+    pub frame: u64,
+    pub image_tier: ImageTier,
+    pub context_window: u64,
+    pub max_output: u64,
+    pub input_price_per_mtok: f64,
+    pub output_price_per_mtok: f64,
+    /// The published tool-use system prompt figures.
+    pub tool_prompt: ToolPrompt,
+    /// 2026 rule: thinking in earlier assistant turns counts too.
+    #[serde(default)]
+    pub thinking_keeps_prior_turns: bool,
+    /// Opus 5 does not count trailing ASCII whitespace at the end of a message.
+    #[serde(default)]
+    pub strips_trailing_whitespace: bool,
+    /// This model's own structural constants, where they differ from the global ones.
+    #[serde(default)]
+    pub constants: BTreeMap<Structural, Constant>,
+    /// Not in the registry: the id was unknown and these are the newest family's defaults.
+    #[serde(skip)]
+    pub unverified: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct UnknownModel {
+    family: Family,
+    frame: u64,
+    image_tier: ImageTier,
+    context_window: u64,
+    max_output: u64,
+}
+
+/// A structural constant of the offline count, with where it came from. `measured: false`
+/// means it rests on a guess: counts that use it are "unverified". A measured constant holds
+/// for the tokenizer families it was measured on (`families`); a model's own constant holds
+/// for that model.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Constant {
+    pub value: f64,
+    pub measured: bool,
+    #[serde(default)]
+    pub families: Vec<Family>,
+    pub source: String,
+}
+
+impl Constant {
+    /// The value as a whole number of tokens (the asset holds whole numbers for these).
+    pub fn tokens(&self) -> i64 {
+        self.value.round() as i64
+    }
+}
+
+/// The structure of a request as the API renders it: every constant the offline count uses
+/// besides the tokenizer (`constants` in assets/models.json).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Structural {
+    TurnSeparator,
+    BlockSeparator,
+    SystemPartSeparator,
+    ToolDefinitionsJoin,
+    ToolChoiceNamed,
+    DisableParallelAdjustment,
+    ToolCallWrapper,
+    ParallelToolCall,
+    ToolCallOpener,
+    ThinkingConfig,
+    OutputFormatPrompt,
+    ImageWrapper,
+    ImageRowTokens,
+    DocumentWrapper,
+    DocumentTextWrapper,
+    PdfPageDpi,
+    ThinkingBlockWrapper,
+    RedactedThinkingCharsPerToken,
+    SearchResultWrapper,
+    SystemMessageTurn,
+}
+
+impl Structural {
+    pub const ALL: [Structural; 20] = [
+        Structural::TurnSeparator,
+        Structural::BlockSeparator,
+        Structural::SystemPartSeparator,
+        Structural::ToolDefinitionsJoin,
+        Structural::ToolChoiceNamed,
+        Structural::DisableParallelAdjustment,
+        Structural::ToolCallWrapper,
+        Structural::ParallelToolCall,
+        Structural::ToolCallOpener,
+        Structural::ThinkingConfig,
+        Structural::OutputFormatPrompt,
+        Structural::ImageWrapper,
+        Structural::ImageRowTokens,
+        Structural::DocumentWrapper,
+        Structural::DocumentTextWrapper,
+        Structural::PdfPageDpi,
+        Structural::ThinkingBlockWrapper,
+        Structural::RedactedThinkingCharsPerToken,
+        Structural::SearchResultWrapper,
+        Structural::SystemMessageTurn,
+    ];
+
+    /// The key in assets/models.json.
+    pub fn key(self) -> &'static str {
+        match self {
+            Structural::TurnSeparator => "turn_separator",
+            Structural::BlockSeparator => "block_separator",
+            Structural::SystemPartSeparator => "system_part_separator",
+            Structural::ToolDefinitionsJoin => "tool_definitions_join",
+            Structural::ToolChoiceNamed => "tool_choice_named",
+            Structural::DisableParallelAdjustment => "disable_parallel_adjustment",
+            Structural::ToolCallWrapper => "tool_call_wrapper",
+            Structural::ParallelToolCall => "parallel_tool_call",
+            Structural::ToolCallOpener => "tool_call_opener",
+            Structural::ThinkingConfig => "thinking_config",
+            Structural::OutputFormatPrompt => "output_format_prompt",
+            Structural::ImageWrapper => "image_wrapper",
+            Structural::ImageRowTokens => "image_row_tokens",
+            Structural::DocumentWrapper => "document_wrapper",
+            Structural::DocumentTextWrapper => "document_text_wrapper",
+            Structural::PdfPageDpi => "pdf_page_dpi",
+            Structural::ThinkingBlockWrapper => "thinking_block_wrapper",
+            Structural::RedactedThinkingCharsPerToken => "redacted_thinking_chars_per_token",
+            Structural::SearchResultWrapper => "search_result_wrapper",
+            Structural::SystemMessageTurn => "system_message_turn",
+        }
+    }
+}
+
+/// A constant as one model uses it, and whether that use is backed by a measurement.
+#[derive(Debug, Clone, Copy)]
+pub struct ConstantInUse<'a> {
+    pub constant: &'a Constant,
+    /// Measured for this model (its own constant) or its tokenizer family (a global one).
+    pub verified: bool,
+    /// The model's own value rather than the global one.
+    pub model_specific: bool,
+}
+
+/// One image tier's resize rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct TierRule {
+    pub max_edge_px: u32,
+    pub max_tokens: u64,
+    pub patch_px: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct TierEntry {
+    #[serde(flatten)]
+    rule: TierRule,
+    #[allow(dead_code)]
+    source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct ImageTiers {
+    standard: TierEntry,
+    high: TierEntry,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Registry {
+    constants: BTreeMap<Structural, Constant>,
+    image_tiers: ImageTiers,
+    models: Vec<ModelInfo>,
+    unknown_model: UnknownModel,
+}
+
+const MODELS_JSON: &str = include_str!("../assets/models.json");
+
+impl Registry {
+    /// The registry compiled into budgie.
+    pub fn builtin() -> &'static Registry {
+        static REGISTRY: OnceLock<Registry> = OnceLock::new();
+        REGISTRY.get_or_init(|| {
+            // The asset is ours and checked by a test; a broken one is a build defect.
+            serde_json::from_str(MODELS_JSON).expect("assets/models.json is valid")
+        })
+    }
+
+    pub fn models(&self) -> &[ModelInfo] {
+        &self.models
+    }
+
+    /// The global value of a structural constant.
+    pub fn constant(&self, name: Structural) -> &Constant {
+        // Every name has a global value: checked by a test on the asset.
+        &self.constants[&name]
+    }
+
+    /// A structural constant as `model` uses it: its own value, else the global one.
+    pub fn constant_for<'a>(&'a self, model: &'a ModelInfo, name: Structural) -> ConstantInUse<'a> {
+        match model.constants.get(&name) {
+            Some(own) => ConstantInUse {
+                constant: own,
+                verified: own.measured && !model.unverified,
+                model_specific: true,
+            },
+            None => {
+                let global = self.constant(name);
+                ConstantInUse {
+                    constant: global,
+                    verified: global.measured && global.families.contains(&model.family),
+                    model_specific: false,
+                }
+            }
+        }
+    }
+
+    /// The resize rule of an image tier.
+    pub fn tier_rule(&self, tier: ImageTier) -> TierRule {
+        match tier {
+            ImageTier::Standard => self.image_tiers.standard.rule,
+            ImageTier::High => self.image_tiers.high.rule,
+        }
+    }
+
+    /// The model with this id or alias, if known. A dated or `-latest` id of a known model
+    /// (`claude-sonnet-4-5-20991231`) finds the model too.
+    pub fn find(&self, id: &str) -> Option<&ModelInfo> {
+        let exact = |id: &str| {
+            self.models
+                .iter()
+                .find(|m| m.id == id || m.aliases.iter().any(|a| a == id))
+        };
+        exact(id).or_else(|| exact(undated(id)?))
+    }
+
+    /// The model with this id; an unknown id gets the newest family's defaults, flagged
+    /// `unverified`.
+    pub fn lookup(&self, id: &str) -> ModelInfo {
+        if let Some(m) = self.find(id) {
+            return m.clone();
+        }
+        let u = &self.unknown_model;
+        let newest = self.models.first();
+        ModelInfo {
+            id: id.to_string(),
+            display_name: id.to_string(),
+            aliases: Vec::new(),
+            family: u.family,
+            frame: u.frame,
+            image_tier: u.image_tier,
+            context_window: u.context_window,
+            max_output: u.max_output,
+            input_price_per_mtok: newest.map_or(0.0, |m| m.input_price_per_mtok),
+            output_price_per_mtok: newest.map_or(0.0, |m| m.output_price_per_mtok),
+            tool_prompt: newest.map_or(
+                ToolPrompt {
+                    auto_none: 0,
+                    any_tool: 0,
+                    measured: false,
+                    source: String::new(),
+                },
+                |m| ToolPrompt {
+                    measured: false,
+                    source: format!("guess: {}'s figures (model unknown)", m.id),
+                    ..m.tool_prompt.clone()
+                },
+            ),
+            thinking_keeps_prior_turns: true,
+            strips_trailing_whitespace: false,
+            constants: BTreeMap::new(),
+            unverified: true,
+        }
+    }
+}
+
+/// `id` without a trailing `-latest` or `-YYYYMMDD`, if it has one.
+fn undated(id: &str) -> Option<&str> {
+    if let Some(base) = id.strip_suffix("-latest") {
+        return Some(base);
+    }
+    let (base, date) = id.rsplit_once('-')?;
+    (date.len() == 8 && date.bytes().all(|b| b.is_ascii_digit())).then_some(base)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_registry_parses_and_knows_the_models() {
+        let r = Registry::builtin();
+        let sonnet = r.lookup("claude-sonnet-4-5-20250929");
+        assert_eq!(sonnet.id, "claude-sonnet-4-5");
+        assert_eq!(sonnet.family, Family::V3);
+        assert_eq!(sonnet.frame, 7);
+        assert_eq!(sonnet.context_window, 200_000);
+        assert_eq!(r.lookup("claude-opus-4-7").frame, 11);
+        assert_eq!(r.lookup("claude-opus-5").family, Family::V4_8);
+        assert!(!sonnet.unverified);
+        assert_eq!(r.lookup("claude-3-5-haiku-latest").id, "claude-3-5-haiku");
+    }
+
+    #[test]
+    fn a_dated_id_of_a_known_model_finds_it() {
+        let r = Registry::builtin();
+        assert_eq!(r.lookup("claude-opus-4-6-20260101").id, "claude-opus-4-6");
+        assert_eq!(r.lookup("claude-sonnet-4-6-latest").id, "claude-sonnet-4-6");
+        assert!(r.lookup("claude-opus-4-6-2026").unverified);
+    }
+
+    #[test]
+    fn unknown_models_fall_back_to_the_newest_family_flagged() {
+        let m = Registry::builtin().lookup("claude-nova-9");
+        assert!(m.unverified);
+        assert_eq!(m.family, Family::V4_8);
+    }
+
+    #[test]
+    fn the_tool_prompt_figures_are_the_published_ones() {
+        let r = Registry::builtin();
+        let pair = |id: &str| {
+            let p = r.lookup(id).tool_prompt;
+            (p.auto_none, p.any_tool)
+        };
+        assert_eq!(pair("claude-sonnet-4-5"), (496, 588));
+        assert_eq!(pair("claude-sonnet-4-0"), (313, 315));
+        assert_eq!(pair("claude-opus-4-7"), (675, 804));
+        assert_eq!(pair("claude-opus-5"), (286, 406));
+        assert_eq!(pair("claude-3-5-haiku"), (264, 340));
+    }
+
+    #[test]
+    fn every_constant_has_a_global_value_and_a_source() {
+        let r = Registry::builtin();
+        for name in Structural::ALL {
+            let c = r.constant(name);
+            assert!(!c.source.trim().is_empty(), "{}", name.key());
+            assert_eq!(c.measured, !c.families.is_empty(), "{}", name.key());
+        }
+        assert_eq!(r.constants.len(), Structural::ALL.len());
+        for m in r.models() {
+            for (name, c) in &m.constants {
+                assert!(!c.source.trim().is_empty(), "{} {}", m.id, name.key());
+            }
+        }
+        let standard = r.tier_rule(ImageTier::Standard);
+        assert_eq!((standard.max_edge_px, standard.max_tokens), (1568, 1568));
+        let high = r.tier_rule(ImageTier::High);
+        assert_eq!((high.max_edge_px, high.max_tokens), (2576, 4784));
+    }
+
+    #[test]
+    fn a_model_constant_overrides_the_global_one() {
+        let r = Registry::builtin();
+        let s40 = r.lookup("claude-sonnet-4-0");
+        let own = r.constant_for(&s40, Structural::DisableParallelAdjustment);
+        assert!(own.model_specific && own.verified);
+        assert_eq!(own.constant.tokens(), -43);
+        let s45 = r.lookup("claude-sonnet-4-5");
+        let global = r.constant_for(&s45, Structural::TurnSeparator);
+        assert!(!global.model_specific && global.verified);
+        // Measured on v3 models only: not verified for another family.
+        let opus47 = r.lookup("claude-opus-4-7");
+        assert!(!r.constant_for(&opus47, Structural::TurnSeparator).verified);
+    }
+}

@@ -1,0 +1,94 @@
+//! The blocking work the reducer asks for (file writes and reads, PDF parsing, directory
+//! listings). Each runs off the loop (`spawn_blocking`) and replies with the `Msg` that says
+//! how it went.
+
+use std::path::{Path, PathBuf};
+
+use crate::app::Msg;
+use crate::intake;
+use crate::request::ContentBlock;
+use crate::request::limits::ModelLimits;
+use crate::workspace::{self, SaveOptions, Workspace, recent};
+
+/// Write the workspace to `path`, or to budgie's draft file when there is none.
+pub fn save(path: Option<PathBuf>, workspace: &Workspace) -> Msg {
+    let Some(path) = path.or_else(super::setup::draft_path) else {
+        return Msg::Saved {
+            path: PathBuf::from("draft.budgie.json"),
+            result: Err("no data directory to keep the draft in".into()),
+        };
+    };
+    let result =
+        workspace::save(workspace, &path, SaveOptions::default()).map_err(|e| e.to_string());
+    if result.is_ok() {
+        let _ = recent::push(&path);
+    }
+    Msg::Saved { path, result }
+}
+
+pub fn export(path: PathBuf, contents: &str) -> Msg {
+    let result = crate::atomic_file::write(&path, contents.as_bytes()).map_err(|e| e.to_string());
+    Msg::Exported { path, result }
+}
+
+/// An image or PDF (checked by its bytes and against the model's limits) as a content block
+/// that remembers its file.
+pub fn read_attachment(path: &Path, model: &str) -> Result<ContentBlock, String> {
+    intake::read_attachment(path, ModelLimits::for_model(model))
+        .map(|attachment| attachment.to_block())
+        .map_err(|e| e.to_string())
+}
+
+pub fn read_tool(path: PathBuf) -> Msg {
+    let result = std::fs::read_to_string(&path).map_err(|e| e.to_string());
+    Msg::ToolRead { path, result }
+}
+
+/// Paths starting with `input` ("~/" expanded); directories end in "/".
+pub fn complete(input: &str) -> Vec<String> {
+    let expanded = intake::read::expand_home(input);
+    let (dir, prefix) = match expanded.rfind('/') {
+        Some(i) => (&expanded[..=i], &expanded[i + 1..]),
+        None => ("", expanded.as_str()),
+    };
+    let read_from = if dir.is_empty() { "." } else { dir };
+    let Ok(entries) = std::fs::read_dir(read_from) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !name.starts_with(prefix) || (name.starts_with('.') && !prefix.starts_with('.')) {
+                return None;
+            }
+            let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+            Some(format!("{dir}{name}{}", if is_dir { "/" } else { "" }))
+        })
+        .collect();
+    out.sort();
+    out.truncate(200);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn completion_lists_matching_entries() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("photo.png"), b"x").expect("write");
+        std::fs::create_dir(dir.path().join("pics")).expect("mkdir");
+        std::fs::write(dir.path().join("notes.txt"), b"x").expect("write");
+        let base = format!("{}/p", dir.path().display());
+        let got = complete(&base);
+        assert_eq!(
+            got,
+            vec![
+                format!("{}/photo.png", dir.path().display()),
+                format!("{}/pics/", dir.path().display())
+            ]
+        );
+    }
+}

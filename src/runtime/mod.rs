@@ -1,0 +1,377 @@
+//! The one loop that owns the terminal and runs effects.
+//!
+//! [`Runtime`] waits on everything at once — terminal events (keys, pastes, mouse, resizes),
+//! messages from the counting worker, blocking jobs finishing, a clock — then `dispatch`es
+//! everything already pending to the reducer, keeps the recovery file up to date
+//! (`autosave`), and draws at most once (`draw_if_due`), no more often than every [`FRAME`]:
+//! a 10,000-character paste costs one frame. Work that blocks (saving, reading and parsing
+//! attachments, listing directories, writing the recovery file) runs off the loop with
+//! `spawn_blocking` and replies with a `Msg`.
+//!
+//! - `setup`: what the workbench counts with, and the workspace it opens on
+//! - `terminal`: terminal events from a reader thread, in batches
+//! - `effects`: the blocking work, one function per effect
+
+mod effects;
+mod setup;
+mod terminal;
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context;
+use tokio::sync::mpsc;
+use tokio::task::{JoinHandle, JoinSet};
+use tokio::time::{Instant, Interval, sleep_until};
+
+use crate::app::{self, Effect, Model, Msg};
+use crate::cli::Cli;
+use crate::config::Resolved;
+use crate::exact_counter::{self, Job};
+use crate::tui::Guard;
+use crate::workspace::Workspace;
+use crate::workspace::autosave::Autosaver;
+use crate::workspace::recovery::RecoveryStore;
+pub use effects::read_attachment;
+pub use setup::RESTORED_NOTE;
+use setup::{Services, prepare};
+use terminal::{Batches, Incoming};
+
+/// The shortest time between two frames.
+pub const FRAME: Duration = Duration::from_millis(16);
+
+/// How often the clock ticks (ages, countdowns, the limiter's status).
+const TICK: Duration = Duration::from_millis(500);
+
+/// Open the workbench.
+pub fn run(cli: &Cli, settings: Resolved) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let services = Services::from_settings(&settings);
+    runtime.block_on(async move {
+        let offline_reason = services.count.as_ref().err().cloned();
+        let (ws, options) = prepare(cli, settings, offline_reason)?;
+        let model = Model::new(ws, options, Instant::now().into_std());
+        let mut guard = Guard::enter().context("cannot set up the terminal")?;
+        let size = guard
+            .terminal
+            .size()
+            .context("cannot read the terminal size")?;
+        let mut runtime = Runtime::new(model, services, cli.file.clone());
+        runtime.queue(Msg::Resize(size.width, size.height));
+        runtime.run(&mut guard).await
+    })
+}
+
+/// What a job off the loop comes back with.
+enum Done {
+    /// A reply for the reducer.
+    Msg(Msg),
+    /// The recovery file was written (or not) with the draft at `revision`.
+    Autosaved { revision: u64, ok: bool },
+    /// The recovery file was removed.
+    Cleared,
+}
+
+/// The loop's state: the model, the channels and tasks it waits on, and the bookkeeping of
+/// drawing and autosaving.
+struct Runtime {
+    model: Model,
+    services: Services,
+    /// Messages from the counting worker.
+    rx: mpsc::UnboundedReceiver<Msg>,
+    worker: Option<(exact_counter::Handle, JoinHandle<()>)>,
+    /// Jobs off the loop: blocking work and the model list. Awaited before quitting.
+    jobs: JoinSet<Done>,
+    pending: VecDeque<Incoming>,
+    /// The content changed: hand it to the counting worker after this dispatch.
+    count_wanted: bool,
+    quitting: bool,
+    dirty: bool,
+    last_draw: Option<Instant>,
+    recovery: Recovery,
+}
+
+/// The recovery file of the draft: written a moment after each edit, removed once the
+/// draft is saved. One write or removal at a time, so a late write never follows a removal.
+struct Recovery {
+    store: Option<RecoveryStore>,
+    /// The file the draft belongs to (None: an untitled draft).
+    origin: Option<PathBuf>,
+    autosaver: Autosaver,
+    /// The model revision the autosaver last heard of.
+    seen_revision: u64,
+    busy: bool,
+    /// This session wrote a recovery file that is still there.
+    written: bool,
+}
+
+impl Runtime {
+    fn new(model: Model, services: Services, origin: Option<PathBuf>) -> Runtime {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let worker = services.count.as_ref().ok().map(|count| {
+            exact_counter::spawn(
+                exact_counter::Worker {
+                    count: count.clone(),
+                    pacer: services.pacer.clone(),
+                    status: services.status.clone(),
+                    debounce: Duration::from_millis(model.settings.debounce_ms),
+                },
+                tx,
+            )
+        });
+        let recovery = Recovery {
+            store: RecoveryStore::default_location(),
+            origin,
+            autosaver: Autosaver::from_millis(model.settings.autosave_ms),
+            seen_revision: model.revision,
+            busy: false,
+            written: false,
+        };
+        Runtime {
+            count_wanted: worker.is_some(),
+            model,
+            services,
+            rx,
+            worker,
+            jobs: JoinSet::new(),
+            pending: VecDeque::new(),
+            quitting: false,
+            dirty: true,
+            last_draw: None,
+            recovery,
+        }
+    }
+
+    fn queue(&mut self, msg: Msg) {
+        self.pending.push_back(Incoming::Msg(msg));
+    }
+
+    /// Run until the user quits (after every job has finished) or the terminal fails.
+    async fn run(&mut self, guard: &mut Guard) -> anyhow::Result<()> {
+        let mut events = terminal::spawn_reader();
+        let mut tick = tokio::time::interval(TICK);
+        loop {
+            self.dispatch();
+            self.autosave();
+            if self.quitting {
+                return self.finish().await;
+            }
+            self.draw_if_due(guard)?;
+            self.wait(&mut events, &mut tick).await?;
+        }
+    }
+
+    /// Apply everything pending to the model and carry out what it asks.
+    fn dispatch(&mut self) {
+        while let Some(incoming) = self.pending.pop_front() {
+            let msg = match incoming {
+                Incoming::Msg(msg) => msg,
+                // What a click lands on, against the layout as it is now.
+                Incoming::Mouse(mouse) => match crate::ui::layout::pointer(&self.model, mouse) {
+                    Some(pointer) => Msg::Pointer(pointer),
+                    None => continue,
+                },
+            };
+            self.dirty = true;
+            for effect in app::update(&mut self.model, msg) {
+                self.perform(effect);
+            }
+        }
+        if std::mem::take(&mut self.count_wanted)
+            && let Some((handle, _)) = &self.worker
+        {
+            handle.submit(Job {
+                revision: self.model.revision,
+                request: Arc::new(self.model.ws.to_request()),
+            });
+        }
+    }
+
+    /// One effect: the loop's own (quit, count, list models), or a job off the loop.
+    fn perform(&mut self, effect: Effect) {
+        match effect {
+            Effect::Quit => self.quitting = true,
+            Effect::CountExact => self.count_wanted = true,
+            Effect::RefreshModels => match &self.services.list_models {
+                Some(list) => {
+                    let list = list.clone();
+                    self.jobs
+                        .spawn(async move { Done::Msg(Msg::Models(list().await)) });
+                }
+                None => self.queue(Msg::Models(Err("no API key".into()))),
+            },
+            Effect::Save { path, workspace } => {
+                self.blocking(move || Done::Msg(effects::save(path, &workspace)));
+            }
+            Effect::Export { path, contents } => {
+                self.blocking(move || Done::Msg(effects::export(path, &contents)));
+            }
+            Effect::ReadAttachment { path, turn, model } => self.blocking(move || {
+                Done::Msg(Msg::AttachmentRead {
+                    turn,
+                    result: read_attachment(&path, &model).map(Box::new),
+                })
+            }),
+            Effect::ReadTool { path } => self.blocking(move || Done::Msg(effects::read_tool(path))),
+            Effect::Complete { input } => self.blocking(move || {
+                Done::Msg(Msg::Completions {
+                    options: effects::complete(&input),
+                    input,
+                })
+            }),
+        }
+    }
+
+    fn blocking(&mut self, job: impl FnOnce() -> Done + Send + 'static) {
+        self.jobs.spawn_blocking(job);
+    }
+
+    /// Within `autosave_ms` of an edit the draft is in the recovery file; once the draft is
+    /// saved, the recovery file goes.
+    fn autosave(&mut self) {
+        let now = Instant::now().into_std();
+        let r = &mut self.recovery;
+        if self.model.revision != r.seen_revision {
+            r.seen_revision = self.model.revision;
+            r.autosaver.edited(now);
+        }
+        let Some(store) = r.store.clone() else {
+            return;
+        };
+        if r.busy {
+            return;
+        }
+        if !self.model.unsaved && (r.autosaver.is_dirty() || r.written) {
+            // Saved (or quit through the draft file): nothing left to recover.
+            r.autosaver.saved_elsewhere(r.autosaver.revision());
+            r.busy = true;
+            r.written = false;
+            let origin = r.origin.clone();
+            self.blocking(move || {
+                let _ = store.clear(origin.as_deref());
+                Done::Cleared
+            });
+        } else if self.model.unsaved && r.autosaver.due(now) {
+            let revision = r.autosaver.start();
+            r.busy = true;
+            let origin = r.origin.clone();
+            let workspace: Workspace = self.model.ws.clone();
+            self.blocking(move || {
+                let ok = store
+                    .write(&workspace, origin.as_deref(), SystemTime::now())
+                    .is_ok();
+                Done::Autosaved { revision, ok }
+            });
+        }
+    }
+
+    fn done(&mut self, done: Done) {
+        match done {
+            Done::Msg(msg) => self.queue(msg),
+            Done::Autosaved { revision, ok } => {
+                let r = &mut self.recovery;
+                r.busy = false;
+                r.written |= ok;
+                r.autosaver
+                    .finished(revision, ok, Instant::now().into_std());
+            }
+            Done::Cleared => self.recovery.busy = false,
+        }
+    }
+
+    /// Draw if something changed and the last frame is at least [`FRAME`] old.
+    fn draw_if_due(&mut self, guard: &mut Guard) -> anyhow::Result<()> {
+        let now = Instant::now();
+        if self.dirty
+            && self
+                .last_draw
+                .is_none_or(|t| now.duration_since(t) >= FRAME)
+        {
+            guard
+                .terminal
+                .draw(|frame| crate::ui::view(&self.model, frame))
+                .context("cannot draw")?;
+            self.last_draw = Some(now);
+            self.dirty = false;
+        }
+        Ok(())
+    }
+
+    /// Sleep until something happens, then take in everything already waiting, so one frame
+    /// covers it all.
+    async fn wait(&mut self, events: &mut Batches, tick: &mut Interval) -> anyhow::Result<()> {
+        let now = Instant::now();
+        let next_frame = self.last_draw.map_or(now, |t| t + FRAME);
+        let autosave_at = self.recovery.autosaver.deadline().map(Instant::from_std);
+        let worker_task = async {
+            match &mut self.worker {
+                Some((_, task)) => task.await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            batch = events.recv() => match batch {
+                Some(Ok(batch)) => self.pending.extend(terminal::incoming(batch)),
+                Some(Err(e)) => return Err(e).context("cannot read the terminal"),
+                None => self.quitting = true,
+            },
+            Some(msg) = self.rx.recv() => self.pending.push_back(Incoming::Msg(msg)),
+            Some(joined) = self.jobs.join_next() => match joined {
+                Ok(done) => self.done(done),
+                // A panic in a job or the worker ends the app (after the terminal is
+                // restored), instead of leaving a workbench that silently stopped working.
+                Err(e) if e.is_panic() => anyhow::bail!("a background task crashed; see the message above"),
+                Err(_) => {}
+            },
+            ended = worker_task => {
+                if ended.is_err_and(|e| e.is_panic()) {
+                    anyhow::bail!("the counting worker crashed; see the message above");
+                }
+                self.worker = None;
+            }
+            _ = tick.tick() => {
+                self.queue(Msg::Tick(Instant::now().into_std()));
+                if let Some(status) = &self.services.status {
+                    let status = status();
+                    self.queue(Msg::Limit(status));
+                }
+            }
+            _ = sleep_until(next_frame), if self.dirty => {}
+            _ = sleep_until(autosave_at.unwrap_or(now)), if autosave_at.is_some() => {}
+        }
+        while let Ok(batch) = events.try_recv() {
+            match batch {
+                Ok(batch) => self.pending.extend(terminal::incoming(batch)),
+                Err(e) => return Err(e).context("cannot read the terminal"),
+            }
+        }
+        while let Ok(msg) = self.rx.try_recv() {
+            self.pending.push_back(Incoming::Msg(msg));
+        }
+        Ok(())
+    }
+
+    /// Quitting: let every job finish (a save on the way out, a recovery write) and apply
+    /// what they report, then remove the recovery file if the draft is saved.
+    async fn finish(&mut self) -> anyhow::Result<()> {
+        while let Some(joined) = self.jobs.join_next().await {
+            if let Ok(done) = joined {
+                self.done(done);
+            }
+            self.dispatch();
+        }
+        if !self.model.unsaved
+            && let Some(store) = self.recovery.store.clone()
+        {
+            let origin = self.recovery.origin.clone();
+            let _ = tokio::task::spawn_blocking(move || store.clear(origin.as_deref())).await;
+        }
+        Ok(())
+    }
+}

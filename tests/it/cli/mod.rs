@@ -1,0 +1,6 @@
+//! The headless commands end to end (the built binary) and the batch driver behind them.
+
+mod batch;
+mod count;
+mod export;
+mod settings;

@@ -1,0 +1,3 @@
+//! Settings and the API key: config file, environment, command line.
+
+mod secrets;

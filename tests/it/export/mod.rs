@@ -1,0 +1,4 @@
+//! Exports: round trips and the snippets run by their own languages.
+
+mod roundtrip;
+mod snippets;

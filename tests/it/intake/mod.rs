@@ -1,0 +1,3 @@
+//! Reading what users bring in: the invalid-input corpus and generated bad files.
+
+mod bad_input;

@@ -1,0 +1,7 @@
+//! The workbench: reducer, screens, counting worker, properties, and the real binary in tmux.
+
+mod e2e;
+mod exact_counter;
+mod props;
+mod reducer;
+mod screens;
