@@ -650,9 +650,7 @@ impl<'a> Walker<'a> {
                 ));
                 Some(n)
             }
-            _ => {
-                self.pdf(path, &m.source).map(|n| n + titles)
-            }
+            _ => self.pdf(path, &m.source).map(|n| n + titles),
         }
     }
 

@@ -32,7 +32,9 @@ fn pdf_request(model: &str, bytes: &[u8]) -> String {
 fn a_1000px_square_image_alone_costs_its_patches_and_wrapper() {
     // 1296 patches; a public measurement gave 1304 for such an image "in a request" (one
     // token less than frame + patches + wrapper: its request is not known).
-    let wrapper = Registry::builtin().constant(Structural::ImageWrapper).tokens() as u64;
+    let wrapper = Registry::builtin()
+        .constant(Structural::ImageWrapper)
+        .tokens() as u64;
     let e = estimate(
         &parse(&image_request(
             "claude-sonnet-4-5",
@@ -53,7 +55,9 @@ fn a_1000px_square_image_alone_costs_its_patches_and_wrapper() {
 
 #[test]
 fn the_tier_follows_the_model() {
-    let wrapper = Registry::builtin().constant(Structural::ImageWrapper).tokens() as u64;
+    let wrapper = Registry::builtin()
+        .constant(Structural::ImageWrapper)
+        .tokens() as u64;
     let bytes = png(3840, 2160);
     let standard =
         estimate(&parse(&image_request("claude-sonnet-4-6", "image/png", &bytes)).expect("r"));
@@ -82,7 +86,9 @@ fn a_declared_media_type_that_lies_is_a_problem() {
         e.problems
     );
     // Still counted, from the real format: 200x200 is 64 tokens.
-    let wrapper = Registry::builtin().constant(Structural::ImageWrapper).tokens() as u64;
+    let wrapper = Registry::builtin()
+        .constant(Structural::ImageWrapper)
+        .tokens() as u64;
     assert_eq!(e.breakdown.attachments, 64 + wrapper);
 }
 
@@ -120,7 +126,7 @@ fn a_pdf_costs_its_text_plus_a_page_image_per_page() {
 
     let e = estimate(&parse(&pdf_request("claude-sonnet-4-5", &bytes)).expect("r"));
     // Letter at 150 dpi is 1275x1650 px. 1496 was computed independently with the vision
-    // docs' resize rule (scripts/calibrate-structure.py): resized to 952x1232 px, that is
+    // docs' resize rule: resized to 952x1232 px, that is
     // 34 x 44 = 1496 patches.
     let page_image = image_tokens(1275, 1650, ImageTier::Standard);
     assert_eq!(

@@ -33,7 +33,11 @@ fn recorded_requests_count_as_the_api_counted_them() {
         if known.contains_key(&r.id) {
             let off = e.input_tokens.abs_diff(r.input_tokens);
             let within = off * 100 <= r.input_tokens || off <= 5;
-            assert!(within, "{}: {} vs {} ({})", r.id, e.input_tokens, r.input_tokens, r.source);
+            assert!(
+                within,
+                "{}: {} vs {} ({})",
+                r.id, e.input_tokens, r.input_tokens, r.source
+            );
         } else if e.input_tokens != r.input_tokens {
             misses.push(format!(
                 "{} {}: budgie {} vs the API's {} ({})",

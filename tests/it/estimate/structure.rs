@@ -123,7 +123,10 @@ fn tools_add_the_published_prompt_once_plus_one_line_each() {
     let with_system = estimate(&weather_request("", r#","system":"Be brief.""#));
     assert_eq!(
         with_system.input_tokens as i64,
-        496 + join + line + message + v3("Be brief.") as i64
+        496 + join
+            + line
+            + message
+            + v3("Be brief.") as i64
             + k(S45, Structural::SystemPartSeparator)
     );
 
@@ -195,7 +198,10 @@ fn earlier_thinking_is_dropped_on_the_recorded_models() {
         + v3("Yes, there are infinitely many prime numbers p such that p mod 4 = 3...")
         + v3("Can you write a formal proof?");
     let overhead = 7 + 2 * k(S45, Structural::TurnSeparator) + k(S45, Structural::ThinkingConfig);
-    assert_eq!(e.breakdown.messages, texts, "the earlier thinking is dropped");
+    assert_eq!(
+        e.breakdown.messages, texts,
+        "the earlier thinking is dropped"
+    );
     assert_eq!(e.breakdown.overhead as i64, overhead);
     assert_eq!(e.input_tokens as i64, texts as i64 + overhead);
 }
@@ -215,7 +221,11 @@ fn models_that_keep_prior_turns_count_earlier_thinking_as_a_block() {
             + k(opus, Structural::ThinkingBlockWrapper)
             + k(opus, Structural::BlockSeparator)
     );
-    assert!(new.unverified.iter().any(|u| u.contains("thinking_block_wrapper")));
+    assert!(
+        new.unverified
+            .iter()
+            .any(|u| u.contains("thinking_block_wrapper"))
+    );
 }
 
 #[test]
@@ -243,10 +253,9 @@ fn a_tool_call_and_its_result_are_counted_as_rendered() {
         + results;
     assert_eq!(e.input_tokens as i64, expected, "{:#?}", e.explain);
     // No text before the call under tool_choice auto: one opener token, once.
-    let bare = estimate(&req(&body.replace(
-        r#"{"type":"text","text":"Let me add."},"#,
-        "",
-    )));
+    let bare = estimate(&req(
+        &body.replace(r#"{"type":"text","text":"Let me add."},"#, "")
+    ));
     assert_eq!(
         bare.input_tokens as i64,
         expected - v3("Let me add.") as i64 - k(S45, Structural::BlockSeparator)
@@ -267,8 +276,9 @@ fn each_parallel_call_beyond_the_first_adds_its_constant() {
     let call = |id: &str, q: &str| {
         format!(r#"{{"type":"tool_use","id":"{id}","name":"find","input":{{"q":"{q}"}}}}"#)
     };
-    let result =
-        |id: &str, c: &str| format!(r#"{{"type":"tool_result","tool_use_id":"{id}","content":"{c}"}}"#);
+    let result = |id: &str, c: &str| {
+        format!(r#"{{"type":"tool_result","tool_use_id":"{id}","content":"{c}"}}"#)
+    };
     let one = estimate(&body(&call("a", "x"), &result("a", "X")));
     let two = estimate(&body(
         &format!("{},{}", call("a", "x"), call("b", "y")),
@@ -276,12 +286,16 @@ fn each_parallel_call_beyond_the_first_adds_its_constant() {
     ));
     assert_eq!(two.structure.get(&Structural::ParallelToolCall), Some(&1));
     assert_eq!(one.structure.get(&Structural::ParallelToolCall), None);
-    assert!(two.input_tokens > one.input_tokens + 50, "Sonnet 4: 56 per extra call");
+    assert!(
+        two.input_tokens > one.input_tokens + 50,
+        "Sonnet 4: 56 per extra call"
+    );
 }
 
 #[test]
 fn structured_outputs_add_their_prompt_and_the_indented_schema() {
-    let schema = serde_json::json!({"type":"object","properties":{"n":{"type":"integer"}},"required":["n"]});
+    let schema =
+        serde_json::json!({"type":"object","properties":{"n":{"type":"integer"}},"required":["n"]});
     let schema_tokens = v3(&render::output_schema(&schema)) as i64;
     for field in [
         format!(r#""output_config":{{"format":{{"type":"json_schema","schema":{schema}}}}}"#),
@@ -335,7 +349,11 @@ fn a_system_message_inside_the_conversation_is_accepted_and_flagged() {
             {"role":"user","content":"hi"},{"role":"assistant","content":"hello"},
             {"role":"system","content":"Be terse from now on."},{"role":"user","content":"ok"}]}"#));
     assert!(e.problems.is_empty(), "{:?}", e.problems);
-    assert!(e.unverified.iter().any(|u| u.contains("system_message_turn")));
+    assert!(
+        e.unverified
+            .iter()
+            .any(|u| u.contains("system_message_turn"))
+    );
     assert!(e.input_tokens > 7 + v3("Be terse from now on."));
 }
 
