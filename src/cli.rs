@@ -137,6 +137,12 @@ pub struct CountArgs {
     #[arg(long)]
     pub explain: bool,
 
+    /// Tokens per section (system, each tool, each message, each attachment, thinking,
+    /// framing), largest first; with --exact, from leave-one-out counts (one request per
+    /// section, through the limiter and the cache).
+    #[arg(long)]
+    pub breakdown: bool,
+
     /// Do not use or fill the cache of exact counts.
     #[arg(long)]
     pub no_cache: bool,

@@ -19,6 +19,7 @@
 pub mod api;
 pub mod app;
 pub mod atomic_file;
+pub mod attribution;
 pub mod bytes;
 pub mod cli;
 pub mod commands;

@@ -12,7 +12,10 @@ use serde_json::{Map, Value, json};
 
 use super::batch::{BatchOptions, ExpandError, Input, Progress, expand, run_batch};
 use super::exit;
+use indicatif::{ProgressBar, ProgressStyle};
+
 use crate::api::{ApiError, Client, ErrorKind};
+use crate::attribution::{self, Share};
 use crate::cli::CountArgs;
 use crate::config::{self, Resolved};
 use crate::estimate::{self, EstimateOptions};
@@ -140,7 +143,9 @@ pub struct Context {
     /// The settings: `--budget` beats a workspace's own budget, which beats the config's.
     pub settings: Resolved,
     pub explain: bool,
-    /// How offline counts are made (`--tool-table`).
+    /// `--breakdown`: tokens per section; exact (leave-one-out) with `--exact`.
+    pub breakdown: Breakdown,
+    /// How offline counts are made.
     pub estimate_options: EstimateOptions,
     /// The first "cannot reach the API" error: after it, the rest count offline (or, with
     /// `--exact`, fail at once instead of waiting through the retries again).
@@ -156,6 +161,11 @@ impl Context {
             model: settings.model_flag.clone(),
             settings: settings.clone(),
             explain: args.explain,
+            breakdown: match (args.breakdown, args.exact) {
+                (false, _) => Breakdown::None,
+                (true, false) => Breakdown::Offline,
+                (true, true) => Breakdown::Exact,
+            },
             estimate_options: EstimateOptions::default(),
             unreachable: Mutex::new(None),
             cache: None,
@@ -176,6 +186,16 @@ impl Context {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         slot.get_or_insert(error);
     }
+}
+
+/// Which breakdown per section a count carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Breakdown {
+    None,
+    /// The offline sections (they add up to the offline count).
+    Offline,
+    /// Leave-one-out counts from the API, through the limiter and the cache.
+    Exact,
 }
 
 /// The result of counting one input.
@@ -220,6 +240,8 @@ pub struct Count {
     pub note: Option<String>,
     /// An exact count from the cache of earlier answers: no request was spent.
     pub cached: bool,
+    /// `--breakdown`: tokens per section, largest first.
+    pub breakdown: Option<Vec<Share>>,
 }
 
 impl Count {
@@ -342,13 +364,7 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
     let request = opened.workspace.to_request();
     let budget = ctx.settings.budget_for(opened.workspace.budget);
     let Mode::Exact { client, required } = &ctx.mode else {
-        return Ok(offline(
-            &request,
-            ctx.estimate_options,
-            budget,
-            ctx.explain,
-            None,
-        ));
+        return Ok(offline(&request, ctx, budget, None));
     };
     let earlier = ctx.unreachable_error();
     if let Some(error) = earlier {
@@ -361,9 +377,8 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
         } else {
             Ok(offline(
                 &request,
-                ctx.estimate_options,
+                ctx,
                 budget,
-                ctx.explain,
                 Some(format!("API unreachable: {}", error.error_type)),
             ))
         };
@@ -382,18 +397,35 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
         request_id,
         note: None,
         cached,
+        breakdown: None,
     };
-    if let Some(tokens) = ctx.cache.as_ref().and_then(|c| c.get(&hash)) {
-        return Ok(exact(tokens, None, true));
-    }
-    match client.count_tokens(&request.count_body()).await {
-        Ok(counted) => {
-            if let Some(cache) = &ctx.cache
-                && let Err(e) = cache.put(&hash, &request.model, counted.input_tokens)
-            {
-                eprintln!("budgie: cannot write the count cache: {e}");
-            }
-            Ok(exact(counted.input_tokens, counted.request_id, false))
+    let counted = if let Some(tokens) = ctx.cache.as_ref().and_then(|c| c.get(&hash)) {
+        Ok(exact(tokens, None, true))
+    } else {
+        client
+            .count_tokens(&request.count_body())
+            .await
+            .map(|counted| {
+                if let Some(cache) = &ctx.cache
+                    && let Err(e) = cache.put(&hash, &request.model, counted.input_tokens)
+                {
+                    eprintln!("budgie: cannot write the count cache: {e}");
+                }
+                exact(counted.input_tokens, counted.request_id, false)
+            })
+    };
+    match counted {
+        Ok(mut count) => {
+            count.breakdown = match ctx.breakdown {
+                Breakdown::None => None,
+                Breakdown::Offline => Some(attribution::offline(&estimate::estimate(&request))),
+                Breakdown::Exact => Some(
+                    attribute_exactly(&request, client, ctx)
+                        .await
+                        .map_err(|e| Failure::api(&e))?,
+                ),
+            };
+            Ok(count)
         }
         Err(error) if error.is_unreachable() && !required => {
             eprintln!(
@@ -401,13 +433,7 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
             );
             let note = format!("API unreachable: {}", error.error_type);
             ctx.set_unreachable(error);
-            Ok(offline(
-                &request,
-                ctx.estimate_options,
-                budget,
-                ctx.explain,
-                Some(note),
-            ))
+            Ok(offline(&request, ctx, budget, Some(note)))
         }
         Err(error) => {
             if error.is_unreachable() {
@@ -418,14 +444,12 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
     }
 }
 
-fn offline(
-    request: &Request,
-    options: EstimateOptions,
-    budget: Option<u64>,
-    explain: bool,
-    note: Option<String>,
-) -> Count {
-    let estimate = estimate::estimate_with(request, options);
+/// The offline count (an exact breakdown asked for an offline count is an offline one: the
+/// line says offline).
+fn offline(request: &Request, ctx: &Context, budget: Option<u64>, note: Option<String>) -> Count {
+    let explain = ctx.explain;
+    let estimate = estimate::estimate_with(request, ctx.estimate_options);
+    let breakdown = (ctx.breakdown != Breakdown::None).then(|| attribution::offline(&estimate));
     Count {
         model: request.model.clone(),
         input_tokens: estimate.input_tokens,
@@ -451,7 +475,61 @@ fn offline(
         request_id: None,
         note,
         cached: false,
+        breakdown,
     }
+}
+
+/// Leave-one-out counts for every section of `request`, each through the cache and the
+/// client (which the limiter paces); progress on stderr.
+async fn attribute_exactly(
+    request: &Request,
+    client: &Client,
+    ctx: &Context,
+) -> Result<Vec<Share>, ApiError> {
+    let estimate = estimate::estimate(request);
+    let counts = attribution::plan(request, &estimate).len() + 1;
+    let rpm = ctx.settings.settings.effective_rpm().max(1);
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(counts as u64);
+        bar.set_style(
+            ProgressStyle::with_template("attributing {pos}/{len} · {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        eprintln!(
+            "budgie: attributing {counts} counts (about {} s at {rpm}/min; cached ones are free)",
+            counts as u64 * 60 / u64::from(rpm)
+        );
+        ProgressBar::hidden()
+    };
+    let left = |done: usize| {
+        format!(
+            "{} s left at {rpm}/min",
+            (counts - done) as u64 * 60 / u64::from(rpm)
+        )
+    };
+    bar.set_message(left(0));
+    let count = |r: Request| async move {
+        let hash = r.content_hash();
+        if let Some(tokens) = ctx.cache.as_ref().and_then(|c| c.get(&hash)) {
+            return Ok(tokens);
+        }
+        let counted = client.count_tokens(&r.count_body()).await?;
+        if let Some(cache) = &ctx.cache
+            && let Err(e) = cache.put(&hash, &r.model, counted.input_tokens)
+        {
+            eprintln!("budgie: cannot write the count cache: {e}");
+        }
+        Ok(counted.input_tokens)
+    };
+    let result = attribution::exact(request, &estimate, count, |p| {
+        bar.set_position(p.done as u64);
+        bar.set_message(left(p.done));
+    })
+    .await;
+    bar.finish_and_clear();
+    result.map(|(_, shares)| shares)
 }
 
 /// Open one input with the reader every command and the workbench share; a file the API
@@ -527,6 +605,9 @@ impl Report {
                 for line in &count.explain {
                     println!("  {line}");
                 }
+                for line in breakdown_lines(count) {
+                    println!("  {line}");
+                }
             }
             Err(failure) => {
                 for line in failure.plain_lines() {
@@ -537,6 +618,46 @@ impl Report {
                 }
             }
         }
+    }
+}
+
+/// One line per section: name, tokens, share of the count, source (and what stood in for the
+/// section when it could not simply be left out).
+pub fn breakdown_lines(count: &Count) -> Vec<String> {
+    let Some(shares) = &count.breakdown else {
+        return Vec::new();
+    };
+    let total = shares.iter().map(|s| s.tokens).sum::<i64>().max(1) as f64;
+    let width = shares
+        .iter()
+        .map(|s| s.section.id().chars().count())
+        .max()
+        .unwrap_or(0);
+    shares
+        .iter()
+        .map(|s| {
+            let mut line = format!(
+                "{:width$}  {:>9}  {:>5.1} %  {}",
+                s.section.id(),
+                signed_group(s.tokens),
+                100.0 * s.tokens as f64 / total,
+                s.source.name()
+            );
+            if let Some(note) = &s.note {
+                line.push_str(&format!("  ({note})"));
+            }
+            line
+        })
+        .collect()
+}
+
+/// "1,234" or "−56": an exact section can come out negative (framing, when sections overlap).
+fn signed_group(n: i64) -> String {
+    let digits = crate::app::budget::group(n.unsigned_abs());
+    if n < 0 {
+        format!("−{digits}")
+    } else {
+        digits
     }
 }
 
@@ -604,6 +725,22 @@ pub fn json_line(outcome: &Outcome) -> Value {
                     .collect();
                 line.insert("structure".into(), Value::Object(structure));
             }
+            if let Some(shares) = &count.breakdown {
+                let sections: Vec<Value> = shares
+                    .iter()
+                    .map(|s| {
+                        let mut section = Map::new();
+                        section.insert("section".into(), json!(s.section.id()));
+                        section.insert("input_tokens".into(), json!(s.tokens));
+                        section.insert("source".into(), json!(s.source.name()));
+                        if let Some(note) = &s.note {
+                            section.insert("note".into(), json!(note));
+                        }
+                        Value::Object(section)
+                    })
+                    .collect();
+                line.insert("breakdown".into(), Value::Array(sections));
+            }
             Value::Object(line)
         }
         Err(failure) => {
@@ -647,6 +784,7 @@ mod tests {
             request_id: None,
             note: None,
             cached: false,
+            breakdown: None,
         }
     }
 

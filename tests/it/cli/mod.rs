@@ -1,6 +1,7 @@
 //! The headless commands end to end (the built binary) and the batch driver behind them.
 
 mod batch;
+mod breakdown;
 mod count;
 mod export;
 mod settings;
