@@ -11,6 +11,7 @@
 //! registry's; the frame's influence on the text's own edges (its trailing ⟨bow⟩ absorbing one
 //! leading space, and its closing newlines merging with the text's) is part of the text count.
 
+mod char_info;
 mod chars;
 mod hash;
 mod incremental;

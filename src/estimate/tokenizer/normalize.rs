@@ -6,6 +6,8 @@ use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::{IsNormalized, is_nfc_quick};
 
+use super::char_info::char_info;
+
 /// C0/C1 controls the API strips (every Cc except TAB, LF and NUL).
 fn is_stripped_control(c: char) -> bool {
     matches!(c, '\x01'..='\x08' | '\x0b'..='\x1f' | '\x7f'..='\u{9f}')
@@ -48,6 +50,11 @@ fn plain_prefix_len(s: &str) -> usize {
 }
 
 /// Normalise `text`; `fold_quotes` folds ‘ ’ “ ” to ASCII (v3).
+///
+/// NFC is local at every plain ASCII character: it has combining class 0, never composes with
+/// what precedes it, and only what follows may compose with it. So the text is taken a stretch
+/// at a time, each stretch of other characters with the plain character before it, and only a
+/// stretch the quick check does not pass is composed.
 pub(crate) fn normalize(text: &str, fold_quotes: bool) -> Cow<'_, str> {
     // Plain ASCII is already normal: the common case.
     if plain_prefix_len(text) == text.len() {
@@ -58,28 +65,48 @@ pub(crate) fn normalize(text: &str, fold_quotes: bool) -> Cow<'_, str> {
         private_use_gap: false,
         fold_quotes,
     };
-    // Plain ASCII is copied a stretch at a time; the other stretches, each following a plain
-    // character (or the start), pass the quick check alone exactly when the text passes it.
     let mut rest = text;
     while !rest.is_empty() {
         let plain = plain_prefix_len(rest);
-        folder.push_plain(&rest[..plain]);
         let other = rest[plain..]
             .bytes()
             .position(is_plain_ascii)
             .map_or(rest.len(), |n| plain + n);
         let stretch = &rest[plain..other];
-        if is_nfc_quick(stretch.chars()) != IsNormalized::Yes {
-            // A mark may compose with the character before it, plain or not: compose it all.
-            folder.out.clear();
-            folder.private_use_gap = false;
-            text.nfc().for_each(|c| folder.push(c));
-            break;
+        let (mut nfc_inert, mut fold_inert) = (true, true);
+        for c in stretch.chars() {
+            let info = char_info(c);
+            nfc_inert &= info.is_nfc_inert();
+            fold_inert &= info.is_fold_inert();
         }
-        stretch.chars().for_each(|c| folder.push(c));
+        if nfc_inert || is_nfc_quick(stretch.chars()) == IsNormalized::Yes {
+            folder.push_plain(&rest[..plain]);
+            if fold_inert {
+                folder.push_plain(stretch);
+            } else {
+                stretch.chars().for_each(|c| folder.push(c));
+            }
+        } else {
+            // A mark may compose with the plain character before the stretch.
+            let head = plain.saturating_sub(1);
+            folder.push_plain(&rest[..head]);
+            rest[head..other].nfc().for_each(|c| folder.push(c));
+        }
         rest = &rest[other..];
     }
     Cow::Owned(folder.out)
+}
+
+/// Whether [`Folder::push`] writes `c` as it is and leaves no state that changes how the next
+/// character is folded.
+pub(crate) fn folds_unchanged(c: char) -> bool {
+    !(is_stripped_control(c)
+        || is_private_use(c)
+        || is_folded_space(c)
+        || matches!(
+            c,
+            '\0' | '\u{0e32}' | '\u{2018}' | '\u{2019}' | '\u{201c}' | '\u{201d}'
+        ))
 }
 
 /// What the API does after NFC, in order: strip controls, fold decomposed SARA AM, then drop
@@ -92,7 +119,8 @@ struct Folder {
 }
 
 impl Folder {
-    /// Plain ASCII passes through unchanged (see [`is_plain_ascii`]).
+    /// Text that passes through unchanged: plain ASCII (see [`is_plain_ascii`]) or characters
+    /// that [`folds_unchanged`] says so of.
     fn push_plain(&mut self, plain: &str) {
         if !plain.is_empty() {
             self.out.push_str(plain);
@@ -127,6 +155,42 @@ impl Folder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The whole text composed at once, then folded: what [`normalize`] must equal.
+    fn reference(text: &str, fold_quotes: bool) -> String {
+        let mut folder = Folder {
+            out: String::new(),
+            private_use_gap: false,
+            fold_quotes,
+        };
+        text.nfc().for_each(|c| folder.push(c));
+        folder.out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Composing a stretch at a time, and only where the quick check asks, changes nothing.
+        #[test]
+        fn stretchwise_is_whole_text_normalisation(
+            fragments in prop::collection::vec(prop_oneof![
+                prop::sample::select(vec![
+                    "e", "E", " ", "x1", "\n", "\u{301}", "\u{308}", "\u{327}", "\u{323}",
+                    "\u{300}", "a\u{308}", "\u{1e0d}", "\u{1100}", "\u{1161}", "\u{11a8}",
+                    "\u{ac00}", "\u{915}\u{93c}", "\u{9c7}", "\u{9be}", "\u{b47}\u{b3e}",
+                    "\u{0e4d}", "\u{0e32}", "\u{e000}", "\u{1}", "\r", "\0", "\u{a0}",
+                    "\u{2018}", "\u{201d}", "\u{4e2d}", "\u{2126}", "\u{212b}", "\u{f900}",
+                    "\u{1d15e}", "\u{3099}", "\u{304b}", "\u{5d0}\u{5b7}\u{5bc}",
+                ]).prop_map(str::to_string),
+                "\\PC{0,4}",
+            ], 0..24),
+            fold_quotes: bool,
+        ) {
+            let text = fragments.concat();
+            prop_assert_eq!(normalize(&text, fold_quotes), reference(&text, fold_quotes));
+        }
+    }
 
     #[test]
     fn composes_and_strips() {

@@ -6,9 +6,10 @@
 //! rather than a character. The stream is UTF-8 with each marker as one byte UTF-8 never uses,
 //! so pieces and stream compare byte for byte.
 
+use super::char_info::char_info;
 use super::chars::{
-    ASCII_CLASS, CaseMark, Class, HardKind, case_mark, classify, hard_kind, is_border_digit,
-    is_digit_run, is_selector, is_stray_mark, marks_like_punct, push_cased_body,
+    ASCII_CLASS, CaseMark, Class, HardKind, case_mark, hard_kind, is_digit_run, is_selector,
+    push_cased_body,
 };
 
 pub(crate) const BOW: u8 = 0xF8;
@@ -48,9 +49,10 @@ fn runs(text: &str) -> Vec<Run<'_>> {
             b @ 0..0x80 => (ASCII_CLASS[usize::from(b)], false, 1),
             _ => {
                 let c = text[i..].chars().next().unwrap_or_default();
-                let class = classify(c);
+                let info = char_info(c);
+                let class = info.class();
                 // A combining mark with no letter before it to ride on.
-                let stray = class == Class::Wordy && is_stray_mark(c);
+                let stray = class == Class::Wordy && info.is_stray_mark();
                 (class, stray, c.len_utf8())
             }
         };
@@ -130,7 +132,7 @@ fn last_char(s: &str) -> Option<char> {
 }
 
 fn border_char(c: Option<char>) -> bool {
-    c.is_some_and(|c| is_selector(c) || marks_like_punct(c))
+    c.is_some_and(|c| is_selector(c) || char_info(c).marks_like_punct())
 }
 
 /// The first character of a hard run takes a left border marker.
@@ -145,12 +147,12 @@ fn hard_eow(body: &str) -> bool {
 
 /// A digit run writes ⟨bow⟩ by a space when its first character is a border digit.
 fn digit_bow(body: &str) -> bool {
-    is_digit_run(body) && first_char(body).is_some_and(is_border_digit)
+    is_digit_run(body) && first_char(body).is_some_and(|c| char_info(c).is_border_digit())
 }
 
 /// …and ⟨eow⟩ when its last one is.
 fn digit_eow(body: &str) -> bool {
-    is_digit_run(body) && last_char(body).is_some_and(is_border_digit)
+    is_digit_run(body) && last_char(body).is_some_and(|c| char_info(c).is_border_digit())
 }
 
 /// Write the marked stream of `text` (already normalised, trailing newlines of the message
