@@ -8,11 +8,12 @@
 //! cheapest tiling of the stream is the sum of the cheapest tilings of the segments between
 //! cuts: a word, a punctuation mark, an indentation.
 //!
-//! Most segments cost one or two tokens, and then the greedy tiling (the longest piece next)
-//! is already the cheapest: a segment costs one only when it is a single piece, which the
-//! greedy tiling's first step finds. One greedy pass over the stream settles those; the others
-//! get a forward dynamic programme over the trie, pruned by the greedy cost (or come from a
-//! small table of recent ones, [`RecentSegments`]).
+//! Words and indentations recur all through a text, so a segment's cost comes first from a
+//! small table of recent segments ([`RecentSegments`]). Otherwise it is tiled: most segments
+//! cost one or two tokens, and then the greedy tiling (the longest piece next) is already the
+//! cheapest, since a segment costs one only when it is a single piece, which the greedy
+//! tiling's first step finds; the others get a forward dynamic programme over the trie, pruned
+//! by the greedy cost.
 
 use std::cell::RefCell;
 
@@ -31,12 +32,8 @@ pub(crate) fn clear_recent() {
     RECENT.with(|recent| recent.borrow_mut().clear());
 }
 
-/// Tokens in the cheapest tiling of `stream`, segment by segment. `best` is scratch space.
-///
-/// One greedy pass (always the longest piece next) runs over the whole stream; no greedy token
-/// crosses a cut either, so it also gives each segment's greedy cost. A segment whose greedy
-/// cost is one or two is done (see [`tile_segment`]); only the others get the dynamic
-/// programme, unless the segment was among the recent ones.
+/// Tokens in the cheapest tiling of `stream`, segment by segment: from the recent segments, or
+/// else by [`tile_segment`]. `best` is scratch space.
 pub(crate) fn tile_cost(vocab: &Vocab, stream: &[u8], best: &mut Vec<u32>) -> u64 {
     RECENT.with(|recent| {
         let mut tables = recent.borrow_mut();
@@ -48,28 +45,30 @@ pub(crate) fn tile_cost(vocab: &Vocab, stream: &[u8], best: &mut Vec<u32>) -> u6
             }
         };
         let recent = &mut tables[at].1;
-        let n = stream.len();
-        let (mut total, mut start, mut greedy, mut i) = (0u64, 0, 0u32, 0);
-        while i < n {
-            let (end, cost) = greedy_token(vocab, stream, i);
-            greedy += cost;
-            i = end;
-            let cut = i == n
-                || stream[i - 1] == EOW
-                || (stream[i] == BOW && !matches!(stream[i - 1], SHIFT | CAPS));
-            if !cut {
-                continue;
-            }
-            let segment = &stream[start..i];
-            total += if greedy <= 2 {
-                u64::from(greedy)
-            } else {
-                recent.cost(segment, || cheapest_cost(vocab, segment, greedy, best))
-            };
-            (start, greedy) = (i, 0);
+        let mut total = 0;
+        let mut start = 0;
+        while start < stream.len() {
+            let end = segment_end(stream, start);
+            let segment = &stream[start..end];
+            total += recent.cost(segment, || tile_segment(vocab, segment, best));
+            start = end;
         }
         total
     })
+}
+
+/// Where the segment starting at `start` ends: at the next cut.
+#[inline]
+fn segment_end(stream: &[u8], start: usize) -> usize {
+    let mut i = start + 1;
+    while i < stream.len() {
+        let (prev, here) = (stream[i - 1], stream[i]);
+        if prev == EOW || (here == BOW && prev != SHIFT && prev != CAPS) {
+            return i;
+        }
+        i += 1;
+    }
+    stream.len()
 }
 
 /// Length of the unit starting with `lead`: a marker byte or a UTF-8 character.
