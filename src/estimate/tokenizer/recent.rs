@@ -9,8 +9,8 @@
 use super::hash::hash_bytes;
 
 /// Longest segment kept; the slot holds the key inline.
-const MAX_KEY: usize = 22;
-/// Slots in the table (about 100 KB).
+const MAX_KEY: usize = 30;
+/// Slots in the table (128 KB).
 const SLOTS: usize = 4096;
 
 #[derive(Debug, Clone, Copy, Default)]

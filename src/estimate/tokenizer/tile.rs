@@ -57,16 +57,18 @@ pub(crate) fn tile_cost(vocab: &Vocab, stream: &[u8], best: &mut Vec<u32>) -> u6
     })
 }
 
-/// Where the segment starting at `start` ends: at the next cut.
+/// Where the segment starting at `start` ends: at the next cut. Only markers make cuts, and
+/// they are the only bytes from ⟨bow⟩ (0xF8) up, so the scan looks for those.
 #[inline]
 fn segment_end(stream: &[u8], start: usize) -> usize {
-    let mut i = start + 1;
-    while i < stream.len() {
-        let (prev, here) = (stream[i - 1], stream[i]);
-        if prev == EOW || (here == BOW && prev != SHIFT && prev != CAPS) {
-            return i;
+    let mut from = start;
+    while let Some(k) = stream[from..].iter().position(|&b| b >= BOW) {
+        let at = from + k;
+        match stream[at] {
+            EOW => return at + 1,
+            BOW if at > start && !matches!(stream[at - 1], SHIFT | CAPS) => return at,
+            _ => from = at + 1,
         }
-        i += 1;
     }
     stream.len()
 }
@@ -238,6 +240,28 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    proptest! {
+        /// The marker scan cuts where the rule says: after ⟨eow⟩, and before a ⟨bow⟩ with no
+        /// case marker in front.
+        #[test]
+        fn segments_end_at_the_next_cut(
+            stream in prop::collection::vec(
+                prop_oneof![Just(BOW), Just(EOW), Just(SHIFT), Just(CAPS), Just(b'a'), Just(b' ')],
+                1..40,
+            ),
+            start in 0usize..40,
+        ) {
+            let start = start % stream.len();
+            let rule = (start + 1..stream.len())
+                .find(|&i| {
+                    stream[i - 1] == EOW
+                        || (stream[i] == BOW && !matches!(stream[i - 1], SHIFT | CAPS))
+                })
+                .unwrap_or(stream.len());
+            prop_assert_eq!(segment_end(&stream, start), rule);
         }
     }
 
