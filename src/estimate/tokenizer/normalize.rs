@@ -42,59 +42,71 @@ fn is_plain_ascii(b: u8) -> bool {
     PLAIN_ASCII[usize::from(b)]
 }
 
-/// Bytes of plain ASCII at the start of `s`.
-fn plain_prefix_len(s: &str) -> usize {
-    s.bytes()
-        .position(|b| !is_plain_ascii(b))
-        .unwrap_or(s.len())
-}
-
 /// Normalise `text`; `fold_quotes` folds ‘ ’ “ ” to ASCII (v3).
 ///
-/// NFC is local at every plain ASCII character: it has combining class 0, never composes with
-/// what precedes it, and only what follows may compose with it. So the text is taken a stretch
-/// at a time, each stretch of other characters with the plain character before it, and only a
-/// stretch the quick check does not pass is composed.
+/// Most characters are inert: NFC leaves them as they are whatever surrounds them (combining
+/// class 0, quick check Yes: a starter nothing before it composes with) and the folding after
+/// NFC leaves them too (plain ASCII is the common case). Such a character is a boundary NFC
+/// does not look across, except that what follows may compose with it. So only a chunk of
+/// other characters, with the inert character before it, is normalised (and composed only if
+/// the quick check asks); everything else is copied, and a text with no such chunk is
+/// returned as it is.
 pub(crate) fn normalize(text: &str, fold_quotes: bool) -> Cow<'_, str> {
-    // Plain ASCII is already normal: the common case.
-    if plain_prefix_len(text) == text.len() {
-        return Cow::Borrowed(text);
-    }
-    let mut folder = Folder {
-        out: String::with_capacity(text.len()),
-        private_use_gap: false,
-        fold_quotes,
-    };
-    let mut rest = text;
-    while !rest.is_empty() {
-        let plain = plain_prefix_len(rest);
-        let other = rest[plain..]
-            .bytes()
-            .position(is_plain_ascii)
-            .map_or(rest.len(), |n| plain + n);
-        let stretch = &rest[plain..other];
-        let (mut nfc_inert, mut fold_inert) = (true, true);
-        for c in stretch.chars() {
-            let info = char_info(c);
-            nfc_inert &= info.is_nfc_inert();
-            fold_inert &= info.is_fold_inert();
+    let bytes = text.as_bytes();
+    let mut folder: Option<Folder> = None;
+    // `text[..copied]` is in the folder's output.
+    let mut copied = 0;
+    // Where the character before `i` starts.
+    let mut previous = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let (inert, len) = inert_at(text, i);
+        if inert {
+            (previous, i) = (i, i + len);
+            continue;
         }
-        if nfc_inert || is_nfc_quick(stretch.chars()) == IsNormalized::Yes {
-            folder.push_plain(&rest[..plain]);
-            if fold_inert {
-                folder.push_plain(stretch);
-            } else {
-                stretch.chars().for_each(|c| folder.push(c));
+        let chunk_start = previous;
+        let mut end = i + len;
+        while end < bytes.len() {
+            let (inert, len) = inert_at(text, end);
+            if inert {
+                break;
             }
-        } else {
-            // A mark may compose with the plain character before the stretch.
-            let head = plain.saturating_sub(1);
-            folder.push_plain(&rest[..head]);
-            rest[head..other].nfc().for_each(|c| folder.push(c));
+            end += len;
         }
-        rest = &rest[other..];
+        let folder = folder.get_or_insert_with(|| Folder {
+            out: String::with_capacity(text.len()),
+            private_use_gap: false,
+            fold_quotes,
+        });
+        folder.push_plain(&text[copied..chunk_start]);
+        let chunk = &text[chunk_start..end];
+        if is_nfc_quick(chunk.chars()) == IsNormalized::Yes {
+            chunk.chars().for_each(|c| folder.push(c));
+        } else {
+            chunk.nfc().for_each(|c| folder.push(c));
+        }
+        (copied, previous, i) = (end, end, end);
     }
-    Cow::Owned(folder.out)
+    match folder {
+        None => Cow::Borrowed(text),
+        Some(mut folder) => {
+            folder.push_plain(&text[copied..]);
+            Cow::Owned(folder.out)
+        }
+    }
+}
+
+/// Whether the character at byte `i` of `text` is inert (see [`normalize`]), and its length.
+#[inline]
+fn inert_at(text: &str, i: usize) -> (bool, usize) {
+    let b = text.as_bytes()[i];
+    if b < 0x80 {
+        return (is_plain_ascii(b), 1);
+    }
+    let c = text[i..].chars().next().unwrap_or_default();
+    let info = char_info(c);
+    (info.is_nfc_inert() && info.is_fold_inert(), c.len_utf8())
 }
 
 /// Whether [`Folder::push`] writes `c` as it is and leaves no state that changes how the next
@@ -119,8 +131,7 @@ struct Folder {
 }
 
 impl Folder {
-    /// Text that passes through unchanged: plain ASCII (see [`is_plain_ascii`]) or characters
-    /// that [`folds_unchanged`] says so of.
+    /// Text that passes through unchanged: inert characters (see [`normalize`]).
     fn push_plain(&mut self, plain: &str) {
         if !plain.is_empty() {
             self.out.push_str(plain);
