@@ -60,6 +60,15 @@ pub(crate) fn normalize(text: &str, fold_quotes: bool) -> Cow<'_, str> {
     let mut previous = 0;
     let mut i = 0;
     while i < bytes.len() {
+        // Plain ASCII a run at a time: the common case.
+        let plain = bytes[i..]
+            .iter()
+            .position(|&b| !is_plain_ascii(b))
+            .unwrap_or(bytes.len() - i);
+        if plain > 0 {
+            (previous, i) = (i + plain - 1, i + plain);
+            continue;
+        }
         let (inert, len) = inert_at(text, i);
         if inert {
             (previous, i) = (i, i + len);

@@ -223,6 +223,7 @@ impl Writer<'_, '_> {
     }
 
     /// A lone apostrophe before a lowercase contraction suffix is that word's opening boundary.
+    #[inline]
     fn contraction_seam(&self, i: usize) -> bool {
         const SUFFIXES: [&str; 7] = ["s", "t", "d", "m", "ll", "re", "ve"];
         if i == 0 {
@@ -261,7 +262,7 @@ impl Writer<'_, '_> {
         let start = out.len();
         self.head(out);
         let mut lowered = String::new();
-        // Where a space that may be a seam was written, until the next run shows whether it is.
+        // Where a space that may be a seam belongs, until the next run shows whether it is.
         let mut seam: Option<usize> = None;
         for (i, &run) in self.runs.iter().enumerate() {
             if run.class == Class::Space
@@ -270,17 +271,20 @@ impl Writer<'_, '_> {
                 && out.last() == Some(&EOW)
             {
                 seam = Some(out.len());
-                out.push(b' ');
                 continue;
             }
             self.write_run(i, run, out, &mut lowered);
             // The seam: `⟨eow⟩ ␠ [case markers] ⟨bow⟩` loses its space, which the marker
-            // pair encodes.
+            // pair encodes; any other space is written after all (the rarer case, so the
+            // space is put in rather than taken out).
             if let Some(at) = seam.take()
-                && out[at + 1..].iter().find(|&&b| b != SHIFT && b != CAPS) == Some(&BOW)
+                && out[at..].iter().find(|&&b| b != SHIFT && b != CAPS) != Some(&BOW)
             {
-                out.remove(at);
+                out.insert(at, b' ');
             }
+        }
+        if seam.is_some() {
+            out.push(b' ');
         }
     }
 
@@ -301,7 +305,9 @@ impl Writer<'_, '_> {
                 if mark == CaseMark::Literal {
                     out.extend_from_slice(body.as_bytes());
                 } else if body.is_ascii() {
-                    out.extend(body.bytes().map(|b| b.to_ascii_lowercase()));
+                    let at = out.len();
+                    out.extend_from_slice(body.as_bytes());
+                    out[at..].make_ascii_lowercase();
                 } else {
                     lowered.clear();
                     push_cased_body(lowered, body, mark);
