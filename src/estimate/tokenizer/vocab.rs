@@ -128,7 +128,8 @@ fn code_point(bytes: &[u8]) -> Option<usize> {
 
 /// A whole character's bytes (no marker byte) — the cost-1 characters also count as byte tokens.
 fn is_single_char(piece: &[u8]) -> bool {
-    std::str::from_utf8(piece).is_ok_and(|s| s.chars().count() == 1)
+    piece.len() <= 4
+        && std::str::from_utf8(piece).is_ok_and(|s| s.chars().count() == 1)
         && !piece.iter().any(|b| MARKER_BYTES.contains(b))
 }
 
