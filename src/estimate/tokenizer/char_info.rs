@@ -1,5 +1,6 @@
-//! What the normaliser and the stream builder ask about a character, packed in 16 bits and
-//! looked up in a table instead of recomputed per character.
+//! What the normaliser and the stream builder ask about a character (class, borders, digits,
+//! case, normalisation), packed in 16 bits and looked up in a table instead of recomputed per
+//! character.
 //!
 //! The answers are the ones [`super::chars`] and the NFC quick check give; finding them takes
 //! several binary searches over Unicode tables (general category twice, Alphabetic, combining
@@ -14,7 +15,10 @@ use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::{IsNormalized, is_nfc_quick};
 use unicode_properties::{GeneralCategory as Gc, UnicodeGeneralCategory};
 
-use super::chars::{Class, classify, is_border_digit, is_stray_mark, marks_like_punct};
+use super::chars::{
+    Class, classify, is_border_digit, is_lower, is_stray_mark, is_upper, lowers_to_self,
+    marks_like_punct,
+};
 
 /// Codepoints below this are kept in the table (planes 0 to 3: every script, CJK extensions B
 /// to G, emoji); the rest are computed on each lookup.
@@ -30,6 +34,9 @@ const DECIMAL_NUMBER: u16 = 1 << 6;
 const OTHER_NUMBER: u16 = 1 << 7;
 const NFC_INERT: u16 = 1 << 8;
 const FOLD_INERT: u16 = 1 << 9;
+const UPPER: u16 = 1 << 10;
+const LOWER: u16 = 1 << 11;
+const LOWERS_TO_SELF: u16 = 1 << 12;
 /// Set in every computed entry, so 0 means "not yet computed".
 const KNOWN: u16 = 1 << 15;
 
@@ -74,6 +81,9 @@ impl CharInfo {
                     && is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes,
             ),
             (FOLD_INERT, super::normalize::folds_unchanged(c)),
+            (UPPER, is_upper(c)),
+            (LOWER, is_lower(c)),
+            (LOWERS_TO_SELF, lowers_to_self(c)),
         ];
         for (bit, set) in flags {
             if set {
@@ -126,6 +136,24 @@ impl CharInfo {
         self.0 & NFC_INERT != 0
     }
 
+    /// [`is_upper`].
+    #[inline]
+    pub(crate) fn is_upper(self) -> bool {
+        self.0 & UPPER != 0
+    }
+
+    /// [`is_lower`].
+    #[inline]
+    pub(crate) fn is_lower(self) -> bool {
+        self.0 & LOWER != 0
+    }
+
+    /// [`lowers_to_self`].
+    #[inline]
+    pub(crate) fn lowers_to_self(self) -> bool {
+        self.0 & LOWERS_TO_SELF != 0
+    }
+
     /// Passes the post-NFC folding unchanged, whatever came before it.
     #[inline]
     pub(crate) fn is_fold_inert(self) -> bool {
@@ -165,6 +193,9 @@ mod tests {
                 assert_eq!(info.is_stray_mark(), is_stray_mark(c), "{c:?}");
                 assert_eq!(info.marks_like_punct(), marks_like_punct(c), "{c:?}");
                 assert_eq!(info.is_border_digit(), is_border_digit(c), "{c:?}");
+                assert_eq!(info.is_upper(), is_upper(c), "{c:?}");
+                assert_eq!(info.is_lower(), is_lower(c), "{c:?}");
+                assert_eq!(info.lowers_to_self(), lowers_to_self(c), "{c:?}");
                 let numeric = match c.general_category() {
                     Gc::DecimalNumber => Numeric::Decimal,
                     Gc::OtherNumber => Numeric::Other,

@@ -229,7 +229,7 @@ pub(crate) fn push_lower(out: &mut String, c: char) {
 }
 
 /// Whether `c` lowers to nothing but itself.
-fn lowers_to_self(c: char) -> bool {
+pub(crate) fn lowers_to_self(c: char) -> bool {
     if c == UNCASED || c.is_ascii() {
         return !c.is_ascii_uppercase();
     }
@@ -307,24 +307,29 @@ pub(crate) fn case_mark(word: &str, allcaps_min: Option<usize>, head_mark: bool)
         // İ is transparent to the title-case test but blocks at the head.
         let tail_upper = word[first.len_utf8()..]
             .chars()
-            .any(|c| c != 'İ' && is_upper(c));
-        return if is_upper(first) && first != 'İ' && !tail_upper {
+            .any(|c| c != 'İ' && char_info(c).is_upper());
+        return if char_info(first).is_upper() && first != 'İ' && !tail_upper {
             CaseMark::Shift
         } else {
             CaseMark::Literal
         };
     }
     if let Some(min) = allcaps_min
-        && word.chars().count() >= min
         && is_all_caps(word)
+        && word.chars().count() >= min
         && !word.chars().any(is_unlowerable)
     {
         return CaseMark::Caps;
     }
-    if lowers_to_self(first) {
+    let head = char_info(first);
+    if head.lowers_to_self() {
         return CaseMark::Literal;
     }
-    if is_upper(first) && !word[first.len_utf8()..].chars().any(is_upper) {
+    if head.is_upper()
+        && !word[first.len_utf8()..]
+            .chars()
+            .any(|c| char_info(c).is_upper())
+    {
         return CaseMark::Shift;
     }
     CaseMark::Literal
@@ -351,9 +356,10 @@ fn ascii_case_mark(word: &str, allcaps_min: Option<usize>) -> CaseMark {
 fn is_all_caps(word: &str) -> bool {
     let mut any = false;
     for c in word.chars() {
-        if is_upper(c) {
+        let info = char_info(c);
+        if info.is_upper() {
             any = true;
-        } else if is_lower(c) {
+        } else if info.is_lower() {
             return false;
         }
     }
