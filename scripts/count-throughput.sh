@@ -12,7 +12,8 @@
 # inside Python, vocabulary loaded and interpreter started beforehand (which favours ctok).
 #
 # Usage: scripts/count-throughput.sh [CORPUS...]   (default: mixed ascii latin cjk code)
-# Environment: RUNS (default 10), FAMILY (v3, the default, or v4.7), NO_CTOK=1 to skip ctok.
+# Environment: RUNS (default 10), FAMILY (v3, the default, or v4.7), NO_CTOK=1 to skip ctok,
+# BASELINE=path/to/an/older/budgie to time that binary too, on the same requests in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/fetch-test-data.sh
@@ -37,9 +38,9 @@ budgie="$PWD/target/release/budgie"
 requests="$cache/count-requests/$model"
 python3 scripts/build_count_requests.py "$src/tests/fixtures" "$requests" "$model" >/dev/null
 
-# Best wall-clock seconds of `budgie count --offline FILE` over $runs runs.
+# Best wall-clock seconds of `BINARY count --offline FILE` over $runs runs.
 best_seconds() {
-    local file=$1
+    local budgie=$1 file=$2
     if command -v hyperfine >/dev/null; then
         local json
         json=$(mktemp)
@@ -81,7 +82,7 @@ for corpus in "${corpora[@]}"; do
     bytes=$(stat -c %s "$file")
     tokens=$("$budgie" count --offline --json "$file" |
         python3 -c 'import json, sys; print(json.load(sys.stdin)["input_tokens"])')
-    rs=$(best_seconds "$file")
+    rs=$(best_seconds "$budgie" "$file")
     if [ -z "${NO_CTOK:-}" ]; then
         py=$(ctok_seconds "$requests/$corpus.texts.json")
     else
@@ -92,18 +93,27 @@ for corpus in "${corpora[@]}"; do
         ratio = py == "" ? "-" : sprintf("%.0fx", py / rs)
         printf "%-8s %6.2f MB %9d %8.1f ms %7.1f MB/s %11s %9s\n", c, b / 1e6, t, rs * 1e3, b / 1e6 / rs, ctok, ratio
     }'
+    if [ -n "${BASELINE:-}" ]; then
+        old=$(best_seconds "$BASELINE" "$file")
+        awk -v b="$bytes" -v old="$old" -v rs="$rs" 'BEGIN {
+            printf "  baseline %8.1f ms %7.1f MB/s (%.2fx slower)\n", old * 1e3, b / 1e6 / old, old / rs
+        }'
+    fi
 done
 
 echo
 echo "peak resident memory (/usr/bin/time -v), budgie count --offline"
 for corpus in mixed-1mb mixed-7mb; do
     file="$requests/$corpus.json"
-    if [ -x /usr/bin/time ]; then
-        rss=$(/usr/bin/time -v "$budgie" count --offline "$file" 2>&1 >/dev/null |
+    for binary in "$budgie" ${BASELINE:+"$BASELINE"}; do
+        if [ ! -x /usr/bin/time ]; then
+            echo "$corpus: /usr/bin/time not installed (apt-get install time)"
+            break
+        fi
+        rss=$(/usr/bin/time -v "$binary" count --offline "$file" 2>&1 >/dev/null |
             awk '/Maximum resident set size/ { print $NF }')
-        awk -v c="$corpus" -v b="$(stat -c %s "$file")" -v kb="$rss" \
-            'BEGIN { printf "%-10s %6.2f MB request: %6.1f MB peak RSS (%.1fx the file)\n", c, b / 1e6, kb / 1024, kb * 1024 / b }'
-    else
-        echo "$corpus: /usr/bin/time not installed (apt-get install time)"
-    fi
+        label=$([ "$binary" = "$budgie" ] && echo "" || echo " (baseline)")
+        awk -v c="$corpus" -v b="$(stat -c %s "$file")" -v kb="$rss" -v l="$label" \
+            'BEGIN { printf "%-10s %6.2f MB request: %6.1f MB peak RSS (%.1fx the file)%s\n", c, b / 1e6, kb / 1024, kb * 1024 / b, l }'
+    done
 done
