@@ -123,22 +123,27 @@ fn greedy_token(vocab: &Vocab, stream: &[u8], i: usize) -> (usize, u32) {
     }
 }
 
-/// Tokens in the greedy tiling: a bound on the cheapest one, and usually equal to it.
-fn greedy_cost(vocab: &Vocab, stream: &[u8]) -> u32 {
-    let (mut i, mut cost) = (0, 0);
+/// Tokens in the greedy tiling: a bound on the cheapest one, and usually equal to it; and
+/// whether any of its tokens spans more than one unit (a marker or a character).
+fn greedy_cost(vocab: &Vocab, stream: &[u8]) -> (u32, bool) {
+    let (mut i, mut cost, mut spans) = (0, 0, false);
     while i < stream.len() {
         let (end, token) = greedy_token(vocab, stream, i);
+        spans |= end - i > unit_len(stream[i]);
         (i, cost) = (end, cost + token);
     }
-    cost
+    (cost, spans)
 }
 
 /// Tokens in the cheapest tiling of one segment (or any stream).
 fn tile_segment(vocab: &Vocab, stream: &[u8], best: &mut Vec<u32>) -> u64 {
+    let (bound, spans) = greedy_cost(vocab, stream);
     // Any text costs at least one token, and costs one only when it is a single piece, which
     // the greedy tiling's first step finds; so a greedy cost of one or two is the cheapest.
-    let bound = greedy_cost(vocab, stream);
-    if bound <= 2 {
+    // And when no greedy token spans two units, the greedy tiling stopped at every unit and
+    // found no piece longer than it there: every tiling then pays each unit alone, a piece
+    // (one token) where the greedy tiling found one, else the byte fallback.
+    if bound <= 2 || !spans {
         return u64::from(bound);
     }
     cheapest_cost(vocab, stream, bound, best)
@@ -292,6 +297,7 @@ mod tests {
             let plain = cheapest_cost(tok.vocab, &stream, u32::MAX, &mut best);
             prop_assert_eq!(tile_cost(tok.vocab, &stream, &mut best), plain);
             prop_assert_eq!(tile_segment(tok.vocab, &stream, &mut best), plain);
+            prop_assert!(u64::from(greedy_cost(tok.vocab, &stream).0) >= plain);
         }
     }
 
@@ -305,7 +311,7 @@ mod tests {
             let mut best = Vec::new();
             let cheapest = cheapest_cost(tok.vocab, &stream, u32::MAX, &mut best);
             assert!(
-                u64::from(greedy_cost(tok.vocab, &stream)) > cheapest,
+                u64::from(greedy_cost(tok.vocab, &stream).0) > cheapest,
                 "{text}"
             );
             assert_eq!(tile_cost(tok.vocab, &stream, &mut best), cheapest, "{text}");
