@@ -44,8 +44,8 @@ best_seconds() {
     if command -v hyperfine >/dev/null; then
         local json
         json=$(mktemp)
-        hyperfine --style none -N --warmup 1 --runs "$runs" --export-json "$json" \
-            "$budgie count --offline $file" >/dev/null
+        hyperfine --style none -N --warmup 2 --runs "$runs" --export-json "$json" \
+            "$budgie count --offline $file" >/dev/null 2>&1
         python3 -c 'import json, sys; print(min(json.load(open(sys.argv[1]))["results"][0]["times"]))' "$json"
         rm -f "$json"
     else
