@@ -129,13 +129,6 @@ impl CharInfo {
         }
     }
 
-    /// A starter that NFC leaves as it is whatever surrounds it (combining class 0 and quick
-    /// check Yes), so a stretch of these alone is already NFC.
-    #[inline]
-    pub(crate) fn is_nfc_inert(self) -> bool {
-        self.0 & NFC_INERT != 0
-    }
-
     /// [`is_upper`].
     #[inline]
     pub(crate) fn is_upper(self) -> bool {
@@ -154,10 +147,11 @@ impl CharInfo {
         self.0 & LOWERS_TO_SELF != 0
     }
 
-    /// Passes the post-NFC folding unchanged, whatever came before it.
+    /// Inert for normalisation: a starter that NFC leaves as it is whatever surrounds it
+    /// (combining class 0, quick check Yes), which the folding after NFC passes unchanged.
     #[inline]
-    pub(crate) fn is_fold_inert(self) -> bool {
-        self.0 & FOLD_INERT != 0
+    pub(crate) fn is_inert(self) -> bool {
+        self.0 & (NFC_INERT | FOLD_INERT) == NFC_INERT | FOLD_INERT
     }
 }
 
@@ -203,11 +197,9 @@ mod tests {
                 };
                 assert_eq!(info.numeric(), numeric, "{c:?}");
                 let alone_nfc = is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes;
-                assert_eq!(
-                    info.is_nfc_inert(),
-                    canonical_combining_class(c) == 0 && alone_nfc,
-                    "{c:?}"
-                );
+                let starter = canonical_combining_class(c) == 0;
+                let folds = super::super::normalize::folds_unchanged(c);
+                assert_eq!(info.is_inert(), starter && alone_nfc && folds, "{c:?}");
             }
         }
     }

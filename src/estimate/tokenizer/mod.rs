@@ -29,7 +29,7 @@ pub use incremental::IncrementalCounter;
 pub use vocab::{Vocab, VocabError};
 
 use super::Family;
-use stream::{Edges, write_stream};
+use stream::{Edges, write_stream, write_stream_if_normal};
 
 static V3_ASSET: &[u8] = include_bytes!("../../../assets/tokenizer/v3.btok.gz");
 static V4_7_ASSET: &[u8] = include_bytes!("../../../assets/tokenizer/v4_7.btok.gz");
@@ -110,6 +110,17 @@ pub fn count(family: Family, text: &str) -> u64 {
     tokenizer(family).count(text)
 }
 
+/// The text of the last segment without its trailing newlines, and how many there were; other
+/// segments whole.
+fn split_tail(text: &str, last: bool) -> (&str, usize) {
+    if last {
+        let body = text.trim_end_matches('\n');
+        (body, text.len() - body.len())
+    } else {
+        (text, 0)
+    }
+}
+
 /// Reused buffers: the stream and the tiler's table.
 #[derive(Default)]
 struct Scratch {
@@ -138,20 +149,21 @@ impl Tokenizer {
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
             let Scratch { stream, best } = &mut *scratch;
-            let norm = normalize::normalize(text, self.vocab.fold_quotes);
-            let (body, newlines) = if position.last {
-                let body = norm.trim_end_matches('\n');
-                (body, norm.len() - body.len())
-            } else {
-                (&*norm, 0)
-            };
             let edges = Edges {
                 at_start: position.first,
                 frame_bow: self.frame_bow,
                 raw_head_space: text.starts_with(' '),
             };
+            let caps = self.vocab.allcaps_min;
             stream.clear();
-            write_stream(body, edges, self.vocab.allcaps_min, stream);
+            let (body, mut newlines) = split_tail(text, position.last);
+            if !write_stream_if_normal(body, edges, caps, stream) {
+                let norm = normalize::normalize(text, self.vocab.fold_quotes);
+                let body;
+                (body, newlines) = split_tail(&norm, position.last);
+                stream.clear();
+                write_stream(body, edges, caps, stream);
+            }
             tile::tile_cost(self.vocab, stream, best)
                 + tile::newline_tail_cost(self.vocab, newlines, best)
         })
@@ -203,6 +215,44 @@ mod tests {
         // The v3/v4.7 frame's ⟨bow⟩ tiles as itself when nothing absorbs it; v4.8+ has none.
         assert_eq!(count(Family::V3, ""), 1);
         assert_eq!(count(Family::V4_8, ""), 0);
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Counting a text as it is when normalisation would leave it so, and the normalised
+        /// text otherwise, counts what writing the normalised text always would.
+        #[test]
+        fn text_left_as_it_is_counts_as_normalised(
+            fragments in prop::collection::vec(prop_oneof![
+                prop::sample::select(vec![
+                    "word", "Word", " ", "  ", "\n", "\t", "\r\n", "\u{1}", "\0", "\u{a0}",
+                    "\u{2019}s", "\u{201c}", "e\u{301}", "\u{301}", "caf\u{e9}", "\u{4e2d}\u{6587}",
+                    "\u{915}\u{94d}\u{937}", "\u{9c7}\u{9be}", "\u{e000}", "\u{0e4d}\u{0e32}",
+                    "\u{1f600}", "1,234", "\u{ff01}",
+                ]).prop_map(str::to_string),
+                "\\PC{0,6}",
+            ], 0..16),
+            family in prop::sample::select(vec![Family::V3, Family::V4_7, Family::V4_8]),
+            first: bool,
+            last: bool,
+        ) {
+            let text = fragments.concat();
+            let tok = tokenizer(family);
+            let position = Position { first, last };
+            let norm = normalize::normalize(&text, tok.vocab.fold_quotes);
+            let (body, newlines) = split_tail(&norm, last);
+            let edges = Edges {
+                at_start: first,
+                frame_bow: tok.frame_bow,
+                raw_head_space: text.starts_with(' '),
+            };
+            let (mut stream, mut best) = (Vec::new(), Vec::new());
+            write_stream(body, edges, tok.vocab.allcaps_min, &mut stream);
+            let expected = tile::tile_cost(tok.vocab, &stream, &mut best)
+                + tile::newline_tail_cost(tok.vocab, newlines, &mut best);
+            prop_assert_eq!(tok.count_segment(&text, position), expected);
+        }
     }
 
     #[test]

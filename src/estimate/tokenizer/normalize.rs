@@ -28,7 +28,7 @@ fn is_folded_space(c: char) -> bool {
 }
 
 /// Plain ASCII: printable, TAB or LF. Normalisation leaves it as it is.
-static PLAIN_ASCII: [bool; 256] = {
+pub(crate) const PLAIN_ASCII: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
     while b < 256 {
@@ -114,8 +114,7 @@ fn inert_at(text: &str, i: usize) -> (bool, usize) {
         return (is_plain_ascii(b), 1);
     }
     let c = text[i..].chars().next().unwrap_or_default();
-    let info = char_info(c);
-    (info.is_nfc_inert() && info.is_fold_inert(), c.len_utf8())
+    (char_info(c).is_inert(), c.len_utf8())
 }
 
 /// Whether [`Folder::push`] writes `c` as it is and leaves no state that changes how the next

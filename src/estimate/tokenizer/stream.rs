@@ -11,6 +11,7 @@ use super::chars::{
     ASCII_CLASS, CaseMark, Class, HardKind, case_mark, hard_kind, is_digit_run, is_selector,
     push_cased_body,
 };
+use super::normalize::PLAIN_ASCII;
 
 pub(crate) const BOW: u8 = 0xF8;
 pub(crate) const EOW: u8 = 0xF9;
@@ -35,9 +36,24 @@ struct Run<'a> {
     body: &'a str,
 }
 
+/// The class of each plain ASCII byte (printable, TAB, LF); `None` for the other ASCII bytes,
+/// which normalisation strips or folds.
+static PLAIN_CLASS: [Option<Class>; 128] = {
+    let mut table = [None; 128];
+    let mut b = 0;
+    while b < 128 {
+        if PLAIN_ASCII[b] {
+            table[b] = Some(ASCII_CLASS[b]);
+        }
+        b += 1;
+    }
+    table
+};
+
 /// Split into maximal runs of one class, then split hard runs where the pretokenizer's
-/// alternative (punctuation / number / letter) changes.
-fn runs(text: &str) -> Vec<Run<'_>> {
+/// alternative (punctuation / number / letter) changes. With `only_inert`, `None` as soon as
+/// a character is not inert for normalisation (see `normalize`).
+fn runs(text: &str, only_inert: bool) -> Option<Vec<Run<'_>>> {
     let bytes = text.as_bytes();
     // Code averages a run every three or four bytes.
     let mut out: Vec<Run<'_>> = Vec::with_capacity(bytes.len() / 3 + 1);
@@ -46,10 +62,18 @@ fn runs(text: &str) -> Vec<Run<'_>> {
     let mut i = 0;
     while i < bytes.len() {
         let (class, stray, len) = match bytes[i] {
-            b @ 0..0x80 => (ASCII_CLASS[usize::from(b)], false, 1),
+            b @ 0..0x80 => {
+                if only_inert && PLAIN_CLASS[usize::from(b)].is_none() {
+                    return None;
+                }
+                (ASCII_CLASS[usize::from(b)], false, 1)
+            }
             _ => {
                 let c = text[i..].chars().next().unwrap_or_default();
                 let info = char_info(c);
+                if only_inert && !info.is_inert() {
+                    return None;
+                }
                 let class = info.class();
                 // A combining mark with no letter before it to ride on.
                 let stray = class == Class::Wordy && info.is_stray_mark();
@@ -70,9 +94,11 @@ fn runs(text: &str) -> Vec<Run<'_>> {
             None => current = Some(class_here),
         }
         i += len;
-        // The rest of an ASCII run of the same class, without the per-character checks.
+        // The rest of a plain ASCII run of the same class, without the per-character checks.
         if class_here == class {
-            while i < bytes.len() && bytes[i] < 0x80 && ASCII_CLASS[usize::from(bytes[i])] == class
+            while i < bytes.len()
+                && bytes[i] < 0x80
+                && PLAIN_CLASS[usize::from(bytes[i])] == Some(class)
             {
                 i += 1;
             }
@@ -84,7 +110,7 @@ fn runs(text: &str) -> Vec<Run<'_>> {
             body: &text[start..],
         });
     }
-    split_hard_runs(out)
+    Some(split_hard_runs(out))
 }
 
 fn split_hard_runs(runs: Vec<Run<'_>>) -> Vec<Run<'_>> {
@@ -163,23 +189,50 @@ pub(crate) fn write_stream(
     allcaps_min: Option<usize>,
     out: &mut Vec<u8>,
 ) {
-    let mut text = text;
-    // The frame's ⟨bow⟩ is the one leading space; two or more stay a whitespace token.
+    let text = without_frame_space(text, edges);
+    let runs = runs(text, false).expect("every character is taken");
+    Writer {
+        runs: &runs,
+        edges,
+        allcaps_min,
+    }
+    .write(out);
+}
+
+/// [`write_stream`] of `text` as it is, if normalisation would leave it so: every character
+/// inert (see `normalize`), as most texts are. Otherwise `false`, having written nothing, and
+/// the caller writes the normalised text; so the common case reads the text once, not twice.
+pub(crate) fn write_stream_if_normal(
+    text: &str,
+    edges: Edges,
+    allcaps_min: Option<usize>,
+    out: &mut Vec<u8>,
+) -> bool {
+    let text = without_frame_space(text, edges);
+    let Some(runs) = runs(text, true) else {
+        return false;
+    };
+    Writer {
+        runs: &runs,
+        edges,
+        allcaps_min,
+    }
+    .write(out);
+    true
+}
+
+/// The frame's ⟨bow⟩ is the one leading space; two or more stay a whitespace token.
+fn without_frame_space(text: &str, edges: Edges) -> &str {
     if edges.at_start
         && edges.frame_bow
         && edges.raw_head_space
         && text.starts_with(' ')
         && !text.starts_with("  ")
     {
-        text = &text[1..];
+        &text[1..]
+    } else {
+        text
     }
-    let runs = runs(text);
-    let writer = Writer {
-        runs: &runs,
-        edges,
-        allcaps_min,
-    };
-    writer.write(out);
 }
 
 struct Writer<'r, 'a> {
