@@ -121,6 +121,9 @@ fn split_tail(text: &str, last: bool) -> (&str, usize) {
     }
 }
 
+/// Texts longer than this are counted in pieces of about this size.
+const PIECE: usize = 64 * 1024;
+
 /// Reused buffers: the stream and the tiler's table.
 #[derive(Default)]
 struct Scratch {
@@ -138,8 +141,26 @@ impl Tokenizer {
     }
 
     /// Tokens of `text` as a whole message's text, frame excluded.
+    ///
+    /// A long text is counted a piece of about [`PIECE`] bytes at a time, cut where the
+    /// incremental counter may cut (which leaves the sum unchanged, see [`incremental`]), so
+    /// the working buffers stay small enough to stay in cache.
     pub fn count(&self, text: &str) -> u64 {
-        self.count_segment(text, Position::WHOLE)
+        if text.len() <= PIECE {
+            return self.count_segment(text, Position::WHOLE);
+        }
+        let mut at = 0;
+        let mut total = 0;
+        for piece in incremental::long_text_pieces(text, PIECE) {
+            let end = at + piece.len();
+            let position = Position {
+                first: at == 0,
+                last: end == text.len(),
+            };
+            total += self.count_segment(piece, position);
+            at = end;
+        }
+        total
     }
 
     /// Tokens of one segment of a message. The sum over a message's segments equals
@@ -252,6 +273,19 @@ mod tests {
             let expected = tile::tile_cost(tok.vocab, &stream, &mut best)
                 + tile::newline_tail_cost(tok.vocab, newlines, &mut best);
             prop_assert_eq!(tok.count_segment(&text, position), expected);
+        }
+    }
+
+    #[test]
+    fn long_text_counts_as_one_segment() {
+        // Lines that may be cut after, and some that may not (a mark or a newline next).
+        let line = "The QUICK brown fox's \"jump\" \u{2014} 1234 times, in \u{4e2d}\u{6587}\n";
+        let other = "\u{301}after a mark\n\n  indented\n";
+        let text = format!("{}{}", line.repeat(2000), other).repeat(3);
+        assert!(text.len() > 3 * PIECE);
+        for family in [Family::V3, Family::V4_7, Family::V4_8] {
+            let tok = tokenizer(family);
+            assert_eq!(tok.count(&text), tok.count_segment(&text, Position::WHOLE));
         }
     }
 
