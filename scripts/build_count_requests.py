@@ -10,6 +10,7 @@ Writes, each a Messages API body with one user message holding one text block pe
   cjk.json          UDHR translations in Han, Kana and Hangul scripts
   code.json         Rosetta Code samples
   mixed-1mb.json, mixed-7mb.json   the mixed texts cut to about 1 MB and 7 MB of JSON
+  single-7mb.json   the same 7 MB of texts as one text block (blank lines between them)
 and, beside each request, NAME.texts.json: the same texts as a JSON list, for ctok.
 The per-corpus requests repeat their texts up to PER_CORPUS_BYTES, so that process start-up
 does not dominate a small corpus. Prints one line per file: name, request bytes, text bytes.
@@ -97,6 +98,7 @@ def main():
         "mixed-1mb": cut_to(mixed, 1_000_000),
         "mixed-7mb": cut_to(mixed, 7_000_000),
     }
+    corpora["single-7mb"] = ["\n\n".join(corpora["mixed-7mb"])]
     for name, docs in corpora.items():
         body = json.dumps(request(model, docs), ensure_ascii=False)
         (out_dir / f"{name}.json").write_text(body, encoding="utf-8")

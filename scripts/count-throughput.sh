@@ -5,13 +5,14 @@
 #
 # The requests are built by scripts/build_count_requests.py from ctok 1.3.0's fixture texts
 # (fetched by scripts/fetch-test-data.sh): `mixed` holds every UDHR translation and every
-# Rosetta Code sample (about 8 MB); `ascii`, `latin`, `cjk` and `code` about 2 MB of one kind
-# each. budgie's time is the best of RUNS runs of `budgie count --offline FILE` by the wall
-# clock (hyperfine when installed, else a loop on `date +%s%N`): this VM is shared, and the
-# best run is the one others disturbed least. ctok's time is one pass over the request's texts
-# inside Python, vocabulary loaded and interpreter started beforehand (which favours ctok).
+# Rosetta Code sample (about 8 MB) as one text block each; `ascii`, `latin`, `cjk` and `code`
+# about 2 MB of one kind each; `single-7mb` about 7 MB of the mixed texts in one text block.
+# budgie's time is the best of RUNS runs of `budgie count --offline FILE` by the wall clock
+# (hyperfine when installed, else a loop on `date +%s%N`): this VM is shared, and the best run
+# is the one others disturbed least. ctok's time is one pass over the request's texts inside
+# Python, vocabulary loaded and interpreter started beforehand (which favours ctok).
 #
-# Usage: scripts/count-throughput.sh [CORPUS...]   (default: mixed ascii latin cjk code)
+# Usage: scripts/count-throughput.sh [CORPUS...]   (default: mixed ascii latin cjk code single-7mb)
 # Environment: RUNS (default 10), FAMILY (v3, the default, or v4.7), NO_CTOK=1 to skip ctok,
 # BASELINE=path/to/an/older/budgie to time that binary too, on the same requests in the same run.
 set -euo pipefail
@@ -27,7 +28,7 @@ case "${FAMILY:-v3}" in
     *) echo "FAMILY must be v3 or v4.7" >&2; exit 2 ;;
 esac
 corpora=("$@")
-[ ${#corpora[@]} -gt 0 ] || corpora=(mixed ascii latin cjk code)
+[ ${#corpora[@]} -gt 0 ] || corpora=(mixed ascii latin cjk code single-7mb)
 
 if [ -z "${NO_CTOK:-}" ] && [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
@@ -76,7 +77,7 @@ PY
 }
 
 echo "budgie count --offline, family ${FAMILY:-v3} ($model), best of $runs by the wall clock"
-printf '%-8s %9s %9s %11s %12s %11s %9s\n' corpus request tokens budgie budgie ctok budgie/ctok
+printf '%-10s %9s %9s %11s %12s %11s %9s\n' corpus request tokens budgie budgie ctok budgie/ctok
 for corpus in "${corpora[@]}"; do
     file="$requests/$corpus.json"
     bytes=$(stat -c %s "$file")
@@ -91,7 +92,7 @@ for corpus in "${corpora[@]}"; do
     awk -v c="$corpus" -v b="$bytes" -v t="$tokens" -v rs="$rs" -v py="$py" 'BEGIN {
         ctok = py == "" ? "-" : sprintf("%.1f s", py)
         ratio = py == "" ? "-" : sprintf("%.0fx", py / rs)
-        printf "%-8s %6.2f MB %9d %8.1f ms %7.1f MB/s %11s %9s\n", c, b / 1e6, t, rs * 1e3, b / 1e6 / rs, ctok, ratio
+        printf "%-10s %6.2f MB %9d %8.1f ms %7.1f MB/s %11s %9s\n", c, b / 1e6, t, rs * 1e3, b / 1e6 / rs, ctok, ratio
     }'
     if [ -n "${BASELINE:-}" ]; then
         old=$(best_seconds "$BASELINE" "$file")
@@ -103,7 +104,7 @@ done
 
 echo
 echo "peak resident memory (/usr/bin/time -v), budgie count --offline"
-for corpus in mixed-1mb mixed-7mb; do
+for corpus in mixed-1mb mixed-7mb single-7mb; do
     file="$requests/$corpus.json"
     for binary in "$budgie" ${BASELINE:+"$BASELINE"}; do
         if [ ! -x /usr/bin/time ]; then
