@@ -37,6 +37,8 @@ const FOLD_INERT: u16 = 1 << 9;
 const UPPER: u16 = 1 << 10;
 const LOWER: u16 = 1 << 11;
 const LOWERS_TO_SELF: u16 = 1 << 12;
+/// ‘ ’ “ ”: folded to ASCII where the family folds quotes, else left as they are.
+const CURLY_QUOTE: u16 = 1 << 13;
 /// Set in every computed entry, so 0 means "not yet computed".
 const KNOWN: u16 = 1 << 15;
 
@@ -84,6 +86,10 @@ impl CharInfo {
             (UPPER, is_upper(c)),
             (LOWER, is_lower(c)),
             (LOWERS_TO_SELF, lowers_to_self(c)),
+            (
+                CURLY_QUOTE,
+                matches!(c, '\u{2018}' | '\u{2019}' | '\u{201c}' | '\u{201d}'),
+            ),
         ];
         for (bit, set) in flags {
             if set {
@@ -148,10 +154,13 @@ impl CharInfo {
     }
 
     /// Inert for normalisation: a starter that NFC leaves as it is whatever surrounds it
-    /// (combining class 0, quick check Yes), which the folding after NFC passes unchanged.
+    /// (combining class 0, quick check Yes), which the folding after NFC passes unchanged
+    /// (curly quotes do unless `fold_quotes`).
     #[inline]
-    pub(crate) fn is_inert(self) -> bool {
-        self.0 & (NFC_INERT | FOLD_INERT) == NFC_INERT | FOLD_INERT
+    pub(crate) fn is_inert(self, fold_quotes: bool) -> bool {
+        const BOTH: u16 = NFC_INERT | FOLD_INERT;
+        const QUOTE: u16 = NFC_INERT | CURLY_QUOTE;
+        self.0 & BOTH == BOTH || (!fold_quotes && self.0 & QUOTE == QUOTE)
     }
 }
 
@@ -199,7 +208,10 @@ mod tests {
                 let alone_nfc = is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes;
                 let starter = canonical_combining_class(c) == 0;
                 let folds = super::super::normalize::folds_unchanged(c);
-                assert_eq!(info.is_inert(), starter && alone_nfc && folds, "{c:?}");
+                let quote = matches!(c, '\u{2018}' | '\u{2019}' | '\u{201c}' | '\u{201d}');
+                assert_eq!(info.is_inert(true), starter && alone_nfc && folds, "{c:?}");
+                let inert = starter && alone_nfc && (folds || quote);
+                assert_eq!(info.is_inert(false), inert, "{c:?}");
             }
         }
     }

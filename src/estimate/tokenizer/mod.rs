@@ -178,8 +178,9 @@ impl Tokenizer {
             let caps = self.vocab.allcaps_min;
             stream.clear();
             let (body, mut newlines) = split_tail(text, position.last);
-            if !write_stream_if_normal(body, edges, caps, stream) {
-                let norm = normalize::normalize(text, self.vocab.fold_quotes);
+            let fold_quotes = self.vocab.fold_quotes;
+            if !write_stream_if_normal(body, edges, caps, fold_quotes, stream) {
+                let norm = normalize::normalize(text, fold_quotes);
                 let body;
                 (body, newlines) = split_tail(&norm, position.last);
                 stream.clear();

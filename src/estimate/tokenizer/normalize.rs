@@ -69,7 +69,7 @@ pub(crate) fn normalize(text: &str, fold_quotes: bool) -> Cow<'_, str> {
             (previous, i) = (i + plain - 1, i + plain);
             continue;
         }
-        let (inert, len) = inert_at(text, i);
+        let (inert, len) = inert_at(text, i, fold_quotes);
         if inert {
             (previous, i) = (i, i + len);
             continue;
@@ -77,7 +77,7 @@ pub(crate) fn normalize(text: &str, fold_quotes: bool) -> Cow<'_, str> {
         let chunk_start = previous;
         let mut end = i + len;
         while end < bytes.len() {
-            let (inert, len) = inert_at(text, end);
+            let (inert, len) = inert_at(text, end, fold_quotes);
             if inert {
                 break;
             }
@@ -108,13 +108,13 @@ pub(crate) fn normalize(text: &str, fold_quotes: bool) -> Cow<'_, str> {
 
 /// Whether the character at byte `i` of `text` is inert (see [`normalize`]), and its length.
 #[inline]
-fn inert_at(text: &str, i: usize) -> (bool, usize) {
+fn inert_at(text: &str, i: usize, fold_quotes: bool) -> (bool, usize) {
     let b = text.as_bytes()[i];
     if b < 0x80 {
         return (is_plain_ascii(b), 1);
     }
     let c = text[i..].chars().next().unwrap_or_default();
-    (char_info(c).is_inert(), c.len_utf8())
+    (char_info(c).is_inert(fold_quotes), c.len_utf8())
 }
 
 /// Whether [`Folder::push`] writes `c` as it is and leaves no state that changes how the next

@@ -51,9 +51,9 @@ static PLAIN_CLASS: [Option<Class>; 128] = {
 };
 
 /// Split into maximal runs of one class, then split hard runs where the pretokenizer's
-/// alternative (punctuation / number / letter) changes. With `only_inert`, `None` as soon as
-/// a character is not inert for normalisation (see `normalize`).
-fn runs(text: &str, only_inert: bool) -> Option<Vec<Run<'_>>> {
+/// alternative (punctuation / number / letter) changes. With `inert_for: Some(fold_quotes)`,
+/// `None` as soon as a character is not inert for normalisation (see `normalize`).
+fn runs(text: &str, inert_for: Option<bool>) -> Option<Vec<Run<'_>>> {
     let bytes = text.as_bytes();
     // Code averages a run every three or four bytes.
     let mut out: Vec<Run<'_>> = Vec::with_capacity(bytes.len() / 3 + 1);
@@ -63,7 +63,7 @@ fn runs(text: &str, only_inert: bool) -> Option<Vec<Run<'_>>> {
     while i < bytes.len() {
         let (class, stray, len) = match bytes[i] {
             b @ 0..0x80 => {
-                if only_inert && PLAIN_CLASS[usize::from(b)].is_none() {
+                if inert_for.is_some() && PLAIN_CLASS[usize::from(b)].is_none() {
                     return None;
                 }
                 (ASCII_CLASS[usize::from(b)], false, 1)
@@ -71,7 +71,7 @@ fn runs(text: &str, only_inert: bool) -> Option<Vec<Run<'_>>> {
             _ => {
                 let c = text[i..].chars().next().unwrap_or_default();
                 let info = char_info(c);
-                if only_inert && !info.is_inert() {
+                if inert_for.is_some_and(|fold_quotes| !info.is_inert(fold_quotes)) {
                     return None;
                 }
                 let class = info.class();
@@ -190,7 +190,7 @@ pub(crate) fn write_stream(
     out: &mut Vec<u8>,
 ) {
     let text = without_frame_space(text, edges);
-    let runs = runs(text, false).expect("every character is taken");
+    let runs = runs(text, None).expect("every character is taken");
     Writer {
         runs: &runs,
         edges,
@@ -206,10 +206,11 @@ pub(crate) fn write_stream_if_normal(
     text: &str,
     edges: Edges,
     allcaps_min: Option<usize>,
+    fold_quotes: bool,
     out: &mut Vec<u8>,
 ) -> bool {
     let text = without_frame_space(text, edges);
-    let Some(runs) = runs(text, true) else {
+    let Some(runs) = runs(text, Some(fold_quotes)) else {
         return false;
     };
     Writer {
