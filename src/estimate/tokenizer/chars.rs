@@ -5,6 +5,8 @@
 use unicode_normalization::char::canonical_combining_class;
 use unicode_properties::{GeneralCategory as Gc, GeneralCategoryGroup, UnicodeGeneralCategory};
 
+use super::char_info::{Numeric, char_info};
+
 /// The stream class of one character.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Class {
@@ -185,10 +187,10 @@ pub(crate) fn is_digit_run(body: &str) -> bool {
         return false;
     };
     if first.is_ascii_digit() {
-        return chars.all(|c| c.is_ascii_digit() || c.general_category() == Gc::DecimalNumber);
+        return chars.all(|c| c.is_ascii_digit() || char_info(c).numeric() == Numeric::Decimal);
     }
-    let cat = first.general_category();
-    matches!(cat, Gc::DecimalNumber | Gc::OtherNumber) && chars.all(|c| c.general_category() == cat)
+    let numeric = char_info(first).numeric();
+    numeric != Numeric::None && chars.all(|c| char_info(c).numeric() == numeric)
 }
 
 /// Which alternative of the pretokenizer a character of a hard run belongs to; a hard run
@@ -201,9 +203,10 @@ pub(crate) enum HardKind {
 }
 
 pub(crate) fn hard_kind(c: char) -> HardKind {
-    if marks_like_punct(c) {
+    let info = char_info(c);
+    if info.marks_like_punct() {
         HardKind::Punct
-    } else if is_border_digit(c) {
+    } else if info.is_border_digit() {
         HardKind::Number
     } else {
         HardKind::Letter
@@ -226,7 +229,7 @@ pub(crate) fn push_lower(out: &mut String, c: char) {
 }
 
 /// Whether `c` lowers to nothing but itself.
-fn lowers_to_self(c: char) -> bool {
+pub(crate) fn lowers_to_self(c: char) -> bool {
     if c == UNCASED || c.is_ascii() {
         return !c.is_ascii_uppercase();
     }
@@ -290,31 +293,43 @@ pub(crate) fn case_mark(word: &str, allcaps_min: Option<usize>, head_mark: bool)
     if word.is_ascii() {
         return ascii_case_mark(word, allcaps_min);
     }
-    if word.contains('ẞ') {
+    // One scan for both (`str::contains` with a non-ASCII char sets up a substring search on
+    // every call).
+    let (mut sharp_s, mut dotted_i) = (false, false);
+    for c in word.chars() {
+        sharp_s |= c == 'ẞ';
+        dotted_i |= c == 'İ';
+    }
+    if sharp_s {
         return CaseMark::Literal;
     }
-    if word.contains('İ') {
+    if dotted_i {
         // İ is transparent to the title-case test but blocks at the head.
         let tail_upper = word[first.len_utf8()..]
             .chars()
-            .any(|c| c != 'İ' && is_upper(c));
-        return if is_upper(first) && first != 'İ' && !tail_upper {
+            .any(|c| c != 'İ' && char_info(c).is_upper());
+        return if char_info(first).is_upper() && first != 'İ' && !tail_upper {
             CaseMark::Shift
         } else {
             CaseMark::Literal
         };
     }
     if let Some(min) = allcaps_min
-        && word.chars().count() >= min
         && is_all_caps(word)
+        && word.chars().count() >= min
         && !word.chars().any(is_unlowerable)
     {
         return CaseMark::Caps;
     }
-    if lowers_to_self(first) {
+    let head = char_info(first);
+    if head.lowers_to_self() {
         return CaseMark::Literal;
     }
-    if is_upper(first) && !word[first.len_utf8()..].chars().any(is_upper) {
+    if head.is_upper()
+        && !word[first.len_utf8()..]
+            .chars()
+            .any(|c| char_info(c).is_upper())
+    {
         return CaseMark::Shift;
     }
     CaseMark::Literal
@@ -341,9 +356,10 @@ fn ascii_case_mark(word: &str, allcaps_min: Option<usize>) -> CaseMark {
 fn is_all_caps(word: &str) -> bool {
     let mut any = false;
     for c in word.chars() {
-        if is_upper(c) {
+        let info = char_info(c);
+        if info.is_upper() {
             any = true;
-        } else if is_lower(c) {
+        } else if info.is_lower() {
             return false;
         }
     }
@@ -356,7 +372,7 @@ pub(crate) fn push_cased_body(out: &mut String, word: &str, mark: CaseMark) {
     match mark {
         CaseMark::Literal => out.push_str(word),
         CaseMark::Shift => {
-            let keep_dotted_i = word.contains('İ');
+            let keep_dotted_i = word.chars().any(|c| c == 'İ');
             for (i, c) in word.char_indices() {
                 if keep_dotted_i && i > 0 && c == 'İ' {
                     out.push(c);

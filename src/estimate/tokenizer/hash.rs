@@ -1,5 +1,10 @@
-//! A fast non-cryptographic hash of a line, for the incremental counter's content-defined cuts
-//! (any hash would do: a cut is only ever placed where it is safe, the hash just spreads them).
+//! A fast non-cryptographic hash: of a line, for the incremental counter's content-defined cuts
+//! (any hash would do: a cut is only ever placed where it is safe, the hash just spreads them);
+//! of a segment, for the table of recent segments; and of the byte-token keys the byte fallback
+//! looks up (where std's SipHash cost more than the lookup it served). None of these tables is
+//! exposed to keys chosen to collide on purpose beyond making a count slower.
+
+use std::hash::Hasher;
 
 const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
@@ -16,4 +21,18 @@ pub(crate) fn hash_bytes(bytes: &[u8]) -> u64 {
         h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(SEED);
     }
     h ^ (h >> 29)
+}
+
+/// [`hash_bytes`] as a [`Hasher`] for hash sets of small keys.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = hash_bytes(bytes) ^ self.0.rotate_left(17);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }

@@ -173,6 +173,13 @@ fn is_safe_start(c: char) -> bool {
     }
 }
 
+/// Split a long `text` into pieces of at least `size` bytes (but the last), each cut at the
+/// first safe boundary after that size.
+pub(super) fn long_text_pieces(text: &str, size: usize) -> Vec<&str> {
+    // A line hashes to zero once in 2^64, and a cut there would be safe too: the size chooses.
+    segments_of(text, u64::MAX, size)
+}
+
 /// Split `text` into segments at safe boundaries chosen by content.
 fn segments_of(text: &str, cut_mask: u64, max_segment: usize) -> Vec<&str> {
     let mut out = Vec::new();

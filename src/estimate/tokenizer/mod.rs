@@ -11,6 +11,7 @@
 //! registry's; the frame's influence on the text's own edges (its trailing ⟨bow⟩ absorbing one
 //! leading space, and its closing newlines merging with the text's) is part of the text count.
 
+mod char_info;
 mod chars;
 mod hash;
 mod incremental;
@@ -28,7 +29,7 @@ pub use incremental::IncrementalCounter;
 pub use vocab::{Vocab, VocabError};
 
 use super::Family;
-use stream::{Edges, write_stream};
+use stream::{Edges, write_stream, write_stream_if_normal};
 
 static V3_ASSET: &[u8] = include_bytes!("../../../assets/tokenizer/v3.btok.gz");
 static V4_7_ASSET: &[u8] = include_bytes!("../../../assets/tokenizer/v4_7.btok.gz");
@@ -109,6 +110,20 @@ pub fn count(family: Family, text: &str) -> u64 {
     tokenizer(family).count(text)
 }
 
+/// The text of the last segment without its trailing newlines, and how many there were; other
+/// segments whole.
+fn split_tail(text: &str, last: bool) -> (&str, usize) {
+    if last {
+        let body = text.trim_end_matches('\n');
+        (body, text.len() - body.len())
+    } else {
+        (text, 0)
+    }
+}
+
+/// Texts longer than this are counted in pieces of about this size.
+const PIECE: usize = 64 * 1024;
+
 /// Reused buffers: the stream and the tiler's table.
 #[derive(Default)]
 struct Scratch {
@@ -126,8 +141,26 @@ impl Tokenizer {
     }
 
     /// Tokens of `text` as a whole message's text, frame excluded.
+    ///
+    /// A long text is counted a piece of about [`PIECE`] bytes at a time, cut where the
+    /// incremental counter may cut (which leaves the sum unchanged, see [`incremental`]), so
+    /// the working buffers stay small enough to stay in cache.
     pub fn count(&self, text: &str) -> u64 {
-        self.count_segment(text, Position::WHOLE)
+        if text.len() <= PIECE {
+            return self.count_segment(text, Position::WHOLE);
+        }
+        let mut at = 0;
+        let mut total = 0;
+        for piece in incremental::long_text_pieces(text, PIECE) {
+            let end = at + piece.len();
+            let position = Position {
+                first: at == 0,
+                last: end == text.len(),
+            };
+            total += self.count_segment(piece, position);
+            at = end;
+        }
+        total
     }
 
     /// Tokens of one segment of a message. The sum over a message's segments equals
@@ -137,20 +170,22 @@ impl Tokenizer {
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
             let Scratch { stream, best } = &mut *scratch;
-            let norm = normalize::normalize(text, self.vocab.fold_quotes);
-            let (body, newlines) = if position.last {
-                let body = norm.trim_end_matches('\n');
-                (body, norm.len() - body.len())
-            } else {
-                (&*norm, 0)
-            };
             let edges = Edges {
                 at_start: position.first,
                 frame_bow: self.frame_bow,
                 raw_head_space: text.starts_with(' '),
             };
+            let caps = self.vocab.allcaps_min;
             stream.clear();
-            write_stream(body, edges, self.vocab.allcaps_min, stream);
+            let (body, mut newlines) = split_tail(text, position.last);
+            let fold_quotes = self.vocab.fold_quotes;
+            if !write_stream_if_normal(body, edges, caps, fold_quotes, stream) {
+                let norm = normalize::normalize(text, fold_quotes);
+                let body;
+                (body, newlines) = split_tail(&norm, position.last);
+                stream.clear();
+                write_stream(body, edges, caps, stream);
+            }
             tile::tile_cost(self.vocab, stream, best)
                 + tile::newline_tail_cost(self.vocab, newlines, best)
         })
@@ -202,6 +237,57 @@ mod tests {
         // The v3/v4.7 frame's ⟨bow⟩ tiles as itself when nothing absorbs it; v4.8+ has none.
         assert_eq!(count(Family::V3, ""), 1);
         assert_eq!(count(Family::V4_8, ""), 0);
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Counting a text as it is when normalisation would leave it so, and the normalised
+        /// text otherwise, counts what writing the normalised text always would.
+        #[test]
+        fn text_left_as_it_is_counts_as_normalised(
+            fragments in prop::collection::vec(prop_oneof![
+                prop::sample::select(vec![
+                    "word", "Word", " ", "  ", "\n", "\t", "\r\n", "\u{1}", "\0", "\u{a0}",
+                    "\u{2019}s", "\u{201c}", "e\u{301}", "\u{301}", "caf\u{e9}", "\u{4e2d}\u{6587}",
+                    "\u{915}\u{94d}\u{937}", "\u{9c7}\u{9be}", "\u{e000}", "\u{0e4d}\u{0e32}",
+                    "\u{1f600}", "1,234", "\u{ff01}",
+                ]).prop_map(str::to_string),
+                "\\PC{0,6}",
+            ], 0..16),
+            family in prop::sample::select(vec![Family::V3, Family::V4_7, Family::V4_8]),
+            first: bool,
+            last: bool,
+        ) {
+            let text = fragments.concat();
+            let tok = tokenizer(family);
+            let position = Position { first, last };
+            let norm = normalize::normalize(&text, tok.vocab.fold_quotes);
+            let (body, newlines) = split_tail(&norm, last);
+            let edges = Edges {
+                at_start: first,
+                frame_bow: tok.frame_bow,
+                raw_head_space: text.starts_with(' '),
+            };
+            let (mut stream, mut best) = (Vec::new(), Vec::new());
+            write_stream(body, edges, tok.vocab.allcaps_min, &mut stream);
+            let expected = tile::tile_cost(tok.vocab, &stream, &mut best)
+                + tile::newline_tail_cost(tok.vocab, newlines, &mut best);
+            prop_assert_eq!(tok.count_segment(&text, position), expected);
+        }
+    }
+
+    #[test]
+    fn long_text_counts_as_one_segment() {
+        // Lines that may be cut after, and some that may not (a mark or a newline next).
+        let line = "The QUICK brown fox's \"jump\" \u{2014} 1234 times, in \u{4e2d}\u{6587}\n";
+        let other = "\u{301}after a mark\n\n  indented\n";
+        let text = format!("{}{}", line.repeat(2000), other).repeat(3);
+        assert!(text.len() > 3 * PIECE);
+        for family in [Family::V3, Family::V4_7, Family::V4_8] {
+            let tok = tokenizer(family);
+            assert_eq!(tok.count(&text), tok.count_segment(&text, Position::WHOLE));
+        }
     }
 
     #[test]

@@ -1,14 +1,16 @@
-//! The costs of recent segments that the greedy tiling could not settle: an indentation after a
-//! brace, a number between spaces. A few such segments recur all through a text, so a small
-//! direct-mapped table with the keys inline answers most of them with one hash and one cache
-//! line, and stays in cache itself. (A memo of every segment was measured slower: its lookups
-//! missed the cache more than the tiling they saved.)
+//! The costs of recent segments: a common word, an indentation after a brace, a number between
+//! spaces. Such segments recur all through a text, so a small direct-mapped table with the keys
+//! inline answers most of them with one hash and one cache line, and stays in cache itself.
+//! Asked before any tiling, it saves instructions and cache misses both (cachegrind on the
+//! mixed UDHR + Rosetta request: 10 % fewer instructions, 3 % fewer L1 data misses than asking
+//! it only for segments the greedy tiling could not settle). A memo of every segment ever
+//! seen was measured slower: its lookups missed the cache more than the tiling they saved.
 
 use super::hash::hash_bytes;
 
 /// Longest segment kept; the slot holds the key inline.
-const MAX_KEY: usize = 22;
-/// Slots in the table (about 100 KB).
+const MAX_KEY: usize = 30;
+/// Slots in the table (128 KB).
 const SLOTS: usize = 4096;
 
 #[derive(Debug, Clone, Copy, Default)]

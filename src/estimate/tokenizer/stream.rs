@@ -6,10 +6,12 @@
 //! rather than a character. The stream is UTF-8 with each marker as one byte UTF-8 never uses,
 //! so pieces and stream compare byte for byte.
 
+use super::char_info::char_info;
 use super::chars::{
-    ASCII_CLASS, CaseMark, Class, HardKind, case_mark, classify, hard_kind, is_border_digit,
-    is_digit_run, is_selector, is_stray_mark, marks_like_punct, push_cased_body,
+    ASCII_CLASS, CaseMark, Class, HardKind, case_mark, hard_kind, is_digit_run, is_selector,
+    push_cased_body,
 };
+use super::normalize::PLAIN_ASCII;
 
 pub(crate) const BOW: u8 = 0xF8;
 pub(crate) const EOW: u8 = 0xF9;
@@ -34,9 +36,24 @@ struct Run<'a> {
     body: &'a str,
 }
 
+/// The class of each plain ASCII byte (printable, TAB, LF); `None` for the other ASCII bytes,
+/// which normalisation strips or folds.
+static PLAIN_CLASS: [Option<Class>; 128] = {
+    let mut table = [None; 128];
+    let mut b = 0;
+    while b < 128 {
+        if PLAIN_ASCII[b] {
+            table[b] = Some(ASCII_CLASS[b]);
+        }
+        b += 1;
+    }
+    table
+};
+
 /// Split into maximal runs of one class, then split hard runs where the pretokenizer's
-/// alternative (punctuation / number / letter) changes.
-fn runs(text: &str) -> Vec<Run<'_>> {
+/// alternative (punctuation / number / letter) changes. With `inert_for: Some(fold_quotes)`,
+/// `None` as soon as a character is not inert for normalisation (see `normalize`).
+fn runs(text: &str, inert_for: Option<bool>) -> Option<Vec<Run<'_>>> {
     let bytes = text.as_bytes();
     // Code averages a run every three or four bytes.
     let mut out: Vec<Run<'_>> = Vec::with_capacity(bytes.len() / 3 + 1);
@@ -45,12 +62,21 @@ fn runs(text: &str) -> Vec<Run<'_>> {
     let mut i = 0;
     while i < bytes.len() {
         let (class, stray, len) = match bytes[i] {
-            b @ 0..0x80 => (ASCII_CLASS[usize::from(b)], false, 1),
+            b @ 0..0x80 => {
+                if inert_for.is_some() && PLAIN_CLASS[usize::from(b)].is_none() {
+                    return None;
+                }
+                (ASCII_CLASS[usize::from(b)], false, 1)
+            }
             _ => {
                 let c = text[i..].chars().next().unwrap_or_default();
-                let class = classify(c);
+                let info = char_info(c);
+                if inert_for.is_some_and(|fold_quotes| !info.is_inert(fold_quotes)) {
+                    return None;
+                }
+                let class = info.class();
                 // A combining mark with no letter before it to ride on.
-                let stray = class == Class::Wordy && is_stray_mark(c);
+                let stray = class == Class::Wordy && info.is_stray_mark();
                 (class, stray, c.len_utf8())
             }
         };
@@ -68,9 +94,11 @@ fn runs(text: &str) -> Vec<Run<'_>> {
             None => current = Some(class_here),
         }
         i += len;
-        // The rest of an ASCII run of the same class, without the per-character checks.
+        // The rest of a plain ASCII run of the same class, without the per-character checks.
         if class_here == class {
-            while i < bytes.len() && bytes[i] < 0x80 && ASCII_CLASS[usize::from(bytes[i])] == class
+            while i < bytes.len()
+                && bytes[i] < 0x80
+                && PLAIN_CLASS[usize::from(bytes[i])] == Some(class)
             {
                 i += 1;
             }
@@ -82,7 +110,7 @@ fn runs(text: &str) -> Vec<Run<'_>> {
             body: &text[start..],
         });
     }
-    split_hard_runs(out)
+    Some(split_hard_runs(out))
 }
 
 fn split_hard_runs(runs: Vec<Run<'_>>) -> Vec<Run<'_>> {
@@ -130,7 +158,7 @@ fn last_char(s: &str) -> Option<char> {
 }
 
 fn border_char(c: Option<char>) -> bool {
-    c.is_some_and(|c| is_selector(c) || marks_like_punct(c))
+    c.is_some_and(|c| is_selector(c) || char_info(c).marks_like_punct())
 }
 
 /// The first character of a hard run takes a left border marker.
@@ -145,12 +173,12 @@ fn hard_eow(body: &str) -> bool {
 
 /// A digit run writes ⟨bow⟩ by a space when its first character is a border digit.
 fn digit_bow(body: &str) -> bool {
-    is_digit_run(body) && first_char(body).is_some_and(is_border_digit)
+    is_digit_run(body) && first_char(body).is_some_and(|c| char_info(c).is_border_digit())
 }
 
 /// …and ⟨eow⟩ when its last one is.
 fn digit_eow(body: &str) -> bool {
-    is_digit_run(body) && last_char(body).is_some_and(is_border_digit)
+    is_digit_run(body) && last_char(body).is_some_and(|c| char_info(c).is_border_digit())
 }
 
 /// Write the marked stream of `text` (already normalised, trailing newlines of the message
@@ -161,23 +189,51 @@ pub(crate) fn write_stream(
     allcaps_min: Option<usize>,
     out: &mut Vec<u8>,
 ) {
-    let mut text = text;
-    // The frame's ⟨bow⟩ is the one leading space; two or more stay a whitespace token.
+    let text = without_frame_space(text, edges);
+    let runs = runs(text, None).expect("every character is taken");
+    Writer {
+        runs: &runs,
+        edges,
+        allcaps_min,
+    }
+    .write(out);
+}
+
+/// [`write_stream`] of `text` as it is, if normalisation would leave it so: every character
+/// inert (see `normalize`), as most texts are. Otherwise `false`, having written nothing, and
+/// the caller writes the normalised text; so the common case reads the text once, not twice.
+pub(crate) fn write_stream_if_normal(
+    text: &str,
+    edges: Edges,
+    allcaps_min: Option<usize>,
+    fold_quotes: bool,
+    out: &mut Vec<u8>,
+) -> bool {
+    let text = without_frame_space(text, edges);
+    let Some(runs) = runs(text, Some(fold_quotes)) else {
+        return false;
+    };
+    Writer {
+        runs: &runs,
+        edges,
+        allcaps_min,
+    }
+    .write(out);
+    true
+}
+
+/// The frame's ⟨bow⟩ is the one leading space; two or more stay a whitespace token.
+fn without_frame_space(text: &str, edges: Edges) -> &str {
     if edges.at_start
         && edges.frame_bow
         && edges.raw_head_space
         && text.starts_with(' ')
         && !text.starts_with("  ")
     {
-        text = &text[1..];
+        &text[1..]
+    } else {
+        text
     }
-    let runs = runs(text);
-    let writer = Writer {
-        runs: &runs,
-        edges,
-        allcaps_min,
-    };
-    writer.write(out);
 }
 
 struct Writer<'r, 'a> {
@@ -221,6 +277,7 @@ impl Writer<'_, '_> {
     }
 
     /// A lone apostrophe before a lowercase contraction suffix is that word's opening boundary.
+    #[inline]
     fn contraction_seam(&self, i: usize) -> bool {
         const SUFFIXES: [&str; 7] = ["s", "t", "d", "m", "ll", "re", "ve"];
         if i == 0 {
@@ -259,7 +316,7 @@ impl Writer<'_, '_> {
         let start = out.len();
         self.head(out);
         let mut lowered = String::new();
-        // Where a space that may be a seam was written, until the next run shows whether it is.
+        // Where a space that may be a seam belongs, until the next run shows whether it is.
         let mut seam: Option<usize> = None;
         for (i, &run) in self.runs.iter().enumerate() {
             if run.class == Class::Space
@@ -268,17 +325,20 @@ impl Writer<'_, '_> {
                 && out.last() == Some(&EOW)
             {
                 seam = Some(out.len());
-                out.push(b' ');
                 continue;
             }
             self.write_run(i, run, out, &mut lowered);
             // The seam: `⟨eow⟩ ␠ [case markers] ⟨bow⟩` loses its space, which the marker
-            // pair encodes.
+            // pair encodes; any other space is written after all (the rarer case, so the
+            // space is put in rather than taken out).
             if let Some(at) = seam.take()
-                && out[at + 1..].iter().find(|&&b| b != SHIFT && b != CAPS) == Some(&BOW)
+                && out[at..].iter().find(|&&b| b != SHIFT && b != CAPS) != Some(&BOW)
             {
-                out.remove(at);
+                out.insert(at, b' ');
             }
+        }
+        if seam.is_some() {
+            out.push(b' ');
         }
     }
 
@@ -299,7 +359,9 @@ impl Writer<'_, '_> {
                 if mark == CaseMark::Literal {
                     out.extend_from_slice(body.as_bytes());
                 } else if body.is_ascii() {
-                    out.extend(body.bytes().map(|b| b.to_ascii_lowercase()));
+                    let at = out.len();
+                    out.extend_from_slice(body.as_bytes());
+                    out[at..].make_ascii_lowercase();
                 } else {
                     lowered.clear();
                     push_cased_body(lowered, body, mark);

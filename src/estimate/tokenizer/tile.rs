@@ -8,11 +8,12 @@
 //! cheapest tiling of the stream is the sum of the cheapest tilings of the segments between
 //! cuts: a word, a punctuation mark, an indentation.
 //!
-//! Most segments cost one or two tokens, and then the greedy tiling (the longest piece next)
-//! is already the cheapest: a segment costs one only when it is a single piece, which the
-//! greedy tiling's first step finds. One greedy pass over the stream settles those; the others
-//! get a forward dynamic programme over the trie, pruned by the greedy cost (or come from a
-//! small table of recent ones, [`RecentSegments`]).
+//! Words and indentations recur all through a text, so a segment's cost comes first from a
+//! small table of recent segments ([`RecentSegments`]). Otherwise it is tiled: most segments
+//! cost one or two tokens, and then the greedy tiling (the longest piece next) is already the
+//! cheapest, since a segment costs one only when it is a single piece, which the greedy
+//! tiling's first step finds; the others get a forward dynamic programme over the trie, pruned
+//! by the greedy cost.
 
 use std::cell::RefCell;
 
@@ -31,12 +32,8 @@ pub(crate) fn clear_recent() {
     RECENT.with(|recent| recent.borrow_mut().clear());
 }
 
-/// Tokens in the cheapest tiling of `stream`, segment by segment. `best` is scratch space.
-///
-/// One greedy pass (always the longest piece next) runs over the whole stream; no greedy token
-/// crosses a cut either, so it also gives each segment's greedy cost. A segment whose greedy
-/// cost is one or two is done (see [`tile_segment`]); only the others get the dynamic
-/// programme, unless the segment was among the recent ones.
+/// Tokens in the cheapest tiling of `stream`, segment by segment: from the recent segments, or
+/// else by [`tile_segment`]. `best` is scratch space.
 pub(crate) fn tile_cost(vocab: &Vocab, stream: &[u8], best: &mut Vec<u32>) -> u64 {
     RECENT.with(|recent| {
         let mut tables = recent.borrow_mut();
@@ -48,28 +45,32 @@ pub(crate) fn tile_cost(vocab: &Vocab, stream: &[u8], best: &mut Vec<u32>) -> u6
             }
         };
         let recent = &mut tables[at].1;
-        let n = stream.len();
-        let (mut total, mut start, mut greedy, mut i) = (0u64, 0, 0u32, 0);
-        while i < n {
-            let (end, cost) = greedy_token(vocab, stream, i);
-            greedy += cost;
-            i = end;
-            let cut = i == n
-                || stream[i - 1] == EOW
-                || (stream[i] == BOW && !matches!(stream[i - 1], SHIFT | CAPS));
-            if !cut {
-                continue;
-            }
-            let segment = &stream[start..i];
-            total += if greedy <= 2 {
-                u64::from(greedy)
-            } else {
-                recent.cost(segment, || cheapest_cost(vocab, segment, greedy, best))
-            };
-            (start, greedy) = (i, 0);
+        let mut total = 0;
+        let mut start = 0;
+        while start < stream.len() {
+            let end = segment_end(stream, start);
+            let segment = &stream[start..end];
+            total += recent.cost(segment, || tile_segment(vocab, segment, best));
+            start = end;
         }
         total
     })
+}
+
+/// Where the segment starting at `start` ends: at the next cut. Only markers make cuts, and
+/// they are the only bytes from ⟨bow⟩ (0xF8) up, so the scan looks for those.
+#[inline]
+fn segment_end(stream: &[u8], start: usize) -> usize {
+    let mut from = start;
+    while let Some(k) = stream[from..].iter().position(|&b| b >= BOW) {
+        let at = from + k;
+        match stream[at] {
+            EOW => return at + 1,
+            BOW if at > start && !matches!(stream[at - 1], SHIFT | CAPS) => return at,
+            _ => from = at + 1,
+        }
+    }
+    stream.len()
 }
 
 /// Length of the unit starting with `lead`: a marker byte or a UTF-8 character.
@@ -122,22 +123,27 @@ fn greedy_token(vocab: &Vocab, stream: &[u8], i: usize) -> (usize, u32) {
     }
 }
 
-/// Tokens in the greedy tiling: a bound on the cheapest one, and usually equal to it.
-fn greedy_cost(vocab: &Vocab, stream: &[u8]) -> u32 {
-    let (mut i, mut cost) = (0, 0);
+/// Tokens in the greedy tiling: a bound on the cheapest one, and usually equal to it; and
+/// whether any of its tokens spans more than one unit (a marker or a character).
+fn greedy_cost(vocab: &Vocab, stream: &[u8]) -> (u32, bool) {
+    let (mut i, mut cost, mut spans) = (0, 0, false);
     while i < stream.len() {
         let (end, token) = greedy_token(vocab, stream, i);
+        spans |= end - i > unit_len(stream[i]);
         (i, cost) = (end, cost + token);
     }
-    cost
+    (cost, spans)
 }
 
 /// Tokens in the cheapest tiling of one segment (or any stream).
 fn tile_segment(vocab: &Vocab, stream: &[u8], best: &mut Vec<u32>) -> u64 {
+    let (bound, spans) = greedy_cost(vocab, stream);
     // Any text costs at least one token, and costs one only when it is a single piece, which
     // the greedy tiling's first step finds; so a greedy cost of one or two is the cheapest.
-    let bound = greedy_cost(vocab, stream);
-    if bound <= 2 {
+    // And when no greedy token spans two units, the greedy tiling stopped at every unit and
+    // found no piece longer than it there: every tiling then pays each unit alone, a piece
+    // (one token) where the greedy tiling found one, else the byte fallback.
+    if bound <= 2 || !spans {
         return u64::from(bound);
     }
     cheapest_cost(vocab, stream, bound, best)
@@ -243,6 +249,28 @@ mod tests {
     }
 
     proptest! {
+        /// The marker scan cuts where the rule says: after ⟨eow⟩, and before a ⟨bow⟩ with no
+        /// case marker in front.
+        #[test]
+        fn segments_end_at_the_next_cut(
+            stream in prop::collection::vec(
+                prop_oneof![Just(BOW), Just(EOW), Just(SHIFT), Just(CAPS), Just(b'a'), Just(b' ')],
+                1..40,
+            ),
+            start in 0usize..40,
+        ) {
+            let start = start % stream.len();
+            let rule = (start + 1..stream.len())
+                .find(|&i| {
+                    stream[i - 1] == EOW
+                        || (stream[i] == BOW && !matches!(stream[i - 1], SHIFT | CAPS))
+                })
+                .unwrap_or(stream.len());
+            prop_assert_eq!(segment_end(&stream, start), rule);
+        }
+    }
+
+    proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
 
         /// The greedy shortcut, the pruning and the recent segments change nothing: the stream
@@ -269,6 +297,7 @@ mod tests {
             let plain = cheapest_cost(tok.vocab, &stream, u32::MAX, &mut best);
             prop_assert_eq!(tile_cost(tok.vocab, &stream, &mut best), plain);
             prop_assert_eq!(tile_segment(tok.vocab, &stream, &mut best), plain);
+            prop_assert!(u64::from(greedy_cost(tok.vocab, &stream).0) >= plain);
         }
     }
 
@@ -282,7 +311,7 @@ mod tests {
             let mut best = Vec::new();
             let cheapest = cheapest_cost(tok.vocab, &stream, u32::MAX, &mut best);
             assert!(
-                u64::from(greedy_cost(tok.vocab, &stream)) > cheapest,
+                u64::from(greedy_cost(tok.vocab, &stream).0) > cheapest,
                 "{text}"
             );
             assert_eq!(tile_cost(tok.vocab, &stream, &mut best), cheapest, "{text}");

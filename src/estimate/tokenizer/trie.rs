@@ -62,118 +62,101 @@ pub(crate) struct Trie {
     tables: Vec<Node>,
 }
 
-/// The trie as plain arrays while building; node 0 is the root, and each node's children
-/// have consecutive ids.
-#[derive(Default)]
-struct Shape {
-    label: Vec<u8>,
-    terminal: Vec<bool>,
-    first_child: Vec<u32>,
-    child_count: Vec<u32>,
+/// Lays the trie out while reading the sorted pieces once, depth first: a node's list (or
+/// table) is placed before its children's, as a walk down a piece visits them.
+struct Builder<'p> {
+    pieces: &'p [&'p [u8]],
+    lists: Vec<u32>,
+    tables: Vec<Node>,
+    /// The children (label, piece range) of the nodes on the path being built, a frame each.
+    groups: Vec<(u8, usize, usize)>,
 }
 
-impl Shape {
-    fn add(&mut self, label: u8) -> u32 {
-        self.label.push(label);
-        self.terminal.push(false);
-        self.first_child.push(0);
-        self.child_count.push(0);
-        (self.label.len() - 1) as u32
-    }
+/// The groups of `pieces[lo..hi]` (all longer than `depth`, sorted) that agree on the byte at
+/// `depth`: that byte and the group's range.
+fn groups<'p>(
+    pieces: &'p [&'p [u8]],
+    lo: usize,
+    hi: usize,
+    depth: usize,
+) -> impl Iterator<Item = (u8, usize, usize)> + 'p {
+    let mut i = lo;
+    std::iter::from_fn(move || {
+        let label = pieces[i..hi].first()?[depth];
+        let end = i + pieces[i..hi].partition_point(|p| p[depth] <= label);
+        let group = (label, i, end);
+        i = end;
+        Some(group)
+    })
+}
 
-    /// From pieces in byte order: shared prefixes are adjacent, so a node's children are the
-    /// groups of its range that agree on the next byte.
-    fn of_sorted(pieces: &[&[u8]]) -> Shape {
-        let mut shape = Shape::default();
-        shape.add(0);
-        // (node, pieces[lo..hi] share the node's prefix of `depth` bytes)
-        let mut work = vec![(0u32, 0usize, pieces.len(), 0usize)];
-        while let Some((node, lo, hi, depth)) = work.pop() {
-            let mut i = lo;
-            if i < hi && pieces[i].len() == depth {
-                shape.terminal[node as usize] = true;
-                i += 1;
-            }
-            shape.first_child[node as usize] = shape.label.len() as u32;
-            while i < hi {
-                let label = pieces[i][depth];
-                let mut j = i + 1;
-                while j < hi && pieces[j][depth] == label {
-                    j += 1;
-                }
-                let child = shape.add(label);
-                shape.child_count[node as usize] += 1;
-                work.push((child, i, j, depth + 1));
-                i = j;
+impl Builder<'_> {
+    /// The node of `pieces[lo..hi]`, which share their first `depth` bytes; its children are
+    /// laid out (and theirs) before it returns.
+    fn node(&mut self, lo: usize, hi: usize, depth: usize) -> Result<Node, VocabError> {
+        let pieces = self.pieces;
+        // Sorted, so only the first piece can be the shared prefix itself.
+        let terminal = pieces[lo].len() == depth;
+        let first = if terminal { lo + 1 } else { lo };
+        let frame = self.groups.len();
+        self.groups.extend(groups(pieces, first, hi, depth));
+        let count = self.groups.len() - frame;
+        let dense = count >= DENSE_FROM;
+        let place = if dense {
+            let place = self.tables.len() / 256;
+            self.tables.resize(self.tables.len() + 256, Node::NONE);
+            place
+        } else {
+            let place = self.lists.len();
+            self.lists.resize(place + count, 0);
+            place
+        };
+        if place >= MAX_FIRST {
+            return Err(VocabError::Format("vocabulary too large for the trie"));
+        }
+        for k in 0..count {
+            let (label, lo, hi) = self.groups[frame + k];
+            let child = self.node(lo, hi, depth + 1)?;
+            if dense {
+                self.tables[place * 256 + usize::from(label)] = child;
+            } else {
+                self.lists[place + k] = child.0 | u32::from(label);
             }
         }
-        shape
-    }
-
-    fn children(&self, id: u32) -> std::ops::Range<u32> {
-        let first = self.first_child[id as usize];
-        first..first + self.child_count[id as usize]
-    }
-
-    fn is_dense(&self, id: u32) -> bool {
-        self.child_count[id as usize] as usize >= DENSE_FROM
+        self.groups.truncate(frame);
+        let mut node = (place as u32) << FIRST_SHIFT;
+        if terminal {
+            node |= TERMINAL;
+        }
+        if dense {
+            node |= DENSE;
+        } else {
+            node |= (count as u32) << COUNT_SHIFT;
+        }
+        Ok(Node(node))
     }
 }
 
 impl Trie {
-    /// Build from pieces in byte order.
+    /// Build from pieces in byte order (no duplicates).
     pub(crate) fn from_sorted(pieces: &[&[u8]]) -> Result<Trie, VocabError> {
-        let shape = Shape::of_sorted(pieces);
-        let nodes = shape.label.len();
-        // Place each node's children depth-first, the root's in the fixed root table.
-        let mut place = vec![0u32; nodes];
-        let (mut lists_len, mut tables_len) = (0usize, 0usize);
-        let mut stack = vec![0u32];
-        while let Some(id) = stack.pop() {
-            if id != 0 && shape.is_dense(id) {
-                place[id as usize] = tables_len as u32;
-                tables_len += 1;
-            } else if id != 0 {
-                place[id as usize] = lists_len as u32;
-                lists_len += shape.child_count[id as usize] as usize;
-            }
-            stack.extend(shape.children(id).rev());
-        }
-        if lists_len.max(tables_len) >= MAX_FIRST {
-            return Err(VocabError::Format("vocabulary too large for the trie"));
-        }
-        let reference = |id: u32| {
-            let mut node = place[id as usize] << FIRST_SHIFT;
-            if shape.terminal[id as usize] {
-                node |= TERMINAL;
-            }
-            if shape.is_dense(id) {
-                node |= DENSE;
-            } else {
-                node |= shape.child_count[id as usize] << COUNT_SHIFT;
-            }
-            Node(node)
+        let mut builder = Builder {
+            pieces,
+            lists: Vec::with_capacity(pieces.len() * 2),
+            tables: Vec::new(),
+            groups: Vec::new(),
         };
-        let mut trie = Trie {
-            root: Box::new([Node::NONE; 256]),
-            lists: vec![0; lists_len],
-            tables: vec![Node::NONE; tables_len * 256],
-        };
-        for id in 0..nodes as u32 {
-            let at = place[id as usize] as usize;
-            for (k, child) in shape.children(id).enumerate() {
-                let label = shape.label[child as usize];
-                let child = reference(child);
-                if id == 0 {
-                    trie.root[usize::from(label)] = child;
-                } else if shape.is_dense(id) {
-                    trie.tables[at * 256 + usize::from(label)] = child;
-                } else {
-                    trie.lists[at + k] = child.0 | u32::from(label);
-                }
-            }
+        let mut root = Box::new([Node::NONE; 256]);
+        // The empty piece, were there one, would be the root itself: nothing to walk.
+        let first = usize::from(pieces.first().is_some_and(|p| p.is_empty()));
+        for (label, lo, hi) in groups(pieces, first, pieces.len(), 0) {
+            root[usize::from(label)] = builder.node(lo, hi, 1)?;
         }
-        Ok(trie)
+        Ok(Trie {
+            root,
+            lists: builder.lists,
+            tables: builder.tables,
+        })
     }
 
     /// The node after `label` from the root, or `NONE`.
