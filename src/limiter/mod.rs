@@ -21,13 +21,14 @@ use std::io;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 pub use clock::{Clock, TokioClock, WallClock};
-pub use state::{HEADROOM, MAX_PAUSE};
+pub use state::{Grid, HEADROOM, MAX_PAUSE, PROBE_TIMEOUT};
 pub use store::{LOCK_FILE, STATE_FILE};
 
 use crate::api::pacer::{Pacer, ServerRateInfo};
@@ -48,13 +49,16 @@ pub struct LimiterStatus {
 }
 
 pub struct Limiter {
-    rpm: u32,
+    rpm: AtomicU32,
     store: Store,
     clock: Arc<dyn Clock>,
     /// Whether this process has had an answer yet: its first request pays for the connection
     /// (measured: 20–120 ms before the server sees it), so the next grant is spaced from that
     /// answer rather than from the first grant.
     answered: AtomicBool,
+    /// Wakes this process's waiters when an answer arrives (a lone first request's, which
+    /// they wait for); other processes look again every few milliseconds.
+    answer: Notify,
 }
 
 impl Limiter {
@@ -70,10 +74,11 @@ impl Limiter {
     /// A limiter for this process alone, on tokio's clock. An `rpm` of 0 counts as 1.
     pub fn new(rpm: u32) -> Self {
         Limiter {
-            rpm: rpm.max(1),
+            rpm: AtomicU32::new(rpm.max(1)),
             store: Store::memory(),
             clock: Arc::new(TokioClock::new()),
             answered: AtomicBool::new(false),
+            answer: Notify::new(),
         }
     }
 
@@ -91,27 +96,40 @@ impl Limiter {
         clock: Arc<dyn Clock>,
     ) -> io::Result<Self> {
         Ok(Limiter {
-            rpm: rpm.max(1),
+            rpm: AtomicU32::new(rpm.max(1)),
             store: Store::file(state_dir)?,
             clock,
             answered: AtomicBool::new(false),
+            answer: Notify::new(),
         })
     }
 
     /// The configured requests per minute.
     pub fn rpm(&self) -> u32 {
-        self.rpm
+        self.rpm.load(Ordering::Relaxed)
+    }
+
+    /// Change the rate (a client that lost its shared limiter takes a share of it).
+    pub fn set_rpm(&self, rpm: u32) {
+        self.rpm.store(rpm.max(1), Ordering::Relaxed);
     }
 
     /// Wait until one request may be sent.
     pub async fn acquire(&self) {
-        let rpm = self.rpm;
+        self.acquire_on_grid(None).await;
+    }
+
+    /// `acquire`, sending only in this process's slots of `grid` (see [`Grid`]).
+    pub async fn acquire_on_grid(&self, grid: Option<Grid>) {
         let mut holding = false;
         loop {
+            let rpm = self.rpm();
+            // Registered before the state is read, so an answer arriving in between wakes it.
+            let answered = self.answer.notified();
             // The clock is read under the lock: a grant is recorded at the time it was made.
             let (now, step) = self.store.with(|s| {
                 let now = self.clock.now();
-                (now, s.step(now, rpm, holding))
+                (now, s.step_on_grid(now, rpm, holding, grid))
             });
             let until = match step {
                 Step::Go => return,
@@ -125,9 +143,28 @@ impl Limiter {
                 }
             };
             if until > now {
-                self.clock.sleep(Duration::from_nanos(until - now)).await;
+                let sleep = self.clock.sleep(Duration::from_nanos(until - now));
+                if holding {
+                    sleep.await;
+                } else {
+                    tokio::select! {
+                        () = sleep => {}
+                        () = answered => {}
+                    }
+                }
             }
         }
+    }
+
+    /// A grant made elsewhere at `at` (nanoseconds on this limiter's clock): the next grant
+    /// here keeps an interval after it.
+    pub fn note_grant(&self, at: u64) {
+        self.store.with(|s| s.note_grant(at));
+    }
+
+    /// When this limiter last let a request go (clock nanoseconds), if it has.
+    pub fn last_grant(&self) -> Option<u64> {
+        self.store.peek(|s| s.last_grant())
     }
 
     /// Learn from a response (any status).
@@ -139,18 +176,21 @@ impl Limiter {
                 .unwrap_or(0)
         });
         let first = !self.answered.swap(true, Ordering::Relaxed);
+        let rpm = self.rpm();
         self.store.with(|s| {
             let now = self.clock.now();
-            s.observe(now, self.rpm, info, reset_in);
+            s.observe(now, rpm, info, reset_in);
             if first {
                 s.first_answer(now);
             }
         });
+        self.answer.notify_waiters();
     }
 
     pub fn status(&self) -> LimiterStatus {
         let now = self.clock.now();
-        let raw = self.store.peek(|s| s.status(now, self.rpm));
+        let rpm = self.rpm();
+        let raw = self.store.peek(|s| s.status(now, rpm));
         let instant_now = Instant::now();
         LimiterStatus {
             rpm: raw.rpm,
