@@ -8,11 +8,18 @@
 //! nothing is left, and each new episode of 429s halves the rate (or drops it to what the
 //! server actually let through), which then creeps back up.
 //!
+//! Nothing heard from the server yet (or for ten minutes): one request goes alone and the rest
+//! wait for its answer, whose rate-limit headers say the real rate, so even a `--rpm` far
+//! above the server's limit draws no 429 on the first burst.
+//!
 //! `Limiter::new` paces one process on tokio's clock; `Limiter::shared` keeps the state in a
 //! locked file in the data dir (`limiter.json`), and each acquire reserves the next free slot
 //! in wall-clock time, so two processes at full speed together stay under the rate.
+//! [`redis::RedisLimiter`] runs the same rule in Redis for every machine naming it;
+//! [`RateLimiter`] is whichever the settings ask for.
 
 mod clock;
+pub mod redis;
 mod state;
 mod store;
 
@@ -46,6 +53,116 @@ pub struct LimiterStatus {
     pub next_slot_in: Option<Duration>,
     /// A server `retry-after` (or empty bucket) holds every request until then.
     pub paused_until: Option<Instant>,
+    /// Shared beyond this machine (through Redis): how it stands.
+    pub shared: Option<SharedStatus>,
+}
+
+/// How a limiter shared through Redis stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SharedStatus {
+    /// Clients that asked for a slot in the last minute (this one included).
+    pub clients_seen: u32,
+    /// `false`: Redis is out of reach and this machine's limiter paces at its share.
+    pub reachable: bool,
+}
+
+/// "limit 100/min · shared via redis (3 clients seen)", "limit 25/min · redis unreachable,
+/// this machine's share", or "limit 100/min" for this machine's limiter.
+pub fn summary(rpm: u32, shared: Option<SharedStatus>) -> String {
+    match shared {
+        None => format!("limit {rpm}/min"),
+        Some(SharedStatus {
+            reachable: false, ..
+        }) => format!("limit {rpm}/min · redis unreachable, this machine's share"),
+        Some(SharedStatus {
+            clients_seen: 1, ..
+        }) => format!("limit {rpm}/min · shared via redis (1 client seen)"),
+        Some(SharedStatus { clients_seen, .. }) => {
+            format!("limit {rpm}/min · shared via redis ({clients_seen} clients seen)")
+        }
+    }
+}
+
+/// The limiter the settings ask for: shared through Redis when `limiter` is set, else this
+/// machine's.
+pub enum RateLimiter {
+    Machine(Limiter),
+    Redis(redis::RedisLimiter),
+}
+
+impl RateLimiter {
+    /// `announce`: say on standard error when Redis is lost or back (the headless commands;
+    /// the workbench shows it in its side panel). A Redis URL the client cannot use is said
+    /// on standard error and this machine's limiter is used.
+    pub fn from_settings(
+        settings: &crate::config::Settings,
+        api_key: Option<&crate::secrets::ApiKey>,
+        announce: bool,
+    ) -> Self {
+        let rpm = settings.effective_rpm();
+        let machine = Limiter::for_this_machine(rpm);
+        let Some(url) = &settings.limiter else {
+            return RateLimiter::Machine(machine);
+        };
+        let prefix = settings
+            .limiter_prefix
+            .clone()
+            .unwrap_or_else(|| default_prefix(api_key));
+        match redis::RedisLimiter::new(
+            url,
+            &prefix,
+            rpm,
+            settings.limiter_clients,
+            machine,
+            announce,
+        ) {
+            Ok(shared) => RateLimiter::Redis(shared),
+            Err(e) => {
+                if announce {
+                    eprintln!(
+                        "budgie: shared limiter {}: {e}; using this machine's limiter",
+                        url.shown()
+                    );
+                }
+                RateLimiter::Machine(Limiter::for_this_machine(rpm))
+            }
+        }
+    }
+
+    pub fn status(&self) -> LimiterStatus {
+        match self {
+            RateLimiter::Machine(limiter) => limiter.status(),
+            RateLimiter::Redis(limiter) => limiter.status(),
+        }
+    }
+}
+
+impl Pacer for RateLimiter {
+    fn acquire(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        match self {
+            RateLimiter::Machine(limiter) => Box::pin(limiter.acquire()),
+            RateLimiter::Redis(limiter) => Box::pin(limiter.acquire()),
+        }
+    }
+
+    fn observe(&self, info: &ServerRateInfo) {
+        match self {
+            RateLimiter::Machine(limiter) => limiter.observe(info),
+            RateLimiter::Redis(limiter) => limiter.observe(info),
+        }
+    }
+}
+
+/// `budgie:` and the first 16 hex digits of the API key's SHA-256: every client on one key
+/// shares one budget, two organisations on one Redis never do, and the key is not in Redis.
+pub fn default_prefix(api_key: Option<&crate::secrets::ApiKey>) -> String {
+    match api_key {
+        Some(key) => format!(
+            "budgie:{}",
+            &crate::bytes::sha256_hex(key.expose().as_bytes())[..16]
+        ),
+        None => "budgie:no-key".to_string(),
+    }
 }
 
 pub struct Limiter {
@@ -199,6 +316,7 @@ impl Limiter {
             paused_until: raw
                 .paused_until
                 .map(|until| instant_now + Duration::from_nanos(until - now)),
+            shared: None,
         }
     }
 }

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::pacer::ServerRateInfo;
 
 pub const SECOND: u64 = 1_000_000_000;
-const MINUTE: u64 = 60 * SECOND;
+pub(crate) const MINUTE: u64 = 60 * SECOND;
 /// The share of the allowed rate the limiter aims at: the rest absorbs jitter between letting
 /// a request go and the server seeing it (measured up to ~60 ms on a loaded 2-core machine),
 /// so a server enforcing the exact rate over short intervals never sees two requests too
@@ -25,27 +25,27 @@ pub const HEADROOM: f64 = 0.92;
 /// A `retry-after` longer than this is treated as this (the SDKs honour at most 60 s).
 pub const MAX_PAUSE: u64 = 60 * SECOND;
 /// A rate learnt from 429s never drops below this.
-const MIN_RPM: f64 = 1.0;
+pub(crate) const MIN_RPM: f64 = 1.0;
 /// A server-reported `limit` is trusted this long (a tier upgrade must not be ignored forever).
-const LIMIT_TTL: u64 = 10 * MINUTE;
+pub(crate) const LIMIT_TTL: u64 = 10 * MINUTE;
 /// After a 429 the learnt rate climbs back by this fraction per counted request while it is
 /// well below the rate that drew the 429 (the server's rate is somewhere in between: find it
 /// in a few requests, not a few hundred) ...
-const FAST_RECOVERY: f64 = 0.05;
+pub(crate) const FAST_RECOVERY: f64 = 0.05;
 /// ... and by this fraction once within `NEAR_CEILING` of it, so a limit once found draws a
 /// 429 only every hundred requests or so.
-const RECOVERY: f64 = 0.001;
-const NEAR_CEILING: f64 = 0.9;
+pub(crate) const RECOVERY: f64 = 0.001;
+pub(crate) const NEAR_CEILING: f64 = 0.9;
 /// A grant may follow the last one this much less than an interval after it: tokio's timer
 /// wakes up to a millisecond late, and a grant that did so must not push back the next one
 /// (the schedule would drift, and at high rates fall below 90 % of the rate). Up to about
 /// 5,000 rpm this is within the headroom, so grants stay `60 s / rate` apart; above it the
 /// per-second share is 50 or more and the slots themselves keep every window under it.
-const TIMER_SLACK: u64 = 1_000_000;
+pub(crate) const TIMER_SLACK: u64 = 1_000_000;
 /// A request takes a slot at most this far ahead (or two intervals, if longer); further back
 /// in the queue it waits without one. Slots are spaced at the rate in force when taken, so a
 /// long queue of them would keep a rate that has since recovered from taking effect.
-const HORIZON: u64 = 2 * SECOND;
+pub(crate) const HORIZON: u64 = 2 * SECOND;
 /// A new 429 episode multiplies the rate by this (unless what the server let through is
 /// lower). Not a halving: a lone 429 at about the right rate (network jitter against a server
 /// that allows no burst) should cost a little speed, not half of it.
@@ -60,6 +60,7 @@ pub const PROBE_TIMEOUT: u64 = 5 * SECOND;
 /// While the first answer is awaited, other processes look again this often (this process is
 /// woken at once).
 pub const PROBE_POLL: u64 = 20_000_000;
+pub(crate) const PROBE_POLL_TIME: std::time::Duration = std::time::Duration::from_nanos(PROBE_POLL);
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -438,9 +439,13 @@ impl RateState {
     fn settle(&mut self, now: u64) {
         if now + SECOND < self.updated_at {
             let back = self.updated_at - now;
-            for t in [&mut self.last_grant, &mut self.answered_at, &mut self.probe_at]
-                .into_iter()
-                .flatten()
+            for t in [
+                &mut self.last_grant,
+                &mut self.answered_at,
+                &mut self.probe_at,
+            ]
+            .into_iter()
+            .flatten()
             {
                 *t = t.saturating_sub(back);
             }
@@ -489,7 +494,10 @@ mod tests {
         assert_eq!(s.step(now, rpm, false), Step::Go);
         // The others look again shortly, and take no slot meanwhile.
         assert_eq!(s.step(now, rpm, false), Step::Wait(now + PROBE_POLL));
-        assert_eq!(s.step(now + 5 * MS, rpm, true), Step::Wait(now + 5 * MS + PROBE_POLL));
+        assert_eq!(
+            s.step(now + 5 * MS, rpm, true),
+            Step::Wait(now + 5 * MS + PROBE_POLL)
+        );
         // The answer says 120 a minute: the next goes an interval at 120 rpm after it.
         let answer = now + 80 * MS;
         let info = ServerRateInfo {
@@ -514,7 +522,10 @@ mod tests {
         assert_eq!(s.step(almost, rpm, false), Step::Wait(now + PROBE_TIMEOUT));
         // Then the next request goes alone in its turn, and waits for its own answer.
         assert_eq!(s.step(now + PROBE_TIMEOUT, rpm, false), Step::Go);
-        assert!(matches!(s.step(now + PROBE_TIMEOUT, rpm, false), Step::Wait(_)));
+        assert!(matches!(
+            s.step(now + PROBE_TIMEOUT, rpm, false),
+            Step::Wait(_)
+        ));
     }
 
     #[test]

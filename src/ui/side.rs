@@ -106,8 +106,16 @@ pub fn budget(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
     );
 }
 
-/// "98 requests left this minute", or the configured rate until the limiter has spoken.
+/// "98 requests left this minute", or the configured rate until the limiter has spoken; shared
+/// through Redis, "limit 100/min · shared via redis (3 clients seen)".
 pub fn rate_text(model: &Model) -> String {
+    if let Some(shared) = model.limit.shared {
+        let rpm = model
+            .limit
+            .rpm
+            .unwrap_or_else(|| model.settings.effective_rpm());
+        return crate::limiter::summary(rpm, Some(shared));
+    }
     match model.limit.left_this_minute {
         Some(n) => format!("{n} requests left this minute"),
         None => format!("limit {} requests/min", model.settings.effective_rpm()),

@@ -1,5 +1,8 @@
-//! The requests-per-minute limiter: paused time, real time over HTTP, properties.
+//! The requests-per-minute limiter: paused time, real time over HTTP, properties, and the
+//! limiter shared through a real redis-server (its script, and fleets of processes).
 
 mod http;
 mod paused;
 mod props;
+mod redis_fleet;
+mod redis_script;
