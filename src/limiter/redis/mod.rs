@@ -69,6 +69,9 @@ struct Inner {
     refreshing: AtomicBool,
     /// Wakes this process's waiters when an answer has been published.
     answer: Notify,
+    /// Wakes the requests waiting in this machine's limiter when Redis answers again: they go
+    /// back to the shared schedule rather than add their local share on top of it.
+    recovered: Notify,
     /// Say on stderr when Redis is lost and when it is back (`budgie count`; the workbench
     /// shows it in the side panel instead).
     announce: bool,
@@ -121,6 +124,7 @@ impl RedisLimiter {
                 answered: AtomicBool::new(false),
                 refreshing: AtomicBool::new(false),
                 answer: Notify::new(),
+                recovered: Notify::new(),
                 announce,
             }),
         })
@@ -198,8 +202,12 @@ impl Inner {
         let mut holding = false;
         loop {
             self.flush().await;
+            let recovered = self.recovered.notified();
             let Some(mut con) = self.connection().await else {
-                return self.acquire_locally().await;
+                tokio::select! {
+                    () = self.acquire_locally() => return,
+                    () = recovered => continue,
+                }
             };
             let answered = self.answer.notified();
             let handoff = std::mem::take(&mut *lock(&self.handoff));
@@ -208,11 +216,13 @@ impl Inner {
                 Ok(Ok(reply)) => reply,
                 Ok(Err(e)) => {
                     self.lost(&e.to_string());
-                    return self.acquire_locally().await;
+                    holding = false;
+                    continue;
                 }
                 Err(_) => {
                     self.lost("no answer within a second");
-                    return self.acquire_locally().await;
+                    holding = false;
+                    continue;
                 }
             };
             self.remember(reply);
@@ -377,6 +387,7 @@ impl Inner {
                     eprintln!("budgie: shared limiter {} answers again", self.shown);
                 }
                 self.answer.notify_waiters();
+                self.recovered.notify_waiters();
                 return;
             }
         });
