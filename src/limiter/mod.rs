@@ -69,17 +69,31 @@ pub struct SharedStatus {
 /// "limit 100/min · shared via redis (3 clients seen)", "limit 25/min · redis unreachable,
 /// this machine's share", or "limit 100/min" for this machine's limiter.
 pub fn summary(rpm: u32, shared: Option<SharedStatus>) -> String {
+    match summary_parts(rpm, shared) {
+        (head, Some(tail)) if shared.is_some_and(|s| s.reachable) => format!("{head} ({tail})"),
+        (head, Some(tail)) => format!("{head}, {tail}"),
+        (head, None) => head,
+    }
+}
+
+/// [`summary`] in two parts, for a narrow panel: ("limit 100/min · shared via redis",
+/// "3 clients seen").
+pub fn summary_parts(rpm: u32, shared: Option<SharedStatus>) -> (String, Option<String>) {
     match shared {
-        None => format!("limit {rpm}/min"),
+        None => (format!("limit {rpm}/min"), None),
         Some(SharedStatus {
             reachable: false, ..
-        }) => format!("limit {rpm}/min · redis unreachable, this machine's share"),
-        Some(SharedStatus {
-            clients_seen: 1, ..
-        }) => format!("limit {rpm}/min · shared via redis (1 client seen)"),
-        Some(SharedStatus { clients_seen, .. }) => {
-            format!("limit {rpm}/min · shared via redis ({clients_seen} clients seen)")
-        }
+        }) => (
+            format!("limit {rpm}/min · redis unreachable"),
+            Some("this machine's share".to_string()),
+        ),
+        Some(SharedStatus { clients_seen, .. }) => (
+            format!("limit {rpm}/min · shared via redis"),
+            Some(match clients_seen {
+                1 => "1 client seen".to_string(),
+                n => format!("{n} clients seen"),
+            }),
+        ),
     }
 }
 
@@ -328,6 +342,34 @@ impl Pacer for Limiter {
 
     fn observe(&self, info: &ServerRateInfo) {
         Limiter::observe(self, info);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shared_limiter_is_summed_up_in_words() {
+        let shared = |clients_seen, reachable| {
+            Some(SharedStatus {
+                clients_seen,
+                reachable,
+            })
+        };
+        assert_eq!(summary(100, None), "limit 100/min");
+        assert_eq!(
+            summary(100, shared(3, true)),
+            "limit 100/min · shared via redis (3 clients seen)"
+        );
+        assert_eq!(
+            summary(100, shared(1, true)),
+            "limit 100/min · shared via redis (1 client seen)"
+        );
+        assert_eq!(
+            summary(25, shared(3, false)),
+            "limit 25/min · redis unreachable, this machine's share"
+        );
     }
 }
 

@@ -7,4 +7,5 @@ mod lock_holder;
 mod paused;
 mod props;
 mod redis_fleet;
+mod redis_panel;
 mod redis_script;
