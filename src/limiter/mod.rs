@@ -100,7 +100,7 @@ pub fn summary_parts(rpm: u32, shared: Option<SharedStatus>) -> (String, Option<
 /// The limiter the settings ask for: shared through Redis when `limiter` is set, else this
 /// machine's.
 pub enum RateLimiter {
-    Machine(Limiter),
+    Machine(Box<Limiter>),
     Redis(redis::RedisLimiter),
 }
 
@@ -116,7 +116,7 @@ impl RateLimiter {
         let rpm = settings.effective_rpm();
         let machine = Limiter::for_this_machine(rpm);
         let Some(url) = &settings.limiter else {
-            return RateLimiter::Machine(machine);
+            return RateLimiter::Machine(Box::new(machine));
         };
         let prefix = settings
             .limiter_prefix
@@ -138,7 +138,7 @@ impl RateLimiter {
                         url.shown()
                     );
                 }
-                RateLimiter::Machine(Limiter::for_this_machine(rpm))
+                RateLimiter::Machine(Box::new(Limiter::for_this_machine(rpm)))
             }
         }
     }
@@ -345,6 +345,12 @@ impl Pacer for Limiter {
     }
 }
 
+/// How many requests a batch should keep in flight to use `rpm`: enough to cover about
+/// a second of latency at the per-second share, at least 2, at most 64.
+pub fn batch_concurrency(rpm: u32) -> usize {
+    (rpm.div_ceil(60) as usize * 2).clamp(2, 64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,10 +377,4 @@ mod tests {
             "limit 25/min · redis unreachable, this machine's share"
         );
     }
-}
-
-/// How many requests a batch should keep in flight to use `rpm`: enough to cover about
-/// a second of latency at the per-second share, at least 2, at most 64.
-pub fn batch_concurrency(rpm: u32) -> usize {
-    (rpm.div_ceil(60) as usize * 2).clamp(2, 64)
 }
