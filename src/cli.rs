@@ -20,7 +20,9 @@ budgie count --json --budget 4000 prompts/   count a folder for CI\n\n\
 Environment:\n  ANTHROPIC_API_KEY    API key for exact counts (never written anywhere)\n  \
 ANTHROPIC_BASE_URL   API base (default https://api.anthropic.com)\n  \
 NO_COLOR             draw without colours\n  \
-BUDGIE_HOME          keep config, data and cache under this folder"
+BUDGIE_HOME          keep config, data and cache under this folder\n  \
+BUDGIE_LIMITER_URL   share the rate limit through this Redis (like --limiter)\n  \
+REDIS_PASSWORD       the shared limiter's password, when its URL has none"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -62,6 +64,12 @@ pub struct Common {
           value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::config::MAX_RPM)))]
     pub rpm: Option<u32>,
 
+    /// Share the rate limit through this Redis with every budgie naming it
+    /// (redis://HOST:PORT/DB or rediss://…; password in the URL or REDIS_PASSWORD). Beats
+    /// BUDGIE_LIMITER_URL and the config file's `limiter`.
+    #[arg(long, global = true, value_name = "URL", value_parser = parse_limiter)]
+    pub limiter: Option<crate::config::LimiterUrl>,
+
     /// Config file to read instead of the default (it must exist).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
@@ -78,6 +86,10 @@ fn parse_tier(text: &str) -> Result<String, String> {
     }
 }
 
+fn parse_limiter(text: &str) -> Result<crate::config::LimiterUrl, String> {
+    crate::config::LimiterUrl::parse(text)
+}
+
 impl Common {
     /// What these options say about the settings, for `config::resolve`.
     pub fn flags(&self) -> crate::config::Flags {
@@ -87,6 +99,7 @@ impl Common {
             budget: self.budget,
             tier: self.tier.clone(),
             rpm: self.rpm,
+            limiter: self.limiter.clone(),
         }
     }
 }

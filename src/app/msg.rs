@@ -117,6 +117,10 @@ pub struct LimitStatus {
     pub left_this_minute: Option<u32>,
     /// Time until the next request may go (zero when one may go now).
     pub next_slot_in: Duration,
+    /// The rate in force, if the limiter has said.
+    pub rpm: Option<u32>,
+    /// Shared through Redis: how it stands.
+    pub shared: Option<crate::limiter::SharedStatus>,
 }
 
 /// Something the runtime must do for the reducer (the reducer itself does no I/O).

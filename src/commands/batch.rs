@@ -167,7 +167,13 @@ pub struct BatchOptions {
     /// How many inputs are counted at once (the limiter still spaces the requests).
     pub concurrency: usize,
     pub progress: Progress,
+    /// What the progress adds about the rate limit ("limit 100/min · shared via redis (3
+    /// clients seen)"), asked each time progress is shown.
+    pub limit_line: Option<LimitLine>,
 }
+
+/// Says how the rate limit stands, in words.
+pub type LimitLine = std::sync::Arc<dyn Fn() -> String + Send + Sync>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchSummary {
@@ -196,7 +202,7 @@ where
     I: Future,
 {
     let total = inputs.len();
-    let mut progress = ProgressSink::new(options.progress, total);
+    let mut progress = ProgressSink::new(options.progress, total, options.limit_line);
     let mut queue = inputs.into_iter().enumerate();
     let mut running = FuturesUnordered::new();
     let mut start_next = |running: &mut FuturesUnordered<_>| {
@@ -256,9 +262,10 @@ pub fn print_line(line: &str) {
 }
 
 enum ProgressSink {
-    Bar(ProgressBar),
+    Bar(ProgressBar, Option<LimitLine>),
     Lines {
         out: Box<dyn Write + Send>,
+        limit_line: Option<LimitLine>,
         total: usize,
         started: Instant,
         last: Option<Instant>,
@@ -269,29 +276,43 @@ enum ProgressSink {
 }
 
 impl ProgressSink {
-    fn new(progress: Progress, total: usize) -> Self {
+    fn new(progress: Progress, total: usize, limit_line: Option<LimitLine>) -> Self {
         match progress {
             Progress::Auto if io::stderr().is_terminal() => {
                 let bar =
                     ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
                 let style = ProgressStyle::with_template(
-                    "{spinner} {wide_bar} {pos}/{len} counted · {per_sec} · ETA {eta}",
+                    "{spinner} {wide_bar} {pos}/{len} counted · {per_sec} · ETA {eta}{msg}",
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar());
                 bar.set_style(style);
                 bar.enable_steady_tick(Duration::from_millis(200));
-                ProgressSink::Bar(bar)
+                if let Some(line) = &limit_line {
+                    bar.set_message(format!(" · {}", line()));
+                }
+                ProgressSink::Bar(bar, limit_line)
             }
             // In a log, a run that ends within a second needs no progress report.
-            Progress::Auto => Self::lines(Box::new(io::stderr()), total, Duration::from_secs(1)),
-            Progress::Lines(out) => Self::lines(out, total, Duration::ZERO),
+            Progress::Auto => Self::lines(
+                Box::new(io::stderr()),
+                total,
+                Duration::from_secs(1),
+                limit_line,
+            ),
+            Progress::Lines(out) => Self::lines(out, total, Duration::ZERO, limit_line),
             Progress::Hidden => ProgressSink::Hidden,
         }
     }
 
-    fn lines(out: Box<dyn Write + Send>, total: usize, quiet_for: Duration) -> Self {
+    fn lines(
+        out: Box<dyn Write + Send>,
+        total: usize,
+        quiet_for: Duration,
+        limit_line: Option<LimitLine>,
+    ) -> Self {
         ProgressSink::Lines {
             out,
+            limit_line,
             total,
             started: Instant::now(),
             last: None,
@@ -302,16 +323,22 @@ impl ProgressSink {
     /// Run `f` (which prints to stdout) without tearing the bar.
     fn suspend(&self, f: impl FnOnce()) {
         match self {
-            ProgressSink::Bar(bar) => bar.suspend(f),
+            ProgressSink::Bar(bar, _) => bar.suspend(f),
             _ => f(),
         }
     }
 
     fn advance(&mut self, done: usize) {
         match self {
-            ProgressSink::Bar(bar) => bar.set_position(done as u64),
+            ProgressSink::Bar(bar, limit_line) => {
+                if let Some(line) = limit_line {
+                    bar.set_message(format!(" · {}", line()));
+                }
+                bar.set_position(done as u64);
+            }
             ProgressSink::Lines {
                 out,
+                limit_line,
                 total,
                 started,
                 last,
@@ -324,7 +351,11 @@ impl ProgressSink {
                 let due = last.is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1));
                 if due || done == *total {
                     *last = Some(now);
-                    let _ = writeln!(out, "{}", progress_line(done, *total, started.elapsed()));
+                    let mut text = progress_line(done, *total, started.elapsed());
+                    if let Some(line) = limit_line {
+                        text = format!("{text} · {}", line());
+                    }
+                    let _ = writeln!(out, "{text}");
                 }
             }
             ProgressSink::Hidden => {}
@@ -334,7 +365,7 @@ impl ProgressSink {
     fn finish(&mut self, done: usize, interrupted: bool) {
         let note = format!("interrupted: counted {done} of {} inputs", self.total());
         match self {
-            ProgressSink::Bar(bar) => {
+            ProgressSink::Bar(bar, _) => {
                 bar.finish_and_clear();
                 if interrupted {
                     eprintln!("{note}");
@@ -352,7 +383,7 @@ impl ProgressSink {
 
     fn total(&self) -> usize {
         match self {
-            ProgressSink::Bar(bar) => bar.length().unwrap_or(0) as usize,
+            ProgressSink::Bar(bar, _) => bar.length().unwrap_or(0) as usize,
             ProgressSink::Lines { total, .. } => *total,
             ProgressSink::Hidden => 0,
         }

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value, json};
 
-use super::batch::{BatchOptions, ExpandError, Input, Progress, expand, run_batch};
+use super::batch::{BatchOptions, ExpandError, Input, LimitLine, Progress, expand, run_batch};
 use super::exit;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -21,7 +21,7 @@ use crate::config::{self, Resolved};
 use crate::estimate::{self, EstimateOptions};
 use crate::exact_cache::ExactCache;
 use crate::intake::{self, InputError, OpenOptions, Opened};
-use crate::limiter::{Limiter, batch_concurrency};
+use crate::limiter::{RateLimiter, batch_concurrency};
 use crate::request::Request;
 use crate::request::validate::{Endpoint, Problem};
 
@@ -50,9 +50,18 @@ async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
         }
     };
     let rpm = settings.settings.effective_rpm();
+    let mut limit_line: Option<LimitLine> = None;
     if let Mode::Exact { client, .. } = &mut mode {
-        let limiter = Limiter::for_this_machine(rpm);
-        *client = client.clone().with_pacer(Arc::new(limiter));
+        let key = settings.api_key.as_ref().ok().and_then(Option::as_ref);
+        let limiter = Arc::new(RateLimiter::from_settings(&settings.settings, key, true));
+        if matches!(*limiter, RateLimiter::Redis(_)) {
+            let limiter = limiter.clone();
+            limit_line = Some(Arc::new(move || {
+                let status = limiter.status();
+                crate::limiter::summary(status.rpm, status.shared)
+            }));
+        }
+        *client = client.clone().with_pacer(limiter);
     }
     let mut ctx = Context::new(mode, settings, args);
     if !args.no_cache {
@@ -75,6 +84,7 @@ async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
             (_, _, false) | (false, true, _) => Progress::Hidden,
             _ => Progress::Auto,
         },
+        limit_line,
     };
     let ctx = &ctx;
     let summary = run_batch(

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use toml::Value;
 
-use super::{Settings, Theme, tier_rpm};
+use super::{LimiterUrl, Settings, Theme, tier_rpm};
 
 const KEYS: &[&str] = &[
     "budget",
@@ -16,6 +16,9 @@ const KEYS: &[&str] = &[
     "theme",
     "keymap",
     "autosave_ms",
+    "limiter",
+    "limiter_prefix",
+    "limiter_clients",
 ];
 
 /// What the file said: the settings, and one warning per key it could not use.
@@ -88,6 +91,28 @@ pub fn parse(text: &str, origin: &str) -> Parsed {
                 s.keymap = Some(PathBuf::from(p));
                 None
             }
+            ("limiter", Value::String(url)) if url.trim().is_empty() => {
+                s.limiter = None;
+                None
+            }
+            ("limiter", Value::String(url)) => match LimiterUrl::parse(url) {
+                Ok(url) => {
+                    s.limiter = Some(url);
+                    None
+                }
+                Err(problem) => Some(problem),
+            },
+            ("limiter_prefix", Value::String(p)) if !p.trim().is_empty() => {
+                s.limiter_prefix = Some(p.trim().to_string());
+                None
+            }
+            ("limiter_clients", Value::Integer(n)) if (1..=10_000).contains(n) => {
+                s.limiter_clients = *n as u32;
+                None
+            }
+            ("limiter", _) => Some("must be a redis://HOST:PORT/DB URL string".into()),
+            ("limiter_prefix", _) => Some("must be a non-empty string".into()),
+            ("limiter_clients", _) => Some("must be a whole number from 1 to 10000".into()),
             ("budget", _) => Some("must be a positive whole number of tokens".into()),
             ("model", _) => Some("must be a model id string".into()),
             ("debounce_ms", _) => Some("must be milliseconds between 0 and 60000".into()),

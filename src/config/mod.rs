@@ -3,7 +3,8 @@
 //! place they meet; the workbench, `budgie count`, `budgie models` and `budgie export` all
 //! run with what it returns.
 //!
-//! Precedence: a command-line flag beats the environment, which beats the file. `--tier` on
+//! Precedence: a command-line flag beats the environment, which beats the file
+//! (`--limiter` beats `BUDGIE_LIMITER_URL`, which beats `limiter`). `--tier` on
 //! the command line replaces the file's `rpm` as well as its `tier`; `--rpm` replaces both.
 //! A token budget from `--budget` beats a workspace's own, which beats the file's.
 //!
@@ -53,7 +54,64 @@ pub struct Settings {
     pub keymap: Option<PathBuf>,
     /// Milliseconds of quiet before the draft is autosaved.
     pub autosave_ms: u64,
+    /// A Redis that every budgie naming it shares one rate limit through (`redis://` or
+    /// `rediss://`); `None`: this machine's limiter.
+    pub limiter: Option<LimiterUrl>,
+    /// The Redis key prefix of the shared budget; `None`: `budgie:` and a hash of the API key.
+    pub limiter_prefix: Option<String>,
+    /// How many clients to assume share the rate while Redis cannot be reached: each then
+    /// takes this share of it (or of the clients last seen, if more).
+    pub limiter_clients: u32,
 }
+
+/// Where the shared limiter lives. It may hold a password, so it is never shown whole:
+/// `Debug` and [`LimiterUrl::shown`] leave it out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LimiterUrl(String);
+
+impl LimiterUrl {
+    /// A `redis://` or `rediss://` URL the Redis client can use, or why not (without the
+    /// text itself, which may hold a password).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let scheme = text.split("://").next().unwrap_or_default();
+        if !matches!(scheme, "redis" | "rediss") || !text.contains("://") {
+            return Err("must be a redis://HOST:PORT/DB or rediss://HOST:PORT/DB URL".to_string());
+        }
+        match redis::IntoConnectionInfo::into_connection_info(text) {
+            Ok(_) => Ok(LimiterUrl(text.to_string())),
+            Err(e) => Err(format!(
+                "is not a usable Redis URL ({:?}): use redis://HOST:PORT/DB",
+                e.kind()
+            )),
+        }
+    }
+
+    /// The URL with its password.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// `redis://HOST:PORT/DB`: the URL without user name or password.
+    pub fn shown(&self) -> String {
+        let (scheme, rest) = self.0.split_once("://").unwrap_or(("redis", &self.0));
+        let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+        let rest = rest.split(['?', '#']).next().unwrap_or(rest);
+        format!("{scheme}://{rest}")
+    }
+}
+
+impl std::fmt::Debug for LimiterUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LimiterUrl({})", self.shown())
+    }
+}
+
+/// The environment variable naming the shared limiter (beats the config file).
+pub const LIMITER_ENV: &str = "BUDGIE_LIMITER_URL";
+
+/// The default `limiter_clients`.
+pub const DEFAULT_LIMITER_CLIENTS: u32 = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Theme {
@@ -74,6 +132,9 @@ impl Default for Settings {
             theme: Theme::Dark,
             keymap: None,
             autosave_ms: 1000,
+            limiter: None,
+            limiter_prefix: None,
+            limiter_clients: DEFAULT_LIMITER_CLIENTS,
         }
     }
 }
@@ -103,6 +164,8 @@ pub struct Flags {
     pub budget: Option<u64>,
     pub tier: Option<String>,
     pub rpm: Option<u32>,
+    /// `--limiter URL` (checked by the command line's parser).
+    pub limiter: Option<LimiterUrl>,
 }
 
 /// What a command runs with.
@@ -210,6 +273,18 @@ pub fn resolve(flags: &Flags) -> Result<Resolved, ConfigError> {
     }
     if let Some(rpm) = flags.rpm {
         settings.rpm = Some(rpm);
+    }
+    if let Some(text) = std::env::var(LIMITER_ENV)
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+    {
+        match LimiterUrl::parse(&text) {
+            Ok(url) => settings.limiter = Some(url),
+            Err(problem) => warnings.push(format!("{LIMITER_ENV} {problem}; ignoring it")),
+        }
+    }
+    if let Some(url) = &flags.limiter {
+        settings.limiter = Some(url.clone());
     }
     let env_key = std::env::var(secrets::ENV_VAR).ok();
     let api_key = match secrets::load_from(env_key.as_deref(), path.as_deref()) {
@@ -324,6 +399,45 @@ mod tests {
         })
         .expect_err("missing");
         assert!(e.to_string().contains(&path.display().to_string()), "{e}");
+    }
+
+    #[test]
+    fn the_limiter_url_never_shows_its_password() {
+        let url = LimiterUrl::parse("redis://:s3cret@cache.internal:6380/2").expect("valid");
+        assert_eq!(url.shown(), "redis://cache.internal:6380/2");
+        assert!(!format!("{url:?}").contains("s3cret"));
+        let tls = LimiterUrl::parse("rediss://team:pw@r.example:6379/0").expect("valid");
+        assert_eq!(tls.shown(), "rediss://r.example:6379/0");
+        let bad = LimiterUrl::parse("http://pw@host:6379").expect_err("not redis");
+        assert!(
+            bad.contains("redis://HOST:PORT/DB") && !bad.contains("pw"),
+            "{bad}"
+        );
+        assert!(LimiterUrl::parse("cache.internal:6379").is_err());
+    }
+
+    #[test]
+    fn the_limiter_flag_beats_the_file() {
+        let file = resolve_with(
+            "limiter = \"redis://127.0.0.1:6379/0\"\nlimiter_clients = 8\n",
+            Flags::default(),
+        );
+        assert_eq!(
+            file.settings.limiter.as_ref().map(LimiterUrl::shown),
+            Some("redis://127.0.0.1:6379/0".to_string())
+        );
+        assert_eq!(file.settings.limiter_clients, 8);
+        let flag = resolve_with(
+            "limiter = \"redis://127.0.0.1:6379/0\"\n",
+            Flags {
+                limiter: Some(LimiterUrl::parse("redis://10.0.0.9:6379/1").expect("valid")),
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            flag.settings.limiter.map(|u| u.shown()),
+            Some("redis://10.0.0.9:6379/1".to_string())
+        );
     }
 
     #[test]

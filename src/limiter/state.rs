@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::pacer::ServerRateInfo;
 
 pub const SECOND: u64 = 1_000_000_000;
-const MINUTE: u64 = 60 * SECOND;
+pub(crate) const MINUTE: u64 = 60 * SECOND;
 /// The share of the allowed rate the limiter aims at: the rest absorbs jitter between letting
 /// a request go and the server seeing it (measured up to ~60 ms on a loaded 2-core machine),
 /// so a server enforcing the exact rate over short intervals never sees two requests too
@@ -25,31 +25,42 @@ pub const HEADROOM: f64 = 0.92;
 /// A `retry-after` longer than this is treated as this (the SDKs honour at most 60 s).
 pub const MAX_PAUSE: u64 = 60 * SECOND;
 /// A rate learnt from 429s never drops below this.
-const MIN_RPM: f64 = 1.0;
+pub(crate) const MIN_RPM: f64 = 1.0;
 /// A server-reported `limit` is trusted this long (a tier upgrade must not be ignored forever).
-const LIMIT_TTL: u64 = 10 * MINUTE;
+pub(crate) const LIMIT_TTL: u64 = 10 * MINUTE;
 /// After a 429 the learnt rate climbs back by this fraction per counted request while it is
 /// well below the rate that drew the 429 (the server's rate is somewhere in between: find it
 /// in a few requests, not a few hundred) ...
-const FAST_RECOVERY: f64 = 0.05;
+pub(crate) const FAST_RECOVERY: f64 = 0.05;
 /// ... and by this fraction once within `NEAR_CEILING` of it, so a limit once found draws a
 /// 429 only every hundred requests or so.
-const RECOVERY: f64 = 0.001;
-const NEAR_CEILING: f64 = 0.9;
+pub(crate) const RECOVERY: f64 = 0.001;
+pub(crate) const NEAR_CEILING: f64 = 0.9;
 /// A grant may follow the last one this much less than an interval after it: tokio's timer
 /// wakes up to a millisecond late, and a grant that did so must not push back the next one
 /// (the schedule would drift, and at high rates fall below 90 % of the rate). Up to about
 /// 5,000 rpm this is within the headroom, so grants stay `60 s / rate` apart; above it the
 /// per-second share is 50 or more and the slots themselves keep every window under it.
-const TIMER_SLACK: u64 = 1_000_000;
+pub(crate) const TIMER_SLACK: u64 = 1_000_000;
 /// A request takes a slot at most this far ahead (or two intervals, if longer); further back
 /// in the queue it waits without one. Slots are spaced at the rate in force when taken, so a
 /// long queue of them would keep a rate that has since recovered from taking effect.
-const HORIZON: u64 = 2 * SECOND;
+pub(crate) const HORIZON: u64 = 2 * SECOND;
 /// A new 429 episode multiplies the rate by this (unless what the server let through is
 /// lower). Not a halving: a lone 429 at about the right rate (network jitter against a server
 /// that allows no burst) should cost a little speed, not half of it.
 pub const DECREASE: f64 = 0.8;
+/// Nothing heard from the server for this long (or ever): the next request goes alone, and
+/// the others wait for its answer, whose rate-limit headers say the real rate. A `--rpm` far
+/// above the server's limit then draws no 429 even on the first burst.
+pub const KNOWLEDGE_TTL: u64 = LIMIT_TTL;
+/// A lone first request whose answer never came (its process died, the connection failed)
+/// holds the others back this long at most.
+pub const PROBE_TIMEOUT: u64 = 5 * SECOND;
+/// While the first answer is awaited, other processes look again this often (this process is
+/// woken at once).
+pub const PROBE_POLL: u64 = 20_000_000;
+pub(crate) const PROBE_POLL_TIME: std::time::Duration = std::time::Duration::from_nanos(PROBE_POLL);
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -76,6 +87,36 @@ pub struct RateState {
     server: Option<ServerView>,
     /// Per-second counts over the last minute, oldest first.
     window: Vec<Bucket>,
+    /// When the last answer (any status) was observed.
+    answered_at: Option<u64>,
+    /// A lone request let go with nothing known from the server, whose answer is awaited.
+    probe_at: Option<u64>,
+    /// Only this process's slots, while set (see [`Grid`]); never stored.
+    #[serde(skip)]
+    grid: Option<Grid>,
+}
+
+/// A time-division schedule: this process may send only at `offset + k × period` (clock
+/// nanoseconds). Clients that lost their shared limiter each keep the slots of their own rank
+/// among `n`, `period = n × interval` and `offset = rank × interval`, so their sends stay an
+/// interval apart without talking to each other (as far as their wall clocks agree).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grid {
+    pub period: u64,
+    pub offset: u64,
+}
+
+impl Grid {
+    /// The first slot at or after `t`.
+    pub fn align(&self, t: u64) -> u64 {
+        if self.period == 0 {
+            return t;
+        }
+        let offset = self.offset % self.period;
+        let k = t.saturating_sub(offset).div_ceil(self.period);
+        let slot = offset + k * self.period;
+        if slot < t { slot + self.period } else { slot }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,9 +161,12 @@ impl RateState {
     /// view lags the server's by a response's latency, so this happens at the right rate).
     pub fn step(&mut self, now: u64, rpm: u32, holding: bool) -> Step {
         self.settle(now);
+        if let Some(until) = self.awaiting_first_answer(now) {
+            return Step::Wait(until);
+        }
         if holding && self.paused_until <= now {
             if let Some(at) = self.server_token_at(now).filter(|at| *at > now) {
-                return Step::Hold(at);
+                return Step::Hold(self.on_grid(at));
             }
             return match self.commit(now, rpm) {
                 Ok(()) => Step::Go,
@@ -140,6 +184,41 @@ impl RateState {
             return self.step(now, rpm, true);
         }
         Step::Hold(slot.max(now + 1))
+    }
+
+    /// `step` for a process that may send only in its own slots of `grid` (see [`Grid`]).
+    pub fn step_on_grid(&mut self, now: u64, rpm: u32, holding: bool, grid: Option<Grid>) -> Step {
+        self.grid = grid;
+        let step = self.step(now, rpm, holding);
+        self.grid = None;
+        step
+    }
+
+    /// A grant was made elsewhere at `at` (the shared limiter this process just lost): the
+    /// next grant here keeps an interval after it.
+    pub fn note_grant(&mut self, at: u64) {
+        self.last_grant = Some(self.last_grant.map_or(at, |last| last.max(at)));
+    }
+
+    pub fn last_grant(&self) -> Option<u64> {
+        self.last_grant
+    }
+
+    /// While a lone first request's answer is awaited: when to look again.
+    fn awaiting_first_answer(&mut self, now: u64) -> Option<u64> {
+        let probe = self.probe_at?;
+        let expires = probe.saturating_add(PROBE_TIMEOUT);
+        if now >= expires {
+            self.probe_at = None;
+            return None;
+        }
+        Some(expires.min(now + PROBE_POLL))
+    }
+
+    /// Whether the server has answered recently enough for its headers to be trusted.
+    fn knows_server(&self, now: u64) -> bool {
+        self.answered_at
+            .is_some_and(|at| now.saturating_sub(at) < KNOWLEDGE_TTL)
     }
 
     /// Reserve the next slot: returns when the caller may send (≥ `now`).
@@ -162,9 +241,12 @@ impl RateState {
         if let Some(spaced) = self.last_grant.map(|last| last.saturating_add(gap))
             && now < spaced
         {
-            return Err(spaced);
+            return Err(self.on_grid(spaced));
         }
         self.last_grant = Some(now);
+        if !self.knows_server(now) {
+            self.probe_at = Some(now);
+        }
         // Reservations made from now on start after this grant, not at a schedule it fell
         // behind of (which would only make their holders wait again at commit).
         self.next_slot = self.next_slot.max(now + gap);
@@ -178,6 +260,8 @@ impl RateState {
     /// Learn from a response. `reset_in` is the server's `reset` converted to "from now".
     pub fn observe(&mut self, now: u64, rpm: u32, info: &ServerRateInfo, reset_in: Option<u64>) {
         self.settle(now);
+        self.answered_at = Some(now);
+        self.probe_at = None;
         if let Some(limit) = info.limit.filter(|l| *l > 0) {
             self.server_limit = limit;
             self.server_limit_at = now;
@@ -302,7 +386,15 @@ impl RateState {
         if let Some(at) = self.server_token_at(now) {
             slot = slot.max(at);
         }
-        slot
+        self.on_grid(slot)
+    }
+
+    /// `t`, or this process's first slot after it while it keeps to a grid.
+    fn on_grid(&self, t: u64) -> u64 {
+        match self.grid {
+            Some(grid) => grid.align(t),
+            None => t,
+        }
     }
 
     /// Requests the server would still take now by its last report: what it said was left,
@@ -347,8 +439,15 @@ impl RateState {
     fn settle(&mut self, now: u64) {
         if now + SECOND < self.updated_at {
             let back = self.updated_at - now;
-            if let Some(last) = &mut self.last_grant {
-                *last = last.saturating_sub(back);
+            for t in [
+                &mut self.last_grant,
+                &mut self.answered_at,
+                &mut self.probe_at,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                *t = t.saturating_sub(back);
             }
             for t in [
                 &mut self.next_slot,
@@ -379,6 +478,102 @@ mod tests {
     use std::time::Duration;
 
     const MS: u64 = 1_000_000;
+
+    /// A state whose server answered at time 0 (with no rate headers): requests are not held
+    /// back for a first answer.
+    fn heard_from_server() -> RateState {
+        let mut s = RateState::default();
+        s.observe(0, 1_000_000, &ServerRateInfo::default(), None);
+        s
+    }
+
+    #[test]
+    fn with_nothing_heard_from_the_server_one_request_goes_and_the_rest_wait_for_its_answer() {
+        let mut s = RateState::default();
+        let (rpm, now) = (6_000, 10 * SECOND);
+        assert_eq!(s.step(now, rpm, false), Step::Go);
+        // The others look again shortly, and take no slot meanwhile.
+        assert_eq!(s.step(now, rpm, false), Step::Wait(now + PROBE_POLL));
+        assert_eq!(
+            s.step(now + 5 * MS, rpm, true),
+            Step::Wait(now + 5 * MS + PROBE_POLL)
+        );
+        // The answer says 120 a minute: the next goes an interval at 120 rpm after it.
+        let answer = now + 80 * MS;
+        let info = ServerRateInfo {
+            limit: Some(120),
+            remaining: Some(1),
+            ..Default::default()
+        };
+        s.observe(answer, rpm, &info, Some(SECOND));
+        s.first_answer(answer);
+        let gap = s.interval(answer, rpm) - MS;
+        assert_eq!(gap, s.interval(0, 120) - MS);
+        assert_eq!(s.step(answer, rpm, false), Step::Hold(answer + gap));
+        assert_eq!(s.step(answer + gap, rpm, true), Step::Go);
+    }
+
+    #[test]
+    fn a_first_answer_that_never_comes_holds_the_others_back_for_the_timeout_only() {
+        let mut s = RateState::default();
+        let (rpm, now) = (600, 10 * SECOND);
+        assert_eq!(s.step(now, rpm, false), Step::Go);
+        let almost = now + PROBE_TIMEOUT - 5 * MS;
+        assert_eq!(s.step(almost, rpm, false), Step::Wait(now + PROBE_TIMEOUT));
+        // Then the next request goes alone in its turn, and waits for its own answer.
+        assert_eq!(s.step(now + PROBE_TIMEOUT, rpm, false), Step::Go);
+        assert!(matches!(
+            s.step(now + PROBE_TIMEOUT, rpm, false),
+            Step::Wait(_)
+        ));
+    }
+
+    #[test]
+    fn the_server_heard_long_ago_means_a_new_burst_starts_with_one_request() {
+        let mut s = heard_from_server();
+        let later = KNOWLEDGE_TTL + SECOND;
+        assert_eq!(s.step(later, 600, false), Step::Go);
+        assert!(matches!(s.step(later, 600, false), Step::Wait(_)));
+    }
+
+    #[test]
+    fn on_a_grid_grants_fall_only_in_this_processs_slots() {
+        let mut s = heard_from_server();
+        let rpm = 30; // one client's share of 120 among 4
+        let slot = s.interval(0, 120);
+        let grid = Grid {
+            period: 4 * slot,
+            offset: 2 * slot,
+        };
+        let now = 100 * SECOND + 7 * MS;
+        let mut granted = Vec::new();
+        let mut t = now;
+        while granted.len() < 5 {
+            match s.step_on_grid(t, rpm, !granted.is_empty() || t > now, Some(grid)) {
+                Step::Go => granted.push(t),
+                Step::Hold(at) | Step::Wait(at) => t = at,
+            }
+        }
+        for g in &granted {
+            assert_eq!(g % grid.period, grid.offset % grid.period, "grant at {g}");
+        }
+        for w in granted.windows(2) {
+            assert_eq!(w[1] - w[0], grid.period);
+        }
+    }
+
+    #[test]
+    fn grid_alignment_finds_the_next_own_slot() {
+        let grid = Grid {
+            period: 100,
+            offset: 30,
+        };
+        assert_eq!(grid.align(0), 30);
+        assert_eq!(grid.align(30), 30);
+        assert_eq!(grid.align(31), 130);
+        assert_eq!(grid.align(129), 130);
+        assert_eq!(grid.align(1_000_030), 1_000_030);
+    }
 
     #[test]
     fn grants_are_spaced_by_the_interval_with_headroom() {
@@ -454,7 +649,7 @@ mod tests {
 
     #[test]
     fn far_back_in_the_queue_a_request_waits_without_a_slot() {
-        let mut s = RateState::default();
+        let mut s = heard_from_server();
         let rpm = 60;
         let interval = s.interval(0, rpm);
         let now = 10 * SECOND;
@@ -479,7 +674,7 @@ mod tests {
 
     #[test]
     fn the_server_saying_nothing_is_left_delays_a_held_slot_without_voiding_it() {
-        let mut s = RateState::default();
+        let mut s = heard_from_server();
         let (rpm, now) = (120, 10 * SECOND);
         assert_eq!(s.step(now, rpm, false), Step::Go);
         let slot = match s.step(now, rpm, false) {
@@ -502,7 +697,7 @@ mod tests {
 
     #[test]
     fn the_grant_after_a_first_answer_is_spaced_from_that_answer() {
-        let mut s = RateState::default();
+        let mut s = heard_from_server();
         let (rpm, now) = (120, 10 * SECOND);
         let gap = s.interval(now, rpm) - MS;
         assert_eq!(s.step(now, rpm, false), Step::Go);

@@ -16,7 +16,7 @@ use crate::cli::Cli;
 use crate::config::{self, Resolved};
 use crate::exact_counter::{self, CountFn, ListFn, StatusFn};
 use crate::intake::{self, OpenOptions, Opened};
-use crate::limiter::{Limiter, LimiterStatus};
+use crate::limiter::{LimiterStatus, RateLimiter};
 use crate::workspace::recovery::RecoveryStore;
 use crate::workspace::{Workspace, recent};
 
@@ -35,7 +35,10 @@ impl Services {
     /// The real API client (key from the environment or budgie's private config) paced by
     /// the limiter every budgie process shares; offline, with the reason, without a key.
     pub fn from_settings(settings: &Resolved) -> Services {
-        let limiter = Arc::new(Limiter::for_this_machine(settings.settings.effective_rpm()));
+        let key = settings.api_key.as_ref().ok().and_then(Option::as_ref);
+        // The side panel says when a shared limiter is lost: nothing goes to stderr under
+        // the workbench's screen.
+        let limiter = Arc::new(RateLimiter::from_settings(&settings.settings, key, false));
         let status: StatusFn = {
             let limiter = limiter.clone();
             Arc::new(move || limit_status(limiter.status()))
@@ -79,6 +82,8 @@ pub fn limit_status(s: LimiterStatus) -> LimitStatus {
     LimitStatus {
         left_this_minute: Some(s.left_this_minute),
         next_slot_in: s.next_slot_in.unwrap_or_default().max(paused),
+        rpm: Some(s.rpm),
+        shared: s.shared,
     }
 }
 

@@ -62,14 +62,15 @@ pub fn areas(model: &Model, area: Rect) -> Areas {
 }
 
 fn side_areas(model: &Model, side: Rect) -> SideAreas {
-    const BUDGET: u16 = 7;
+    // One more line when the rate limit is shared (it takes two lines to say).
+    let budget_lines: u16 = if model.limit.shared.is_some() { 8 } else { 7 };
     const MODEL: u16 = 6;
     const BREAKDOWN: u16 = 7;
     let tools_want = (model.tool_count() as u16).max(1) + 2;
     let attachments_want = (doc::attachments(&model.ws.request).len() as u16).max(1) + 2;
     // Heights first, in priority order: budget, model, tools, attachments, breakdown.
     let mut left = side.height;
-    let budget_h = BUDGET.min(left);
+    let budget_h = budget_lines.min(left);
     left -= budget_h;
     let model_h = if left >= MODEL + 6 { MODEL } else { 0 };
     left -= model_h;

@@ -98,16 +98,39 @@ pub fn budget(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
         vec![styled(fit(&source, width), source_style(styles, kind))],
     );
     y += 1;
-    line(
-        buf,
-        inner,
-        y,
-        vec![styled(fit(&rate_text(model), width), styles.dim)],
-    );
+    let rate = rate_text(model);
+    match model.limit.shared {
+        // Shared through Redis: on two lines when one is too narrow for it.
+        Some(shared) if rate.chars().count() > width => {
+            let rpm = model
+                .limit
+                .rpm
+                .unwrap_or_else(|| model.settings.effective_rpm());
+            let (head, tail) = crate::limiter::summary_parts(rpm, Some(shared));
+            let style = if shared.reachable {
+                styles.dim
+            } else {
+                styles.error
+            };
+            line(buf, inner, y, vec![styled(fit(&head, width), style)]);
+            if let Some(tail) = tail {
+                line(buf, inner, y + 1, vec![styled(fit(&tail, width), style)]);
+            }
+        }
+        _ => line(buf, inner, y, vec![styled(fit(&rate, width), styles.dim)]),
+    }
 }
 
-/// "98 requests left this minute", or the configured rate until the limiter has spoken.
+/// "98 requests left this minute", or the configured rate until the limiter has spoken; shared
+/// through Redis, "limit 100/min · shared via redis (3 clients seen)".
 pub fn rate_text(model: &Model) -> String {
+    if let Some(shared) = model.limit.shared {
+        let rpm = model
+            .limit
+            .rpm
+            .unwrap_or_else(|| model.settings.effective_rpm());
+        return crate::limiter::summary(rpm, Some(shared));
+    }
     match model.limit.left_this_minute {
         Some(n) => format!("{n} requests left this minute"),
         None => format!("limit {} requests/min", model.settings.effective_rpm()),

@@ -164,6 +164,7 @@ async fn results_are_reported_in_input_order_with_bounded_concurrency() {
         BatchOptions {
             concurrency: 3,
             progress: Progress::Lines(Box::new(progress.clone())),
+            limit_line: None,
         },
     )
     .await;
@@ -204,6 +205,7 @@ async fn an_interrupt_reports_what_was_counted_and_stops() {
         BatchOptions {
             concurrency: 4,
             progress: Progress::Lines(Box::new(progress.clone())),
+            limit_line: None,
         },
     )
     .await;

@@ -7,7 +7,8 @@
 //! A counted request answers `{"input_tokens": N}` with N = 7 + the number of
 //! whitespace-separated words in the texts of `messages` (string contents and text blocks),
 //! so callers can check every file got its own count. `GET /stats` answers
-//! `{"ok":…,"limited":…}`.
+//! `{"ok":…,"limited":…,"span_s":…,"min_gap_ms":…}` (first to last arrival, and the least
+//! time between two arrivals).
 //!
 //! Used by the tests and by `examples/fake_rate_api.rs`.
 
@@ -117,8 +118,21 @@ struct Stats(Arc<Mutex<Bucket>>);
 impl Respond for Stats {
     fn respond(&self, _request: &Request) -> ResponseTemplate {
         let bucket = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        ResponseTemplate::new(200)
-            .set_body_json(json!({"ok": bucket.stats.ok, "limited": bucket.stats.limited}))
+        let arrivals: Vec<Instant> = bucket.stats.arrivals.iter().map(|(t, _)| *t).collect();
+        let span = match (arrivals.first(), arrivals.last()) {
+            (Some(a), Some(b)) => (*b - *a).as_secs_f64(),
+            _ => 0.0,
+        };
+        let min_gap = arrivals
+            .windows(2)
+            .map(|w| (w[1] - w[0]).as_secs_f64() * 1000.0)
+            .fold(f64::INFINITY, f64::min);
+        ResponseTemplate::new(200).set_body_json(json!({
+            "ok": bucket.stats.ok,
+            "limited": bucket.stats.limited,
+            "span_s": (span * 1000.0).round() / 1000.0,
+            "min_gap_ms": if min_gap.is_finite() { (min_gap * 10.0).round() / 10.0 } else { 0.0 },
+        }))
     }
 }
 

@@ -5,6 +5,7 @@ pub mod fake_rate_api;
 pub mod files;
 pub mod pacer;
 pub mod rate_client;
+pub mod redis_server;
 pub mod requests;
 pub mod sim_bucket;
 pub mod tmux;

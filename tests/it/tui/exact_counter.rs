@@ -155,6 +155,7 @@ async fn waiting_for_the_limiter_is_reported() {
     let status: exact_counter::StatusFn = Arc::new(|| LimitStatus {
         left_this_minute: Some(0),
         next_slot_in: Duration::from_secs(3),
+        ..Default::default()
     });
     let (handle, _task) = exact_counter::spawn(
         Worker {
