@@ -20,6 +20,7 @@ pub mod api;
 pub mod app;
 pub mod atomic_file;
 pub mod bytes;
+pub mod calibration;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -125,17 +125,16 @@ impl<'a> Walker<'a> {
         let used = self.registry.constant_for(self.model, name);
         if self.constants_used.insert(name) {
             let c = used.constant;
-            let whose = if used.model_specific {
-                format!("{}'s own", self.model.id)
+            self.e.explain.push(if c.calibrated.is_some() {
+                format!("{} = {} ({})", name.key(), c.value, c.source)
             } else {
-                "global".to_string()
-            };
-            self.e.explain.push(format!(
-                "{} = {} ({whose}: {})",
-                name.key(),
-                c.value,
-                c.source
-            ));
+                let whose = if used.model_specific {
+                    format!("{}'s own", self.model.id)
+                } else {
+                    "global".to_string()
+                };
+                format!("{} = {} ({whose}: {})", name.key(), c.value, c.source)
+            });
             if !used.verified {
                 let why = if !c.measured {
                     "a guess".to_string()
@@ -179,8 +178,13 @@ impl<'a> Walker<'a> {
 
     pub(crate) fn run(mut self, request: &Request, _options: &EstimateOptions) -> Estimate {
         let m = self.model;
+        let frame_note = m
+            .calibration
+            .frame
+            .as_ref()
+            .map_or(String::new(), |f| format!(" ({})", f.describe()));
         self.e.explain.push(format!(
-            "model {} → tokenizer family {}, message frame {}, image tier {}",
+            "model {} → tokenizer family {}, message frame {}{frame_note}, image tier {}",
             m.id,
             m.family.name(),
             m.frame,
@@ -273,12 +277,15 @@ impl<'a> Walker<'a> {
             ChoiceColumn::AutoNone => published.auto_none,
             ChoiceColumn::AnyTool => published.any_tool,
         };
+        let calibrated = self
+            .model
+            .calibrated_tool_prompt(column == ChoiceColumn::AnyTool);
+        let source = calibrated.map_or_else(|| published.source.clone(), |c| c.describe());
         self.e.explain.push(format!(
-            "tool-use prompt {prompt} tokens (tool_choice {}; {})",
+            "tool-use prompt {prompt} tokens (tool_choice {}; {source})",
             column.name(),
-            published.source
         ));
-        if !published.measured {
+        if !published.measured && calibrated.is_none() {
             self.e.unverified.push(format!(
                 "tool-use prompt {prompt} ({}; not yet confirmed on recorded traffic for {})",
                 published.source, self.model.id
