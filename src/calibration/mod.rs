@@ -6,6 +6,7 @@
 //! - `files`: images and PDFs of known size, made in code
 //! - `probes`: the probe requests and the order they are solved in, and the self-check
 //! - `solve`: the values from the exact counts, or why a value does not fit
+//! - `page_dpi`: the resolution of PDF page images, when the document probes need another
 //! - `store`: calibration.json in the data dir, applied to the registry at start-up
 //! - `registry_patch`: the measured values as a patch to assets/models.json
 //! - `drift`: per-model statistics of exact − offline, and the warning when they disagree
@@ -13,6 +14,7 @@
 pub mod design;
 pub mod drift;
 pub mod files;
+pub mod page_dpi;
 pub mod probes;
 pub mod registry_patch;
 pub mod solve;

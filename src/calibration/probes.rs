@@ -535,11 +535,39 @@ pub fn design(api_model: &str, model: &ModelInfo) -> Design {
             ]))],
         ),
         b.add(
+            "a wide blank page",
+            none.clone(),
+            vec![user(json!([
+                pdf(300, 200, None),
+                text("Is this page empty?")
+            ]))],
+        ),
+        b.add(
+            "a large blank page",
+            none.clone(),
+            vec![user(json!([
+                pdf(520, 410, None),
+                text("Is this page empty?")
+            ]))],
+        ),
+        b.add(
             "a page of text",
             none.clone(),
             vec![user(json!([
                 pdf(144, 144, Some("Quarterly revenue grew by twelve percent.")),
                 text("Summarise this page.")
+            ]))],
+        ),
+        b.add(
+            "another page of text",
+            none.clone(),
+            vec![user(json!([
+                pdf(
+                    300,
+                    200,
+                    Some("Delivery is free for orders above fifty euros.")
+                ),
+                text("What does it say?")
             ]))],
         ),
     ];

@@ -219,32 +219,39 @@ fn fit(rows: &[Row], k: usize) -> Fit {
 
 /// Solve the normal equations XᵀX v = Xᵀy; `None` when X has not full column rank.
 fn least_squares(rows: &[Row], k: usize) -> Option<Vec<f64>> {
+    // The augmented normal matrix [XᵀX | Xᵀy].
     let mut a = vec![vec![0.0f64; k + 1]; k];
     for r in rows {
-        for i in 0..k {
-            for j in 0..k {
-                a[i][j] += (r.x[i] * r.x[j]) as f64;
+        for (i, line) in a.iter_mut().enumerate() {
+            for (j, cell) in line.iter_mut().take(k).enumerate() {
+                *cell += (r.x[i] * r.x[j]) as f64;
             }
-            a[i][k] += (r.x[i] * r.y) as f64;
+            line[k] += (r.x[i] * r.y) as f64;
         }
     }
-    // Gaussian elimination with partial pivoting on a k×k system (k is 1 or 2).
+    // Gauss-Jordan elimination with partial pivoting (k is 1 or 2).
     for col in 0..k {
         let pivot = (col..k).max_by(|&p, &q| a[p][col].abs().total_cmp(&a[q][col].abs()))?;
         if a[pivot][col].abs() < 1e-9 {
             return None;
         }
         a.swap(col, pivot);
-        for row in 0..k {
+        let pivot_row = a[col].clone();
+        for (row, line) in a.iter_mut().enumerate() {
             if row != col {
-                let f = a[row][col] / a[col][col];
-                for c in col..=k {
-                    a[row][c] -= f * a[col][c];
+                let f = line[col] / pivot_row[col];
+                for (cell, p) in line.iter_mut().zip(&pivot_row).skip(col) {
+                    *cell -= f * p;
                 }
             }
         }
     }
-    Some((0..k).map(|i| a[i][k] / a[i][i]).collect())
+    Some(
+        a.iter()
+            .enumerate()
+            .map(|(i, line)| line[k] / line[i])
+            .collect(),
+    )
 }
 
 #[cfg(test)]

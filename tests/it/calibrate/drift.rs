@@ -1,0 +1,1 @@
+//! Drift statistics: placeholder until the drift tests land.
