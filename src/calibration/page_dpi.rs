@@ -78,14 +78,23 @@ pub fn search(
         .constant_for(model, Structural::PdfPageDpi)
         .constant
         .value;
+    // Each probe at every resolution first (one probe at a time keeps its PDF parsed).
+    let mut at: BTreeMap<(u32, &'static str), Decomposition> = BTreeMap::new();
+    for name in &documents {
+        let Some(p) = design.probe(name) else {
+            continue;
+        };
+        for dpi in TRIED {
+            let tried = at_dpi(model, f64::from(dpi));
+            at.insert((dpi, name), decompose(&p.request, &tried, estimator));
+        }
+    }
     let mut fits: Vec<(f64, Solution)> = Vec::new();
     for dpi in TRIED {
-        let dpi = f64::from(dpi);
-        let tried = at_dpi(model, dpi);
         let mut changed = decompositions.clone();
         for name in &documents {
-            if let Some(p) = design.probe(name) {
-                changed.insert(name, decompose(&p.request, &tried, estimator));
+            if let Some(d) = at.remove(&(dpi, name)) {
+                changed.insert(name, d);
             }
         }
         let s = solve(design, &changed, answers);
@@ -96,7 +105,7 @@ pub fn search(
             )
         };
         if fitted(&s, Structural::DocumentWrapper) && fitted(&s, Structural::DocumentTextWrapper) {
-            fits.push((dpi, s));
+            fits.push((f64::from(dpi), s));
         }
     }
     let lowest = fits.first()?.0;

@@ -5,7 +5,9 @@
 //! each into an `Outcome`, `Report` each outcome as it comes. The exit status is the worst
 //! outcome's (see `Outcome::exit_status`).
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value, json};
@@ -13,6 +15,7 @@ use serde_json::{Map, Value, json};
 use super::batch::{BatchOptions, ExpandError, Input, Progress, expand, run_batch};
 use super::exit;
 use crate::api::{ApiError, Client, ErrorKind};
+use crate::calibration::drift;
 use crate::cli::CountArgs;
 use crate::config::{self, Resolved};
 use crate::estimate::{self, EstimateOptions};
@@ -54,6 +57,10 @@ async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
     let mut ctx = Context::new(mode, settings, args);
     if !args.no_cache {
         ctx.cache = config::dirs().and_then(|d| ExactCache::open(&d.data).ok());
+    }
+    if let Some(dirs) = config::dirs() {
+        ctx.records = drift::summaries(&dirs.data);
+        ctx.drift_dir = Some(dirs.data);
     }
     let report = Report { json: args.json };
     let mut status = exit::OK;
@@ -147,6 +154,10 @@ pub struct Context {
     pub unreachable: Mutex<Option<ApiError>>,
     /// Exact counts already made, by request hash (`None` with `--no-cache`).
     pub cache: Option<ExactCache>,
+    /// Where each exact count is kept beside its offline count (`calibration::drift`).
+    pub drift_dir: Option<PathBuf>,
+    /// How offline counts compared with exact ones, per model, when the run started.
+    pub records: BTreeMap<String, drift::Summary>,
 }
 
 impl Context {
@@ -159,6 +170,32 @@ impl Context {
             estimate_options: EstimateOptions::default(),
             unreachable: Mutex::new(None),
             cache: None,
+            drift_dir: None,
+            records: BTreeMap::new(),
+        }
+    }
+
+    /// The record of `model`'s offline counts, when there is enough of one to show.
+    fn record(&self, model: &str) -> Option<drift::Summary> {
+        self.records
+            .get(&drift::model_key(model))
+            .copied()
+            .filter(|s| s.label().is_some())
+    }
+
+    /// Keep an exact count beside the offline count of the same request; say once when the
+    /// two disagree.
+    fn record_drift(&self, request: &Request, exact: u64) {
+        let Some(dir) = &self.drift_dir else {
+            return;
+        };
+        let offline = estimate::estimate_with(request, self.estimate_options).input_tokens;
+        let today = crate::calibration::today();
+        let sample = drift::Sample::of(request, offline, exact, &today);
+        if let Ok(update) = drift::record(dir, &request.model, sample, &today)
+            && let Some(warning) = update.warning
+        {
+            eprintln!("budgie: {warning}");
         }
     }
 
@@ -220,6 +257,8 @@ pub struct Count {
     pub note: Option<String>,
     /// An exact count from the cache of earlier answers: no request was spent.
     pub cached: bool,
+    /// For an offline count: how this model's offline counts have compared with the API's.
+    pub record: Option<drift::Summary>,
 }
 
 impl Count {
@@ -342,13 +381,7 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
     let request = opened.workspace.to_request();
     let budget = ctx.settings.budget_for(opened.workspace.budget);
     let Mode::Exact { client, required } = &ctx.mode else {
-        return Ok(offline(
-            &request,
-            ctx.estimate_options,
-            budget,
-            ctx.explain,
-            None,
-        ));
+        return Ok(offline(&request, ctx, budget, None));
     };
     let earlier = ctx.unreachable_error();
     if let Some(error) = earlier {
@@ -361,9 +394,8 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
         } else {
             Ok(offline(
                 &request,
-                ctx.estimate_options,
+                ctx,
                 budget,
-                ctx.explain,
                 Some(format!("API unreachable: {}", error.error_type)),
             ))
         };
@@ -382,6 +414,7 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
         request_id,
         note: None,
         cached,
+        record: None,
     };
     if let Some(tokens) = ctx.cache.as_ref().and_then(|c| c.get(&hash)) {
         return Ok(exact(tokens, None, true));
@@ -393,6 +426,7 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
             {
                 eprintln!("budgie: cannot write the count cache: {e}");
             }
+            ctx.record_drift(&request, counted.input_tokens);
             Ok(exact(counted.input_tokens, counted.request_id, false))
         }
         Err(error) if error.is_unreachable() && !required => {
@@ -401,13 +435,7 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
             );
             let note = format!("API unreachable: {}", error.error_type);
             ctx.set_unreachable(error);
-            Ok(offline(
-                &request,
-                ctx.estimate_options,
-                budget,
-                ctx.explain,
-                Some(note),
-            ))
+            Ok(offline(&request, ctx, budget, Some(note)))
         }
         Err(error) => {
             if error.is_unreachable() {
@@ -418,13 +446,8 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
     }
 }
 
-fn offline(
-    request: &Request,
-    options: EstimateOptions,
-    budget: Option<u64>,
-    explain: bool,
-    note: Option<String>,
-) -> Count {
+fn offline(request: &Request, ctx: &Context, budget: Option<u64>, note: Option<String>) -> Count {
+    let (options, explain) = (ctx.estimate_options, ctx.explain);
     let estimate = estimate::estimate_with(request, options);
     Count {
         model: request.model.clone(),
@@ -451,6 +474,7 @@ fn offline(
         request_id: None,
         note,
         cached: false,
+        record: ctx.record(&request.model),
     }
 }
 
@@ -549,6 +573,9 @@ pub fn plain_line(file: &str, count: &Count) -> String {
     if count.cached {
         labels.push("cached".into());
     }
+    if let Some(label) = count.record.as_ref().and_then(drift::Summary::label) {
+        labels.push(label);
+    }
     if !count.unverified.is_empty() {
         labels.push(format!("unverified: {}", count.unverified.join(", ")));
     }
@@ -584,6 +611,12 @@ pub fn json_line(outcome: &Outcome) -> Value {
             }
             if count.cached {
                 line.insert("cached".into(), json!(true));
+            }
+            if let Some(r) = &count.record {
+                line.insert(
+                    "record".into(),
+                    json!({"exact": r.exact, "recent": r.recent, "median": r.median, "spread": r.spread}),
+                );
             }
             if !count.unverified.is_empty() {
                 line.insert("unverified".into(), json!(count.unverified));
@@ -647,6 +680,7 @@ mod tests {
             request_id: None,
             note: None,
             cached: false,
+            record: None,
         }
     }
 

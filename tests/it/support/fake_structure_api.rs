@@ -83,6 +83,40 @@ impl Hidden {
         }
     }
 
+    /// What budgie ships for `model`: the fake then agrees with budgie's offline counts.
+    pub fn as_shipped(model: &str) -> Hidden {
+        let registry = Registry::builtin();
+        let m = registry.lookup_shipped(model);
+        let c = |name: budgie::registry::Structural| registry.constant_for(&m, name).constant.value;
+        use budgie::registry::Structural as S;
+        Hidden {
+            frame: m.frame as i64,
+            auto_none: m.tool_prompt.auto_none as i64,
+            any_tool: m.tool_prompt.any_tool as i64,
+            join: c(S::ToolDefinitionsJoin) as i64,
+            turn_separator: c(S::TurnSeparator) as i64,
+            block_separator: c(S::BlockSeparator) as i64,
+            system_part_separator: c(S::SystemPartSeparator) as i64,
+            tool_choice_named: c(S::ToolChoiceNamed) as i64,
+            disable_parallel: c(S::DisableParallelAdjustment) as i64,
+            call_wrapper: c(S::ToolCallWrapper) as i64,
+            parallel_call: c(S::ParallelToolCall) as i64,
+            opener: c(S::ToolCallOpener) as i64,
+            thinking_config: c(S::ThinkingConfig) as i64,
+            output_format_prompt: c(S::OutputFormatPrompt) as i64,
+            image_wrapper: c(S::ImageWrapper) as i64,
+            image_row: c(S::ImageRowTokens) as i64,
+            document_wrapper: c(S::DocumentWrapper) as i64,
+            document_text_wrapper: c(S::DocumentTextWrapper) as i64,
+            page_dpi: c(S::PdfPageDpi),
+            thinking_block_wrapper: c(S::ThinkingBlockWrapper) as i64,
+            search_result_wrapper: c(S::SearchResultWrapper) as i64,
+            system_message_turn: c(S::SystemMessageTurn) as i64,
+            keeps_prior_thinking: m.thinking_keeps_prior_turns,
+            refuses: Vec::new(),
+        }
+    }
+
     /// For claude-opus-5 (budgie ships frame 6 and 286/406 for it, and the global constants).
     pub fn opus_5() -> Hidden {
         Hidden {
