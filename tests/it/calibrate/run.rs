@@ -40,15 +40,21 @@ async fn the_probes_are_paced_by_the_limiter_and_a_second_run_is_served_by_the_c
     let arrivals = api.arrivals();
     assert_eq!(arrivals.len(), probes);
     let interval = Duration::from_secs_f64(60.0 / (f64::from(rpm) * HEADROOM));
-    let smallest = arrivals
-        .windows(2)
-        .map(|w| w[1].saturating_duration_since(w[0]))
-        .min()
-        .expect("gaps");
-    assert!(
-        smallest >= interval / 2,
-        "smallest gap {smallest:?}, interval {interval:?}"
-    );
+    // The limiter spaces the grants; on a loaded machine one request can reach the fake a
+    // little late and the next one on time, so arrivals are checked per second (the
+    // per-second share, and a little for such lateness) and over the whole run.
+    let per_second = (rpm as usize).div_ceil(60);
+    let busiest = arrivals
+        .iter()
+        .map(|t| {
+            arrivals
+                .iter()
+                .filter(|u| **u >= *t && **u < *t + Duration::from_secs(1))
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    assert!(busiest <= per_second + 2, "{busiest} probes in one second");
     let span = arrivals[probes - 1] - arrivals[0];
     assert!(
         span >= interval.mul_f64((probes - 2) as f64),
