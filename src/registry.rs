@@ -97,6 +97,34 @@ pub struct Calibration {
     pub frame: Option<Measured>,
     pub tool_prompt_auto_none: Option<Measured>,
     pub tool_prompt_any_tool: Option<Measured>,
+    /// Rules of the offline count a check request confirmed for this model.
+    pub confirmed: std::collections::BTreeSet<Rule>,
+}
+
+/// A rule of the offline count, beyond its constants, that rests on no recorded request and
+/// that a calibration confirms with a check request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rule {
+    /// The blocks of a system prompt are joined like a turn's blocks.
+    SystemBlocksJoined,
+    /// A PDF of several pages pays its wrappers once.
+    PdfWrappersOncePerDocument,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 2] = [Rule::SystemBlocksJoined, Rule::PdfWrappersOncePerDocument];
+
+    /// The name in calibration.json.
+    pub fn key(self) -> &'static str {
+        match self {
+            Rule::SystemBlocksJoined => "system_blocks_joined",
+            Rule::PdfWrappersOncePerDocument => "pdf_wrappers_once_per_document",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|r| r.key() == key)
+    }
 }
 
 /// One measured value and where it was measured.
@@ -127,6 +155,7 @@ impl Measured {
 impl Calibration {
     pub fn is_empty(&self) -> bool {
         self.constants.is_empty()
+            && self.confirmed.is_empty()
             && self.frame.is_none()
             && self.tool_prompt_auto_none.is_none()
             && self.tool_prompt_any_tool.is_none()
@@ -148,6 +177,31 @@ impl ModelInfo {
         if let Some(any) = &calibration.tool_prompt_any_tool {
             prompt.any_tool = any.value.round().max(0.0) as u64;
         }
+        // Every request with tools pays the join with the tool-use prompt: a measured prompt
+        // figure measures the two together, at the join's value in use.
+        let prompt = calibration
+            .tool_prompt_auto_none
+            .as_ref()
+            .or(calibration.tool_prompt_any_tool.as_ref());
+        if let Some(m) = prompt {
+            let join = Registry::builtin()
+                .constant_for(self, Structural::ToolDefinitionsJoin)
+                .constant
+                .value;
+            self.constants.insert(
+                Structural::ToolDefinitionsJoin,
+                Constant {
+                    value: join,
+                    measured: true,
+                    families: Vec::new(),
+                    source: format!(
+                        "{}, in one figure with the tool-use prompt (no count tells the two apart)",
+                        m.describe()
+                    ),
+                    calibrated: Some(m.date.clone()),
+                },
+            );
+        }
         for (name, m) in &calibration.constants {
             self.constants.insert(
                 *name,
@@ -161,6 +215,16 @@ impl ModelInfo {
             );
         }
         self.calibration = calibration;
+    }
+
+    /// Whether a calibration on this machine confirmed `rule` for this model.
+    pub fn confirmed(&self, rule: Rule) -> bool {
+        self.calibration.confirmed.contains(&rule)
+    }
+
+    /// Whether `name` was calibrated on this machine for this model.
+    pub fn calibrated(&self, name: Structural) -> bool {
+        self.calibration.constants.contains_key(&name)
     }
 
     /// The calibration behind a tool-use prompt column, if it was measured here.

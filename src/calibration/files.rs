@@ -43,6 +43,12 @@ fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
 
 /// A one-page PDF of `width_pt`×`height_pt` points, showing `text` in Helvetica (or blank).
 pub fn pdf(width_pt: u32, height_pt: u32, text: Option<&str>) -> Vec<u8> {
+    pdf_pages(width_pt, height_pt, &[text])
+}
+
+/// A PDF with one page of `width_pt`×`height_pt` points per entry, each showing its text in
+/// Helvetica (or blank).
+pub fn pdf_pages(width_pt: u32, height_pt: u32, pages: &[Option<&str>]) -> Vec<u8> {
     let mut doc = Document::with_version("1.5");
     let pages_id = doc.new_object_id();
     let font_id = doc.add_object(dictionary! {
@@ -51,29 +57,33 @@ pub fn pdf(width_pt: u32, height_pt: u32, text: Option<&str>) -> Vec<u8> {
         "BaseFont" => "Helvetica",
         "Encoding" => "WinAnsiEncoding",
     });
-    let mut operations = Vec::new();
-    if let Some(text) = text {
-        operations = vec![
-            Operation::new("BT", vec![]),
-            Operation::new("Tf", vec!["F1".into(), 10.into()]),
-            Operation::new("Td", vec![10.into(), (height_pt as i64 / 2).into()]),
-            Operation::new("Tj", vec![Object::string_literal(text)]),
-            Operation::new("ET", vec![]),
-        ];
+    let mut kids = Vec::new();
+    for text in pages {
+        let mut operations = Vec::new();
+        if let Some(text) = text {
+            operations = vec![
+                Operation::new("BT", vec![]),
+                Operation::new("Tf", vec!["F1".into(), 10.into()]),
+                Operation::new("Td", vec![10.into(), (height_pt as i64 / 2).into()]),
+                Operation::new("Tj", vec![Object::string_literal(*text)]),
+                Operation::new("ET", vec![]),
+            ];
+        }
+        let content = Content { operations }.encode().unwrap_or_default();
+        let content_id = doc.add_object(Stream::new(dictionary! {}, content));
+        let page_id = doc.add_object(dictionary! {
+            "Type" => "Page",
+            "Parent" => pages_id,
+            "Contents" => content_id,
+        });
+        kids.push(page_id.into());
     }
-    let content = Content { operations }.encode().unwrap_or_default();
-    let content_id = doc.add_object(Stream::new(dictionary! {}, content));
-    let page_id = doc.add_object(dictionary! {
-        "Type" => "Page",
-        "Parent" => pages_id,
-        "Contents" => content_id,
-    });
     doc.objects.insert(
         pages_id,
         Object::Dictionary(dictionary! {
             "Type" => "Pages",
-            "Kids" => vec![page_id.into()],
-            "Count" => 1,
+            "Count" => kids.len() as i64,
+            "Kids" => kids,
             "Resources" => dictionary! { "Font" => dictionary! { "F1" => font_id } },
             "MediaBox" => vec![0.into(), 0.into(), width_pt.into(), height_pt.into()],
         }),
@@ -111,5 +121,8 @@ mod tests {
         );
         let blank = describe_pdf(&pdf(144, 144, None)).expect("a PDF");
         assert!(blank.text_per_page[0].trim().is_empty());
+        let two = describe_pdf(&pdf_pages(100, 80, &[None, Some("Second")])).expect("a PDF");
+        assert_eq!(two.page_sizes, vec![(100.0, 80.0); 2]);
+        assert!(two.text_per_page[1].contains("Second"));
     }
 }

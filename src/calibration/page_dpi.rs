@@ -1,8 +1,9 @@
 //! The resolution a PDF page becomes an image at is not a token count but a rate, so it is
-//! not one of the unknowns. When the document probes disagree with each other (one wrapper,
-//! pages of four sizes, different implied values), the page images may be why: each
-//! resolution from 36 to 600 dpi is tried, and one that makes the document probes agree is
-//! kept (a common resolution when one fits: renderers use round ones).
+//! not one of the unknowns. Once the document probes (pages of four sizes) are measured,
+//! each resolution from 36 to 600 dpi is tried: the ones that let the document wrappers fit
+//! are the resolutions the API may use. When budgie's own is among them it is kept (and now
+//! measured); when the probes disagree at budgie's own, the page images were the reason and
+//! another is kept — a common one when one fits, since renderers use round resolutions.
 
 use std::collections::BTreeMap;
 
@@ -56,7 +57,7 @@ fn has_document(design: &Design, name: &str) -> bool {
     })
 }
 
-/// When the document wrappers did not fit, the resolution that makes them fit, if any.
+/// The resolutions at which the document wrappers fit, and the one to keep, if any fits.
 pub fn search(
     design: &Design,
     model: &ModelInfo,
@@ -66,7 +67,10 @@ pub fn search(
     estimator: &mut Estimator,
 ) -> Option<PageDpi> {
     let wrapper = Unknown::Constant(Structural::DocumentWrapper);
-    if !matches!(solution.unknowns.get(&wrapper), Some(Outcome::Unfit { .. })) {
+    if matches!(
+        solution.unknowns.get(&wrapper),
+        None | Some(Outcome::NotMeasured { .. })
+    ) {
         return None;
     }
     let documents: Vec<&'static str> = design

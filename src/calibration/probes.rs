@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::design::Unknown;
 use super::files;
 use crate::estimate::Structural;
-use crate::registry::{Family, ModelInfo};
+use crate::registry::{Family, ModelInfo, Rule};
 use crate::request::Request;
 
 /// One request sent to count_tokens.
@@ -38,6 +38,8 @@ pub struct Design {
     pub steps: Vec<Step>,
     /// Different requests, predicted once the steps are solved.
     pub self_check: Vec<Probe>,
+    /// The check (a probe in some step's `checks`) that confirms each rule.
+    pub rules: Vec<(Rule, &'static str)>,
 }
 
 impl Design {
@@ -274,27 +276,36 @@ pub fn design(api_model: &str, model: &ModelInfo) -> Design {
     ];
     step(vec![c(Structural::BlockSeparator)], p, vec![]);
 
-    let mut other_thinking = b.thinking();
-    if other_thinking.get("budget_tokens").is_some() {
-        other_thinking["budget_tokens"] = json!(4096);
-    }
+    // Both kinds of thinking: the older models take `enabled` only, Opus 4.7 and later
+    // `adaptive` only; the API refuses the other, and what it takes is measured.
     let p = vec![
         b.add(
             "thinking on",
-            json!({"thinking": b.thinking()}),
+            json!({"thinking": {"type": "enabled", "budget_tokens": 2048}}),
             vec![user(HELLO)],
         ),
         b.add(
             "thinking on, another budget",
-            json!({"thinking": other_thinking}),
+            json!({"thinking": {"type": "enabled", "budget_tokens": 4096}}),
             vec![user(SUMMARY)],
         ),
+        b.add(
+            "adaptive thinking",
+            json!({"thinking": {"type": "adaptive"}}),
+            vec![user(HELLO)],
+        ),
+        b.add(
+            "adaptive thinking, another message",
+            json!({"thinking": {"type": "adaptive"}}),
+            vec![user(WEATHER)],
+        ),
     ];
-    let checks = vec![b.add(
+    let system_blocks = b.add(
         "system as blocks",
         json!({"system": [text(SYSTEM), text("Keep answers short.")]}),
         vec![user(HELLO)],
-    )];
+    );
+    let checks = vec![system_blocks];
     step(vec![c(Structural::ThinkingConfig)], p, checks);
 
     let p = vec![
@@ -606,7 +617,20 @@ pub fn design(api_model: &str, model: &ModelInfo) -> Design {
             ],
         ),
     ];
-    step(vec![c(Structural::ThinkingBlockWrapper)], p, vec![]);
+    let two_pages = b.add(
+        "two blank pages",
+        none.clone(),
+        vec![user(json!([
+            json!({"type": "document", "source": {"type": "base64", "media_type": "application/pdf",
+                "data": base64(&files::pdf_pages(144, 144, &[None, None]))}}),
+            text("Are these pages empty?")
+        ]))],
+    );
+    step(
+        vec![c(Structural::ThinkingBlockWrapper)],
+        p,
+        vec![two_pages],
+    );
 
     let p = vec![
         b.add(
@@ -666,6 +690,10 @@ pub fn design(api_model: &str, model: &ModelInfo) -> Design {
         probes,
         steps,
         self_check,
+        rules: vec![
+            (Rule::SystemBlocksJoined, system_blocks),
+            (Rule::PdfWrappersOncePerDocument, two_pages),
+        ],
     }
 }
 

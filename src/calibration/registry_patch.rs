@@ -190,6 +190,7 @@ mod tests {
                 values,
                 unfit: BTreeMap::new(),
                 self_check: None,
+                confirmed: Default::default(),
             },
             true,
         );
@@ -201,6 +202,7 @@ mod tests {
                 values: BTreeMap::new(),
                 unfit: BTreeMap::new(),
                 self_check: None,
+                confirmed: Default::default(),
             },
             true,
         );

@@ -8,17 +8,17 @@
 //!    "values": {"turn_separator": {"value": 4, "probes": 2, "residual": 0,
 //!                                  "date": "2026-12-04", "api_model": "claude-opus-5"}},
 //!    "unfit": {"parallel_tool_call": {"residuals": {"three parallel calls": 3}, "date": "2026-12-04"}},
-//!    "self_check": {"exact": 8, "total": 8}}}}
+//!    "self_check": {"exact": 8, "total": 8}, "confirmed": ["system_blocks_joined"]}}}
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use super::design::{self, Unknown};
-use crate::registry::{Calibration, Measured};
+use crate::registry::{Calibration, Measured, Rule};
 
 pub const CALIBRATION_FILE: &str = "calibration.json";
 const FORMAT: u32 = 1;
@@ -54,6 +54,9 @@ pub struct ModelEntry {
     pub unfit: BTreeMap<String, UnfitEntry>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub self_check: Option<SelfCheck>,
+    /// Rules a check request confirmed (`system_blocks_joined`, …).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub confirmed: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -124,6 +127,7 @@ impl Store {
                 }
                 old.values.extend(entry.values);
                 old.unfit.extend(entry.unfit);
+                old.confirmed.extend(entry.confirmed);
                 old.api_model = entry.api_model;
                 old.date = entry.date;
                 if entry.self_check.is_some() {
@@ -165,6 +169,11 @@ impl ModelEntry {
                 );
             }
         }
+        calibration.confirmed = self
+            .confirmed
+            .iter()
+            .filter_map(|key| Rule::from_key(key))
+            .collect();
         calibration
     }
 }
@@ -230,6 +239,7 @@ mod tests {
                 .collect(),
             unfit: BTreeMap::new(),
             self_check: None,
+            confirmed: BTreeSet::new(),
         }
     }
 

@@ -186,6 +186,8 @@ struct Report {
     dpi: Option<page_dpi::PageDpi>,
     self_check: Vec<Prediction>,
     probes_exact: (usize, usize),
+    /// Probes the API refused (400), with its message.
+    refused: Vec<(&'static str, String)>,
     interrupted: bool,
     saved: Result<PathBuf, String>,
 }
@@ -354,7 +356,18 @@ impl Calibrator {
         }
         let model = Registry::builtin().canonical_id(api_model);
         let date = today();
-        let entry = entry(api_model, &date, &solution, dpi.as_ref());
+        let mut entry = entry(api_model, &date, &solution, dpi.as_ref());
+        entry.confirmed = design
+            .rules
+            .iter()
+            .filter(|(_, probe)| {
+                solution
+                    .checks
+                    .iter()
+                    .any(|c| c.probe == *probe && c.residual == Ok(0))
+            })
+            .map(|(rule, _)| rule.key().to_string())
+            .collect();
         let mut stored = match Store::load(&self.data) {
             Ok(s) => s,
             Err(e) => {
@@ -400,7 +413,6 @@ impl Calibrator {
                 .count(),
             probe_predictions.len(),
         );
-        let mut entry = entry;
         if !self_check.is_empty() {
             entry.self_check = Some(SelfCheck {
                 exact: self_check.iter().filter(|p| p.offline == p.exact).count() as u32,
@@ -424,7 +436,15 @@ impl Calibrator {
         } else {
             Err("nothing measured; nothing saved".to_string())
         };
+        let refused = answers
+            .iter()
+            .filter_map(|(name, a)| match a {
+                Answer::Refused(message) => Some((*name, message.clone())),
+                Answer::Exact(_) => None,
+            })
+            .collect();
         Report {
+            refused,
             model,
             api_model: api_model.to_string(),
             sent: 0,
@@ -497,6 +517,7 @@ fn entry(
         values,
         unfit,
         self_check: None,
+        confirmed: Default::default(),
     }
 }
 
@@ -609,6 +630,14 @@ fn report_lines(r: &Report) -> Vec<String> {
         Structural::ToolDefinitionsJoin.key(),
         Unknown::Constant(Structural::ToolDefinitionsJoin).current(&r.shipped),
     ));
+    if !r.refused.is_empty() {
+        let names: Vec<String> = r.refused.iter().map(|(p, _)| format!("\"{p}\"")).collect();
+        out.push(format!(
+            "  refused by the API ({}): {}",
+            r.refused[0].1,
+            names.join(", ")
+        ));
+    }
     for check in &r.solution.checks {
         let result = match &check.residual {
             Ok(0) => "exact".to_string(),
@@ -729,6 +758,7 @@ fn report_json(r: &Report) -> Value {
         "unfit": unfit,
         "not_measured": not_measured,
         "checks": checks,
+        "refused": r.refused.iter().map(|(p, m)| (p.to_string(), json!(m))).collect::<Map<String, Value>>(),
         "probes_predicted": {"exact": r.probes_exact.0, "total": r.probes_exact.1},
         "self_check": {
             "exact": r.self_check.iter().filter(|p| p.offline == p.exact).count(),

@@ -18,7 +18,7 @@ use super::attachment_cache::AttachmentCache;
 use super::thinking::{self, TurnShape};
 use super::tools::{self, ChoiceColumn};
 use super::{Estimate, EstimateOptions, Section, image, pdf, render, text};
-use crate::registry::{ImageTier, ModelInfo, Registry, Structural};
+use crate::registry::{ImageTier, ModelInfo, Registry, Rule, Structural};
 use crate::request::limits::{
     MANY_IMAGES, MANY_IMAGES_MAX_SIDE as MAX_SIDE_WHEN_MANY, MAX_IMAGE_SIDE, ModelLimits,
 };
@@ -226,9 +226,11 @@ impl<'a> Walker<'a> {
         // counted on its own (the workbench relies on it).
         if texts.len() > 1 {
             let n = self.times(Structural::BlockSeparator, texts.len() as i64 - 1);
-            self.e.unverified.push(
-                "system: blocks counted as joined like a turn's blocks (no recorded request has several)".into(),
-            );
+            if !self.model.confirmed(Rule::SystemBlocksJoined) {
+                self.e.unverified.push(
+                    "system: blocks counted as joined like a turn's blocks (no recorded request has several)".into(),
+                );
+            }
             self.add(Bucket::Overhead, Section::Framing, n);
         }
         // Each text is counted even while empty (an empty text is the tokenizer's one
@@ -324,7 +326,9 @@ impl<'a> Walker<'a> {
         match t.kind.as_str() {
             "disabled" => false,
             kind => {
-                if kind != "enabled" {
+                // A calibration sent both kinds and measured the one the model takes (the API
+                // refuses the other).
+                if kind != "enabled" && !self.model.calibrated(Structural::ThinkingConfig) {
                     self.e.unverified.push(format!(
                         "thinking {kind}: counted like enabled thinking (measured for enabled only)"
                     ));
@@ -723,12 +727,12 @@ impl<'a> Walker<'a> {
             "{path}: PDF of {pages} page(s): text {text_total} tokens + page images {image_tokens} tokens ({dpi} dpi, {} tier) + wrapper {wrapper}",
             tier.name()
         ));
-        if pages > 1 {
+        if pages > 1 && !self.model.confirmed(Rule::PdfWrappersOncePerDocument) {
             self.e.unverified.push(format!(
                 "{path}: {pages} pages: the wrappers were measured on one-page PDFs only"
             ));
         }
-        if tier == ImageTier::High {
+        if tier == ImageTier::High && !self.model.calibrated(Structural::PdfPageDpi) {
             self.e.unverified.push(format!(
                 "{path}: PDF page images at the high tier depend on the guessed {dpi} dpi"
             ));

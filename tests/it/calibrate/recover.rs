@@ -182,8 +182,11 @@ fn fake_counts(requests: &[(&str, Value)], hidden: &Hidden) -> Vec<u64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calibrate_recovers_the_hidden_structure_and_offline_counts_then_match_the_api() {
-    let sonnet = Hidden::sonnet_4_5();
-    let opus = Hidden::opus_5();
+    // As the API: the older models take `enabled` thinking only, the newer `adaptive` only.
+    let mut sonnet = Hidden::sonnet_4_5();
+    sonnet.refuses = vec!["thinking:adaptive"];
+    let mut opus = Hidden::opus_5();
+    opus.refuses = vec!["thinking:enabled"];
     let api = FakeStructureApi::start(
         vec![(SONNET, sonnet.clone()), (OPUS, opus.clone())],
         Quirk::None,
@@ -202,17 +205,25 @@ async fn calibrate_recovers_the_hidden_structure_and_offline_counts_then_match_t
             files.push(home.write(&format!("{model}-{name}"), r));
         }
     }
-    let offline = |home: &Home| -> Vec<u64> {
+    let offline_lines = |home: &Home| -> Vec<Value> {
         let mut args = vec!["count", "--offline", "--json"];
         args.extend(files.iter().map(String::as_str));
         let out = home.run(&args, None);
         assert!(out.status.success(), "{}", stderr(&out));
         json_lines(&out)
+    };
+    let offline = |home: &Home| -> Vec<u64> {
+        offline_lines(home)
             .iter()
             .map(|l| l["input_tokens"].as_u64().expect("a count"))
             .collect()
     };
     let before = offline(&home);
+    let unverified_before = offline_lines(&home)
+        .iter()
+        .filter(|l| l.get("unverified").is_some())
+        .count();
+    assert!(unverified_before > 0);
     assert_eq!(before.len(), fake.len());
     assert!(
         before.iter().zip(&fake).all(|(a, b)| a != b),
@@ -258,7 +269,22 @@ async fn calibrate_recovers_the_hidden_structure_and_offline_counts_then_match_t
         reports[0]["values"]["pdf_page_dpi"]["value"].as_f64(),
         Some(100.0)
     );
-    assert!(reports[1]["values"].get("pdf_page_dpi").is_none());
+    // Opus's renders at 150, as budgie does: kept, and now measured.
+    assert_eq!(
+        reports[1]["values"]["pdf_page_dpi"]["value"].as_f64(),
+        Some(150.0)
+    );
+    // Each model refused the kind of thinking it does not take; the other kind measured it.
+    assert!(
+        reports[0]["refused"].get("adaptive thinking").is_some(),
+        "{}",
+        reports[0]
+    );
+    assert!(
+        reports[1]["refused"].get("thinking on").is_some(),
+        "{}",
+        reports[1]
+    );
     let stored = home.calibration();
     assert_eq!(
         stored["models"][SONNET]["values"]["turn_separator"]["value"],
@@ -266,8 +292,12 @@ async fn calibrate_recovers_the_hidden_structure_and_offline_counts_then_match_t
     );
     assert_eq!(stored["models"][OPUS]["api_model"], OPUS);
 
-    // After: every new request counts offline exactly as the fake counts it.
+    // After: every new request counts offline exactly as the fake counts it, and nothing
+    // in those counts rests on a guess any more.
     assert_eq!(offline(&home), fake);
+    for line in offline_lines(&home) {
+        assert!(line.get("unverified").is_none(), "{line}");
+    }
 
     // --explain says where the values come from.
     let out = home.run(&["count", "--offline", "--explain", &files[0]], None);

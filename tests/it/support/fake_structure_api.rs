@@ -47,7 +47,8 @@ pub struct Hidden {
     pub system_message_turn: i64,
     /// Earlier assistant turns' thinking counts too.
     pub keeps_prior_thinking: bool,
-    /// Request fields or block types answered with 400.
+    /// What is answered with 400: `thinking` (or one kind: `thinking:adaptive`),
+    /// `output_config`, `search_result`, `system_message`.
     pub refuses: Vec<&'static str>,
 }
 
@@ -191,7 +192,7 @@ impl Model {
     }
 
     fn refuse(&self, what: &str) -> Result<(), String> {
-        if self.hidden.refuses.contains(&what) {
+        if self.hidden.refuses.iter().any(|r| *r == what) {
             Err(format!("{what}: not supported by this model"))
         } else {
             Ok(())
@@ -238,6 +239,7 @@ impl Model {
             && kind != "disabled"
         {
             self.refuse("thinking")?;
+            self.refuse(&format!("thinking:{kind}"))?;
             parts.push(h.thinking_config);
         }
         if let Some(format) = body["output_config"].get("format") {
