@@ -192,7 +192,7 @@ impl Model {
     }
 
     fn refuse(&self, what: &str) -> Result<(), String> {
-        if self.hidden.refuses.iter().any(|r| *r == what) {
+        if self.hidden.refuses.contains(&what) {
             Err(format!("{what}: not supported by this model"))
         } else {
             Ok(())
