@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::design::Unknown;
 use super::store::{ModelEntry, Store};
-use crate::registry::Registry;
+use crate::registry::{Registry, Structural};
 
 /// The models.json text with `store`'s calibrations written in, and notes on what was left
 /// out (models the registry does not know).
@@ -116,6 +116,25 @@ fn apply(model: &mut Value, id: &str, entry: &ModelEntry) {
         .unwrap_or_default();
     let before = own.len();
     let mut changed = false;
+    // A measured tool-use prompt measures the join with it (at the join's value in use).
+    let join = registry.constant_for(&shipped, Structural::ToolDefinitionsJoin);
+    if let Some(key) = [Unknown::ToolPromptAutoNone, Unknown::ToolPromptAnyTool]
+        .iter()
+        .map(|u| u.key())
+        .find(|k| entry.values.contains_key(*k))
+        && !join.verified
+    {
+        own.insert(
+            Structural::ToolDefinitionsJoin.key().to_string(),
+            json!({
+                "value": number(join.constant.value),
+                "measured": true,
+                "families": [family.clone()],
+                "source": format!("{}, in one figure with the tool-use prompt", source(entry, key)),
+            }),
+        );
+        changed = true;
+    }
     for key in entry.values.keys() {
         let Some(Unknown::Constant(name)) = Unknown::from_key(key) else {
             continue;
@@ -139,7 +158,7 @@ fn apply(model: &mut Value, id: &str, entry: &ModelEntry) {
     if changed || own.len() != before {
         // Keys in the order the registry lists its constants.
         let mut ordered = Map::new();
-        for name in crate::registry::Structural::ALL {
+        for name in Structural::ALL {
             if let Some(v) = own.remove(name.key()) {
                 ordered.insert(name.key().to_string(), v);
             }
@@ -224,7 +243,9 @@ mod tests {
             (290, 406)
         );
         assert!(opus.tool_prompt.measured);
-        let turn = &opus.constants[&crate::registry::Structural::TurnSeparator];
+        let turn = &opus.constants[&Structural::TurnSeparator];
+        // Opus 5 is not a v3 model: the join it uses was measured with its prompt now.
+        assert!(opus.constants[&Structural::ToolDefinitionsJoin].measured);
         assert_eq!(turn.value, 4.0);
         assert!(turn.measured && turn.source.contains("2026-12-04"));
         let (diff, _) = patch(&store).expect("patch");

@@ -126,7 +126,10 @@ fn with_a_fake_api_the_exact_count_lands_once_per_pause() {
         .expect("samples")
         .clone();
     assert_eq!(samples.len(), 2, "{drift}");
-    assert!(samples.iter().all(|s| s["offline"] != s["exact"]), "{drift}");
+    assert!(
+        samples.iter().all(|s| s["offline"] != s["exact"]),
+        "{drift}"
+    );
 }
 
 #[test]
