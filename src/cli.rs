@@ -113,7 +113,7 @@ pub enum Command {
     /// images, documents, thinking) and keep the values for offline counts. Needs
     /// ANTHROPIC_API_KEY.
     ///
-    /// For each model (--model, repeatable; default: the configured one) about 50 small
+    /// For each model (--model, repeatable; default: the configured one) 56 small
     /// count_tokens requests go out, through the rate limiter and the cache of exact counts.
     /// Each structural constant is solved from requests that differ in one feature; a value
     /// the counts do not agree on is reported, not kept. The result is checked on other
@@ -172,7 +172,8 @@ pub struct CalibrateArgs {
     #[arg(long, conflicts_with = "no_cache")]
     pub emit_registry: bool,
 
-    /// Ask the API again for every probe instead of using counts already in the cache.
+    /// Ask the API again for every probe instead of using counts already in the cache (the
+    /// answers still refresh it).
     #[arg(long)]
     pub no_cache: bool,
 }

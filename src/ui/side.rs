@@ -168,17 +168,15 @@ pub fn model(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
     let info = model.model_info();
     let width = usize::from(inner.width);
     let mut y = inner.y;
-    let name = if info.unverified {
-        format!("{} (unknown: guessed)", info.display_name)
-    } else {
-        info.display_name.clone()
+    let name = match (info.unverified, calibrated_on(&info)) {
+        (false, None) => info.display_name.clone(),
+        (true, None) => format!("{} (unknown: guessed)", info.display_name),
+        (false, Some(date)) => format!("{} · calibrated {date}", info.display_name),
+        (true, Some(date)) => format!("{} (unknown) · calibrated {date}", info.display_name),
     };
     line(buf, inner, y, vec![styled(fit(&name, width), styles.title)]);
     y += 1;
-    let mut id = format!("{} · {}", info.id, info.family.name());
-    if let Some(date) = calibrated_on(&info) {
-        id.push_str(&format!(" · calibrated {date}"));
-    }
+    let id = format!("{} · {}", info.id, info.family.name());
     line(buf, inner, y, vec![styled(fit(&id, width), styles.dim)]);
     y += 1;
     let (n, _) = model.shown_count();

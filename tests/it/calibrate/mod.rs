@@ -3,4 +3,5 @@
 mod drift;
 mod recover;
 mod run;
+mod screen;
 mod support;

@@ -257,3 +257,21 @@ fn calibrate_needs_a_key_and_count_takes_one_model() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("only `budgie calibrate` takes several"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_model_the_api_does_not_know_is_an_api_failure_and_nothing_is_saved() {
+    let api = fake().await;
+    let home = Home::new();
+    let out = home.run(
+        &["calibrate", "--model", "claude-nova-9", "--rpm", "100000"],
+        Some(&api.uri()),
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not_found_error"), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("nothing measured; nothing saved"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!home.data().join("calibration.json").exists());
+}
