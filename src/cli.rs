@@ -42,9 +42,11 @@ pub struct Cli {
 /// Options shared by the workbench and the headless commands.
 #[derive(Debug, Args, Clone, Default)]
 pub struct Common {
-    /// Model id (overrides the file's and the config's).
-    #[arg(long, short = 'm', global = true, value_name = "ID")]
-    pub model: Option<String>,
+    /// Model id (overrides the file's and the config's). `budgie calibrate` takes it more
+    /// than once.
+    #[arg(long = "model", short = 'm', global = true, value_name = "ID",
+          action = clap::ArgAction::Append)]
+    pub models: Vec<String>,
 
     /// Token budget (1 or more); counts above it are "over budget". Beats a workspace's
     /// own budget and the config file's.
@@ -95,7 +97,7 @@ impl Common {
     pub fn flags(&self) -> crate::config::Flags {
         crate::config::Flags {
             config: self.config.clone(),
-            model: self.model.clone(),
+            model: self.models.last().cloned(),
             budget: self.budget,
             tier: self.tier.clone(),
             rpm: self.rpm,
@@ -120,6 +122,18 @@ pub enum Command {
     /// curl command, or a Python or TypeScript SDK snippet. The key is always read from
     /// $ANTHROPIC_API_KEY, never written out.
     Export(ExportArgs),
+    /// Measure how the API counts the structure of a request (turns, tools, tool calls,
+    /// images, documents, thinking) and keep the values for offline counts. Needs
+    /// ANTHROPIC_API_KEY.
+    ///
+    /// For each model (--model, repeatable; default: the configured one) 56 small
+    /// count_tokens requests go out, through the rate limiter and the cache of exact counts.
+    /// Each structural constant is solved from requests that differ in one feature; a value
+    /// the counts do not agree on is reported, not kept. The result is checked on other
+    /// requests and written to calibration.json in the data dir, which every offline count
+    /// then uses. Ctrl-C keeps what was measured. Exit status: 0 done, 2 a usage error,
+    /// 3 an API failure, 130 interrupted.
+    Calibrate(CalibrateArgs),
     /// List the models budgie knows (and, with a key, the ones the API offers).
     Models {
         /// One JSON object per line.
@@ -157,6 +171,28 @@ pub struct CountArgs {
     pub breakdown: bool,
 
     /// Do not use or fill the cache of exact counts.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct CalibrateArgs {
+    /// One JSON object per model on standard output.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Remove the calibration of the --model(s) given, or of every model; offline counts go
+    /// back to the shipped constants.
+    #[arg(long, conflicts_with_all = ["emit_registry", "no_cache"])]
+    pub reset: bool,
+
+    /// Print what this machine measured as a patch to assets/models.json (for maintainers:
+    /// `git apply` it to ship the values). Sends nothing.
+    #[arg(long, conflicts_with = "no_cache")]
+    pub emit_registry: bool,
+
+    /// Ask the API again for every probe instead of using counts already in the cache (the
+    /// answers still refresh it).
     #[arg(long)]
     pub no_cache: bool,
 }

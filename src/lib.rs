@@ -11,16 +11,19 @@
 //! - `api`, `limiter`: the count_tokens client; requests per minute, shared by processes
 //! - `exact_counter`, `exact_cache`: the workbench's debounced exact counting; exact counts
 //!   kept on disk for `budgie count`
+//! - `calibration`: structure measured against the API (`budgie calibrate`), and how offline
+//!   counts compare with exact ones (drift)
 //! - `export`: JSON, curl and SDK snippets, the clipboard
 //! - `app`, `ui`: the workbench's pure state and reducer; pure drawing
 //! - `runtime`, `tui`: the one loop that owns the terminal; the terminal guard
-//! - `cli`, `commands`: arguments; the headless subcommands (count, models, export)
+//! - `cli`, `commands`: arguments; the headless subcommands (count, calibrate, models, export)
 
 pub mod api;
 pub mod app;
 pub mod atomic_file;
 pub mod attribution;
 pub mod bytes;
+pub mod calibration;
 pub mod cli;
 pub mod commands;
 pub mod config;

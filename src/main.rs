@@ -14,8 +14,22 @@ fn main() {
             std::process::exit(commands::exit::INPUT);
         }
     };
+    let several_models = cli.common.models.len() > 1;
+    if several_models && !matches!(cli.command, Some(Command::Calibrate(_))) {
+        eprintln!("budgie: --model is given more than once; only `budgie calibrate` takes several");
+        std::process::exit(commands::exit::INPUT);
+    }
+    // Offline counts use what `budgie calibrate` measured on this machine.
+    if let Some(dirs) = config::dirs()
+        && let Some(warning) = budgie::calibration::store::install(&dirs.data)
+    {
+        eprintln!("budgie: {warning}");
+    }
     let status = match &cli.command {
         Some(Command::Count(args)) => commands::count::run(&settings, args),
+        Some(Command::Calibrate(args)) => {
+            commands::calibrate::run(&settings, &cli.common.models, args)
+        }
         Some(Command::Models { json }) => commands::models::run(&settings, *json),
         Some(Command::Export(args)) => commands::export::run(&settings, args),
         None => match budgie::runtime::run(&cli, settings) {

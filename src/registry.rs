@@ -76,12 +76,165 @@ pub struct ModelInfo {
     /// Opus 5 does not count trailing ASCII whitespace at the end of a message.
     #[serde(default)]
     pub strips_trailing_whitespace: bool,
-    /// This model's own structural constants, where they differ from the global ones.
+    /// This model's own structural constants, where they differ from the global ones (and,
+    /// once [`ModelInfo::calibrate`]d, the values measured on this machine, which win).
     #[serde(default)]
     pub constants: BTreeMap<Structural, Constant>,
     /// Not in the registry: the id was unknown and these are the newest family's defaults.
     #[serde(skip)]
     pub unverified: bool,
+    /// What `budgie calibrate` measured for this model on this machine (already applied to
+    /// `frame`, `tool_prompt` and `constants`); kept to say so in `--explain`.
+    #[serde(skip)]
+    pub calibration: Calibration,
+}
+
+/// Values measured against the API by `budgie calibrate` for one model (calibration.json in
+/// the data dir). Applied to a model they win over its own constants and the global ones.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Calibration {
+    pub constants: BTreeMap<Structural, Measured>,
+    pub frame: Option<Measured>,
+    pub tool_prompt_auto_none: Option<Measured>,
+    pub tool_prompt_any_tool: Option<Measured>,
+    /// Rules of the offline count a check request confirmed for this model.
+    pub confirmed: std::collections::BTreeSet<Rule>,
+}
+
+/// A rule of the offline count, beyond its constants, that rests on no recorded request and
+/// that a calibration confirms with a check request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rule {
+    /// The blocks of a system prompt are joined like a turn's blocks.
+    SystemBlocksJoined,
+    /// A PDF of several pages pays its wrappers once.
+    PdfWrappersOncePerDocument,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 2] = [Rule::SystemBlocksJoined, Rule::PdfWrappersOncePerDocument];
+
+    /// The name in calibration.json.
+    pub fn key(self) -> &'static str {
+        match self {
+            Rule::SystemBlocksJoined => "system_blocks_joined",
+            Rule::PdfWrappersOncePerDocument => "pdf_wrappers_once_per_document",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|r| r.key() == key)
+    }
+}
+
+/// One measured value and where it was measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measured {
+    pub value: f64,
+    /// The day it was measured (YYYY-MM-DD).
+    pub date: String,
+    /// The model id the probes were sent with.
+    pub api_model: String,
+    /// How many measurements it was solved from.
+    pub probes: u32,
+}
+
+impl Measured {
+    /// "calibrated 2026-12-04: 4 probes on claude-opus-5"
+    pub fn describe(&self) -> String {
+        format!(
+            "calibrated {}: {} probe{} on {}",
+            self.date,
+            self.probes,
+            if self.probes == 1 { "" } else { "s" },
+            self.api_model
+        )
+    }
+}
+
+impl Calibration {
+    pub fn is_empty(&self) -> bool {
+        self.constants.is_empty()
+            && self.confirmed.is_empty()
+            && self.frame.is_none()
+            && self.tool_prompt_auto_none.is_none()
+            && self.tool_prompt_any_tool.is_none()
+    }
+}
+
+impl ModelInfo {
+    /// Apply measured values: the frame, the tool-use prompt figures and each constant
+    /// measured replace what the registry says (the lookup chain: calibration, then the
+    /// model's own constant, then the global one).
+    pub fn calibrate(&mut self, calibration: Calibration) {
+        if let Some(frame) = &calibration.frame {
+            self.frame = frame.value.round().max(0.0) as u64;
+        }
+        let prompt = &mut self.tool_prompt;
+        if let Some(auto) = &calibration.tool_prompt_auto_none {
+            prompt.auto_none = auto.value.round().max(0.0) as u64;
+        }
+        if let Some(any) = &calibration.tool_prompt_any_tool {
+            prompt.any_tool = any.value.round().max(0.0) as u64;
+        }
+        // Every request with tools pays the join with the tool-use prompt: a measured prompt
+        // figure measures the two together, at the join's value in use.
+        let prompt = calibration
+            .tool_prompt_auto_none
+            .as_ref()
+            .or(calibration.tool_prompt_any_tool.as_ref());
+        if let Some(m) = prompt {
+            let join = Registry::builtin()
+                .constant_for(self, Structural::ToolDefinitionsJoin)
+                .constant
+                .value;
+            self.constants.insert(
+                Structural::ToolDefinitionsJoin,
+                Constant {
+                    value: join,
+                    measured: true,
+                    families: Vec::new(),
+                    source: format!(
+                        "{}, in one figure with the tool-use prompt (no count tells the two apart)",
+                        m.describe()
+                    ),
+                    calibrated: Some(m.date.clone()),
+                },
+            );
+        }
+        for (name, m) in &calibration.constants {
+            self.constants.insert(
+                *name,
+                Constant {
+                    value: m.value,
+                    measured: true,
+                    families: Vec::new(),
+                    source: m.describe(),
+                    calibrated: Some(m.date.clone()),
+                },
+            );
+        }
+        self.calibration = calibration;
+    }
+
+    /// Whether a calibration on this machine confirmed `rule` for this model.
+    pub fn confirmed(&self, rule: Rule) -> bool {
+        self.calibration.confirmed.contains(&rule)
+    }
+
+    /// Whether `name` was calibrated on this machine for this model.
+    pub fn calibrated(&self, name: Structural) -> bool {
+        self.calibration.constants.contains_key(&name)
+    }
+
+    /// The calibration behind a tool-use prompt column, if it was measured here.
+    pub fn calibrated_tool_prompt(&self, any_tool: bool) -> Option<&Measured> {
+        if any_tool {
+            self.calibration.tool_prompt_any_tool.as_ref()
+        } else {
+            self.calibration.tool_prompt_auto_none.as_ref()
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,6 +257,9 @@ pub struct Constant {
     #[serde(default)]
     pub families: Vec<Family>,
     pub source: String,
+    /// Measured on this machine by `budgie calibrate` on this day (never in the asset).
+    #[serde(skip)]
+    pub calibrated: Option<String>,
 }
 
 impl Constant {
@@ -141,6 +297,21 @@ pub enum Structural {
 }
 
 impl Structural {
+    /// The whole-token constants: each adds its value every time the structure uses it, so
+    /// `Estimate.structure` counts their uses and `budgie calibrate` solves for them.
+    /// (`pdf_page_dpi` and `redacted_thinking_chars_per_token` are rates, not token counts.)
+    pub fn is_whole_tokens(self) -> bool {
+        !matches!(
+            self,
+            Structural::PdfPageDpi | Structural::RedactedThinkingCharsPerToken
+        )
+    }
+
+    /// The constant with this key in assets/models.json.
+    pub fn from_key(key: &str) -> Option<Structural> {
+        Structural::ALL.into_iter().find(|s| s.key() == key)
+    }
+
     pub const ALL: [Structural; 20] = [
         Structural::TurnSeparator,
         Structural::BlockSeparator,
@@ -234,6 +405,11 @@ pub struct Registry {
 const MODELS_JSON: &str = include_str!("../assets/models.json");
 
 impl Registry {
+    /// The text of assets/models.json as compiled in.
+    pub fn asset_text() -> &'static str {
+        MODELS_JSON
+    }
+
     /// The registry compiled into budgie.
     pub fn builtin() -> &'static Registry {
         static REGISTRY: OnceLock<Registry> = OnceLock::new();
@@ -253,12 +429,15 @@ impl Registry {
         &self.constants[&name]
     }
 
-    /// A structural constant as `model` uses it: its own value, else the global one.
+    /// A structural constant as `model` uses it: the value calibrated on this machine, else
+    /// its own value, else the global one (calibrated values are in `model.constants` once
+    /// [`Registry::lookup`] has applied them).
     pub fn constant_for<'a>(&'a self, model: &'a ModelInfo, name: Structural) -> ConstantInUse<'a> {
         match model.constants.get(&name) {
             Some(own) => ConstantInUse {
                 constant: own,
-                verified: own.measured && !model.unverified,
+                // Measured against the API for this very id, even an unknown one.
+                verified: own.measured && (!model.unverified || own.calibrated.is_some()),
                 model_specific: true,
             },
             None => {
@@ -291,9 +470,19 @@ impl Registry {
         exact(id).or_else(|| exact(undated(id)?))
     }
 
-    /// The model with this id; an unknown id gets the newest family's defaults, flagged
-    /// `unverified`.
+    /// The model with this id, with what `budgie calibrate` measured for it on this machine
+    /// applied (see [`install_calibration`]); an unknown id gets the newest family's
+    /// defaults, flagged `unverified`.
     pub fn lookup(&self, id: &str) -> ModelInfo {
+        let mut info = self.lookup_shipped(id);
+        if let Some(calibration) = installed_calibration().and_then(|c| c.get(&info.id)) {
+            info.calibrate(calibration.clone());
+        }
+        info
+    }
+
+    /// The model with this id as budgie ships it, without calibration.
+    pub fn lookup_shipped(&self, id: &str) -> ModelInfo {
         if let Some(m) = self.find(id) {
             return m.clone();
         }
@@ -327,8 +516,29 @@ impl Registry {
             strips_trailing_whitespace: false,
             constants: BTreeMap::new(),
             unverified: true,
+            calibration: Calibration::default(),
         }
     }
+
+    /// The registry's own id for `id` (a dated id or alias finds its model), or `id` itself
+    /// when the model is unknown: the key calibrations are kept under.
+    pub fn canonical_id(&self, id: &str) -> String {
+        self.find(id)
+            .map_or_else(|| id.to_string(), |m| m.id.clone())
+    }
+}
+
+static CALIBRATION: OnceLock<BTreeMap<String, Calibration>> = OnceLock::new();
+
+/// Make [`Registry::lookup`] apply these calibrations (by registry id) from now on, for the
+/// rest of the process. Set once, at start-up, by the binary (`calibration::install`); a
+/// second call changes nothing and returns false.
+pub fn install_calibration(by_model: BTreeMap<String, Calibration>) -> bool {
+    CALIBRATION.set(by_model).is_ok()
+}
+
+fn installed_calibration() -> Option<&'static BTreeMap<String, Calibration>> {
+    CALIBRATION.get()
 }
 
 /// `id` without a trailing `-latest` or `-YYYYMMDD`, if it has one.

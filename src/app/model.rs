@@ -1,5 +1,6 @@
 //! The workbench's whole state.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -10,6 +11,7 @@ use super::doc::{self, Slot, SlotContent};
 use super::keymap::{Keymap, Scope};
 use super::msg::LimitStatus;
 use super::offline_count::OfflineCount;
+use crate::calibration::drift::Summary;
 use crate::config::{Settings, Theme};
 use crate::estimate::Estimate;
 use crate::registry::{ModelInfo, Registry};
@@ -136,6 +138,8 @@ pub struct Options {
     pub budget_flag: Option<u64>,
     /// Warnings to show once (config, keymap).
     pub warnings: Vec<String>,
+    /// How offline counts compared with exact ones, per model (`calibration::drift`).
+    pub drift: BTreeMap<String, Summary>,
 }
 
 pub struct Model {
@@ -169,6 +173,8 @@ pub struct Model {
     /// Changed since the last save.
     pub unsaved: bool,
     pub budget_flag: Option<u64>,
+    /// How offline counts compared with exact ones, per model (by registry id).
+    pub drift: BTreeMap<String, Summary>,
 }
 
 impl std::fmt::Debug for Model {
@@ -218,6 +224,7 @@ impl Model {
             notice,
             unsaved: false,
             budget_flag: options.budget_flag,
+            drift: options.drift,
         };
         model.focus = model.start_slot();
         model.open_editor();
@@ -266,6 +273,13 @@ impl Model {
 
     pub fn model_info(&self) -> ModelInfo {
         Registry::builtin().lookup(&self.ws.request.model)
+    }
+
+    /// "exact on 48/50 recent": how this model's offline counts have compared with the
+    /// API's, once there are enough of them.
+    pub fn drift_label(&self) -> Option<String> {
+        let key = Registry::builtin().canonical_id(&self.ws.request.model);
+        self.drift.get(&key).and_then(Summary::label)
     }
 
     pub fn estimate(&self) -> Estimate {

@@ -49,6 +49,13 @@ pub enum Msg {
         path: PathBuf,
         result: Result<String, String>,
     },
+    /// What recording an exact count beside its offline count says about `model`'s record
+    /// (`calibration::drift`), and a warning not given before.
+    Drift {
+        model: String,
+        summary: crate::calibration::drift::Summary,
+        warning: Option<String>,
+    },
     /// Path completions for what is typed in the path prompt.
     Completions {
         input: String,
@@ -153,4 +160,10 @@ pub enum Effect {
         input: String,
     },
     RefreshModels,
+    /// Keep an exact count beside the offline count of the same request (drift tracking).
+    RecordDrift {
+        request: Box<crate::request::Request>,
+        offline: u64,
+        exact: u64,
+    },
 }

@@ -5,7 +5,9 @@
 //! each into an `Outcome`, `Report` each outcome as it comes. The exit status is the worst
 //! outcome's (see `Outcome::exit_status`).
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value, json};
@@ -16,6 +18,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::api::{ApiError, Client, ErrorKind};
 use crate::attribution::{self, Share};
+use crate::calibration::drift;
 use crate::cli::CountArgs;
 use crate::config::{self, Resolved};
 use crate::estimate::{self, EstimateOptions};
@@ -66,6 +69,10 @@ async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
     let mut ctx = Context::new(mode, settings, args);
     if !args.no_cache {
         ctx.cache = config::dirs().and_then(|d| ExactCache::open(&d.data).ok());
+    }
+    if let Some(dirs) = config::dirs() {
+        ctx.records = drift::summaries(&dirs.data);
+        ctx.drift_dir = Some(dirs.data);
     }
     let report = Report { json: args.json };
     let mut status = exit::OK;
@@ -162,6 +169,10 @@ pub struct Context {
     pub unreachable: Mutex<Option<ApiError>>,
     /// Exact counts already made, by request hash (`None` with `--no-cache`).
     pub cache: Option<ExactCache>,
+    /// Where each exact count is kept beside its offline count (`calibration::drift`).
+    pub drift_dir: Option<PathBuf>,
+    /// How offline counts compared with exact ones, per model, when the run started.
+    pub records: BTreeMap<String, drift::Summary>,
 }
 
 impl Context {
@@ -179,6 +190,32 @@ impl Context {
             estimate_options: EstimateOptions::default(),
             unreachable: Mutex::new(None),
             cache: None,
+            drift_dir: None,
+            records: BTreeMap::new(),
+        }
+    }
+
+    /// The record of `model`'s offline counts, when there is enough of one to show.
+    fn record(&self, model: &str) -> Option<drift::Summary> {
+        self.records
+            .get(&drift::model_key(model))
+            .copied()
+            .filter(|s| s.label().is_some())
+    }
+
+    /// Keep an exact count beside the offline count of the same request; say once when the
+    /// two disagree.
+    fn record_drift(&self, request: &Request, exact: u64) {
+        let Some(dir) = &self.drift_dir else {
+            return;
+        };
+        let offline = estimate::estimate_with(request, self.estimate_options).input_tokens;
+        let today = crate::calibration::today();
+        let sample = drift::Sample::of(request, offline, exact, &today);
+        if let Ok(update) = drift::record(dir, &request.model, sample, &today)
+            && let Some(warning) = update.warning
+        {
+            eprintln!("budgie: {warning}");
         }
     }
 
@@ -252,6 +289,8 @@ pub struct Count {
     pub cached: bool,
     /// `--breakdown`: tokens per section, largest first.
     pub breakdown: Option<Vec<Share>>,
+    /// For an offline count: how this model's offline counts have compared with the API's.
+    pub record: Option<drift::Summary>,
 }
 
 impl Count {
@@ -408,6 +447,7 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
         note: None,
         cached,
         breakdown: None,
+        record: None,
     };
     let counted = if let Some(tokens) = ctx.cache.as_ref().and_then(|c| c.get(&hash)) {
         Ok(exact(tokens, None, true))
@@ -421,6 +461,7 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
                 {
                     eprintln!("budgie: cannot write the count cache: {e}");
                 }
+                ctx.record_drift(&request, counted.input_tokens);
                 exact(counted.input_tokens, counted.request_id, false)
             })
     };
@@ -486,6 +527,7 @@ fn offline(request: &Request, ctx: &Context, budget: Option<u64>, note: Option<S
         note,
         cached: false,
         breakdown,
+        record: ctx.record(&request.model),
     }
 }
 
@@ -680,6 +722,9 @@ pub fn plain_line(file: &str, count: &Count) -> String {
     if count.cached {
         labels.push("cached".into());
     }
+    if let Some(label) = count.record.as_ref().and_then(drift::Summary::label) {
+        labels.push(label);
+    }
     if !count.unverified.is_empty() {
         labels.push(format!("unverified: {}", count.unverified.join(", ")));
     }
@@ -715,6 +760,12 @@ pub fn json_line(outcome: &Outcome) -> Value {
             }
             if count.cached {
                 line.insert("cached".into(), json!(true));
+            }
+            if let Some(r) = &count.record {
+                line.insert(
+                    "record".into(),
+                    json!({"exact": r.exact, "recent": r.recent, "median": r.median, "spread": r.spread}),
+                );
             }
             if !count.unverified.is_empty() {
                 line.insert("unverified".into(), json!(count.unverified));
@@ -795,6 +846,7 @@ mod tests {
             note: None,
             cached: false,
             breakdown: None,
+            record: None,
         }
     }
 

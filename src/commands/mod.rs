@@ -1,6 +1,7 @@
 //! Headless subcommands.
 
 pub mod batch;
+pub mod calibrate;
 pub mod count;
 pub mod export;
 pub mod models;

@@ -23,8 +23,8 @@ use crate::request::Request;
 pub use image::{ImageFormat, ImageInfo, describe_image, image_tokens};
 pub use pdf::{PdfInfo, describe_pdf};
 // The tokenizer families and structural constants are registry data; counting is named by them.
-use crate::registry::Registry;
 pub use crate::registry::{Family, Structural};
+use crate::registry::{ModelInfo, Registry};
 pub use structure::trailing_whitespace_uncounted;
 
 /// Tokens by section of the request.
@@ -138,6 +138,17 @@ impl Estimator {
         let model = registry.lookup(&request.model);
         let e =
             structure::Walker::new(&model, registry, &mut self.cache).run(request, &self.options);
+        self.cache.sweep();
+        e
+    }
+
+    /// Count `request` offline as `model` (its frame, tool-use prompt and constants as
+    /// given, whatever `request.model` says): how `budgie calibrate` sees what a count is
+    /// made of under values it is trying out.
+    pub fn estimate_as(&mut self, request: &Request, model: &ModelInfo) -> Estimate {
+        let registry = Registry::builtin();
+        let e =
+            structure::Walker::new(model, registry, &mut self.cache).run(request, &self.options);
         self.cache.sweep();
         e
     }

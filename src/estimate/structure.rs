@@ -18,7 +18,7 @@ use super::attachment_cache::AttachmentCache;
 use super::thinking::{self, TurnShape};
 use super::tools::{self, ChoiceColumn};
 use super::{Estimate, EstimateOptions, Section, image, pdf, render, text};
-use crate::registry::{ImageTier, ModelInfo, Registry, Structural};
+use crate::registry::{ImageTier, ModelInfo, Registry, Rule, Structural};
 use crate::request::limits::{
     MANY_IMAGES, MANY_IMAGES_MAX_SIDE as MAX_SIDE_WHEN_MANY, MAX_IMAGE_SIDE, ModelLimits,
 };
@@ -125,17 +125,16 @@ impl<'a> Walker<'a> {
         let used = self.registry.constant_for(self.model, name);
         if self.constants_used.insert(name) {
             let c = used.constant;
-            let whose = if used.model_specific {
-                format!("{}'s own", self.model.id)
+            self.e.explain.push(if c.calibrated.is_some() {
+                format!("{} = {} ({})", name.key(), c.value, c.source)
             } else {
-                "global".to_string()
-            };
-            self.e.explain.push(format!(
-                "{} = {} ({whose}: {})",
-                name.key(),
-                c.value,
-                c.source
-            ));
+                let whose = if used.model_specific {
+                    format!("{}'s own", self.model.id)
+                } else {
+                    "global".to_string()
+                };
+                format!("{} = {} ({whose}: {})", name.key(), c.value, c.source)
+            });
             if !used.verified {
                 let why = if !c.measured {
                     "a guess".to_string()
@@ -179,8 +178,13 @@ impl<'a> Walker<'a> {
 
     pub(crate) fn run(mut self, request: &Request, _options: &EstimateOptions) -> Estimate {
         let m = self.model;
+        let frame_note = m
+            .calibration
+            .frame
+            .as_ref()
+            .map_or(String::new(), |f| format!(" ({})", f.describe()));
         self.e.explain.push(format!(
-            "model {} → tokenizer family {}, message frame {}, image tier {}",
+            "model {} → tokenizer family {}, message frame {}{frame_note}, image tier {}",
             m.id,
             m.family.name(),
             m.frame,
@@ -222,9 +226,11 @@ impl<'a> Walker<'a> {
         // counted on its own (the workbench relies on it).
         if texts.len() > 1 {
             let n = self.times(Structural::BlockSeparator, texts.len() as i64 - 1);
-            self.e.unverified.push(
-                "system: blocks counted as joined like a turn's blocks (no recorded request has several)".into(),
-            );
+            if !self.model.confirmed(Rule::SystemBlocksJoined) {
+                self.e.unverified.push(
+                    "system: blocks counted as joined like a turn's blocks (no recorded request has several)".into(),
+                );
+            }
             self.add(Bucket::Overhead, Section::Framing, n);
         }
         // Each text is counted even while empty (an empty text is the tokenizer's one
@@ -273,12 +279,15 @@ impl<'a> Walker<'a> {
             ChoiceColumn::AutoNone => published.auto_none,
             ChoiceColumn::AnyTool => published.any_tool,
         };
+        let calibrated = self
+            .model
+            .calibrated_tool_prompt(column == ChoiceColumn::AnyTool);
+        let source = calibrated.map_or_else(|| published.source.clone(), |c| c.describe());
         self.e.explain.push(format!(
-            "tool-use prompt {prompt} tokens (tool_choice {}; {})",
+            "tool-use prompt {prompt} tokens (tool_choice {}; {source})",
             column.name(),
-            published.source
         ));
-        if !published.measured {
+        if !published.measured && calibrated.is_none() {
             self.e.unverified.push(format!(
                 "tool-use prompt {prompt} ({}; not yet confirmed on recorded traffic for {})",
                 published.source, self.model.id
@@ -317,7 +326,9 @@ impl<'a> Walker<'a> {
         match t.kind.as_str() {
             "disabled" => false,
             kind => {
-                if kind != "enabled" {
+                // A calibration sent both kinds and measured the one the model takes (the API
+                // refuses the other).
+                if kind != "enabled" && !self.model.calibrated(Structural::ThinkingConfig) {
                     self.e.unverified.push(format!(
                         "thinking {kind}: counted like enabled thinking (measured for enabled only)"
                     ));
@@ -716,12 +727,12 @@ impl<'a> Walker<'a> {
             "{path}: PDF of {pages} page(s): text {text_total} tokens + page images {image_tokens} tokens ({dpi} dpi, {} tier) + wrapper {wrapper}",
             tier.name()
         ));
-        if pages > 1 {
+        if pages > 1 && !self.model.confirmed(Rule::PdfWrappersOncePerDocument) {
             self.e.unverified.push(format!(
                 "{path}: {pages} pages: the wrappers were measured on one-page PDFs only"
             ));
         }
-        if tier == ImageTier::High {
+        if tier == ImageTier::High && !self.model.calibrated(Structural::PdfPageDpi) {
             self.e.unverified.push(format!(
                 "{path}: PDF page images at the high tier depend on the guessed {dpi} dpi"
             ));

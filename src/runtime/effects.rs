@@ -5,9 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use crate::app::Msg;
+use crate::calibration::drift;
 use crate::intake;
-use crate::request::ContentBlock;
 use crate::request::limits::ModelLimits;
+use crate::request::{ContentBlock, Request};
 use crate::workspace::{self, SaveOptions, Workspace, recent};
 
 /// Write the workspace to `path`, or to budgie's draft file when there is none.
@@ -24,6 +25,20 @@ pub fn save(path: Option<PathBuf>, workspace: &Workspace) -> Msg {
         let _ = recent::push(&path);
     }
     Msg::Saved { path, result }
+}
+
+/// Keep an exact count beside the offline count of the same request in the drift record
+/// of the data dir `data`; `None` when the record cannot be written (it is a record, not
+/// the user's work: nothing to tell).
+pub fn record_drift(data: &Path, request: &Request, offline: u64, exact: u64) -> Option<Msg> {
+    let today = crate::calibration::today();
+    let sample = drift::Sample::of(request, offline, exact, &today);
+    let update = drift::record(data, &request.model, sample, &today).ok()?;
+    Some(Msg::Drift {
+        model: drift::model_key(&request.model),
+        summary: update.summary,
+        warning: update.warning,
+    })
 }
 
 pub fn export(path: PathBuf, contents: &str) -> Msg {

@@ -76,6 +76,8 @@ enum Done {
     Autosaved { revision: u64, ok: bool },
     /// The recovery file was removed.
     Cleared,
+    /// A job with nothing to report.
+    Quiet,
 }
 
 /// The loop's state: the model, the channels and tasks it waits on, and the bookkeeping of
@@ -219,6 +221,18 @@ impl Runtime {
                 })
             }),
             Effect::ReadTool { path } => self.blocking(move || Done::Msg(effects::read_tool(path))),
+            Effect::RecordDrift {
+                request,
+                offline,
+                exact,
+            } => {
+                if let Some(dirs) = crate::config::dirs() {
+                    self.blocking(move || {
+                        effects::record_drift(&dirs.data, &request, offline, exact)
+                            .map_or(Done::Quiet, Done::Msg)
+                    });
+                }
+            }
             Effect::Complete { input } => self.blocking(move || {
                 Done::Msg(Msg::Completions {
                     options: effects::complete(&input),
@@ -282,6 +296,7 @@ impl Runtime {
                     .finished(revision, ok, Instant::now().into_std());
             }
             Done::Cleared => self.recovery.busy = false,
+            Done::Quiet => {}
         }
     }
 

@@ -163,6 +163,9 @@ pub fn prepare(
         offline_reason,
         budget_flag: resolved.budget_flag,
         warnings,
+        drift: config::dirs()
+            .map(|d| crate::calibration::drift::summaries(&d.data))
+            .unwrap_or_default(),
     };
     Ok((ws, options))
 }

@@ -46,5 +46,13 @@ pub fn lines(model: &Model, styles: &Styles) -> Vec<Line<'static>> {
         "Counts: ~N is offline (local tokenizer); N is exact (count_tokens API).",
         styles.dim,
     )));
+    out.push(Line::from(Span::styled(
+        "Offline counts say how often they matched the API (\"exact on 48/50 recent\");",
+        styles.dim,
+    )));
+    out.push(Line::from(Span::styled(
+        "`budgie calibrate` measures the request structure against the API.",
+        styles.dim,
+    )));
     out
 }

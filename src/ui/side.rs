@@ -14,9 +14,18 @@ use crate::app::{BudgetView, ExactState, Level, Model};
 
 /// "exact · 2 s ago", "offline", "counting…", "rate-limited, next in 3 s", or the error.
 pub fn source_text(model: &Model) -> (String, SourceKind) {
+    // The offline figure carries how this model's offline counts have compared with the
+    // API's: "offline, exact on 48/50 recent".
+    let offline = match model.drift_label() {
+        Some(label) => format!("offline, {label}"),
+        None => "offline".to_string(),
+    };
     match &model.exact {
-        ExactState::Offline { reason } => (format!("offline ({reason})"), SourceKind::Offline),
-        ExactState::Pending => ("offline · exact after a pause".into(), SourceKind::Offline),
+        ExactState::Offline { reason } => (format!("{offline} ({reason})"), SourceKind::Offline),
+        ExactState::Pending => (
+            format!("{offline} · exact after a pause"),
+            SourceKind::Offline,
+        ),
         ExactState::Counting => ("counting…".into(), SourceKind::Offline),
         ExactState::RateLimited { until } => (
             format!("rate-limited, next in {} s", secs_until(model.now, *until)),
@@ -182,22 +191,16 @@ pub fn model(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
     let info = model.model_info();
     let width = usize::from(inner.width);
     let mut y = inner.y;
-    let name = if info.unverified {
-        format!("{} (unknown: guessed)", info.display_name)
-    } else {
-        info.display_name.clone()
+    let name = match (info.unverified, calibrated_on(&info)) {
+        (false, None) => info.display_name.clone(),
+        (true, None) => format!("{} (unknown: guessed)", info.display_name),
+        (false, Some(date)) => format!("{} · calibrated {date}", info.display_name),
+        (true, Some(date)) => format!("{} (unknown) · calibrated {date}", info.display_name),
     };
     line(buf, inner, y, vec![styled(fit(&name, width), styles.title)]);
     y += 1;
-    line(
-        buf,
-        inner,
-        y,
-        vec![styled(
-            fit(&format!("{} · {}", info.id, info.family.name()), width),
-            styles.dim,
-        )],
-    );
+    let id = format!("{} · {}", info.id, info.family.name());
+    line(buf, inner, y, vec![styled(fit(&id, width), styles.dim)]);
     y += 1;
     let (n, _) = model.shown_count();
     let cost = n as f64 * info.input_price_per_mtok / 1e6;
@@ -234,6 +237,18 @@ pub fn model(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
             width,
         ))],
     );
+}
+
+/// The day this model's structure was last measured on this machine (`budgie calibrate`).
+fn calibrated_on(info: &crate::registry::ModelInfo) -> Option<&str> {
+    let c = &info.calibration;
+    c.constants
+        .values()
+        .chain(&c.frame)
+        .chain(&c.tool_prompt_auto_none)
+        .chain(&c.tool_prompt_any_tool)
+        .map(|m| m.date.as_str())
+        .max()
 }
 
 fn trim_price(p: f64) -> String {

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod api;
+mod calibrate;
 mod cli;
 mod config;
 mod estimate;

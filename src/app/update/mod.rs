@@ -36,8 +36,16 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::Count(event) => {
-            on_count(model, event);
+        Msg::Count(event) => on_count(model, event),
+        Msg::Drift {
+            model: id,
+            summary,
+            warning,
+        } => {
+            model.drift.insert(id, summary);
+            if let Some(warning) = warning {
+                notice(model, warning);
+            }
             Vec::new()
         }
         Msg::Limit(status) => {
@@ -122,8 +130,9 @@ pub(super) fn structure_changed(model: &mut Model) -> Vec<Effect> {
     content_changed(model)
 }
 
-fn on_count(model: &mut Model, event: CountEvent) {
+fn on_count(model: &mut Model, event: CountEvent) -> Vec<Effect> {
     let offline = matches!(model.exact, ExactState::Offline { .. });
+    let mut effects = Vec::new();
     match event {
         // Reports about older content are stale: a newer request replaces them.
         CountEvent::RateLimited { revision, .. }
@@ -134,7 +143,15 @@ fn on_count(model: &mut Model, event: CountEvent) {
         CountEvent::Started { .. } => model.exact = ExactState::Counting,
         CountEvent::Done { result, at, .. } => {
             model.exact = match result {
-                Ok(tokens) => ExactState::Exact { tokens, at },
+                Ok(tokens) => {
+                    // The offline count of the very content the exact count is for.
+                    effects.push(Effect::RecordDrift {
+                        request: Box::new(model.ws.to_request()),
+                        offline: model.offline.total(),
+                        exact: tokens,
+                    });
+                    ExactState::Exact { tokens, at }
+                }
                 Err(CountFailure::RateLimited {
                     retry_after: Some(wait),
                     ..
@@ -145,4 +162,5 @@ fn on_count(model: &mut Model, event: CountEvent) {
             }
         }
     }
+    effects
 }

@@ -2,6 +2,7 @@
 //! servers, a recording pacer, the workbench on a model, tmux.
 
 pub mod fake_rate_api;
+pub mod fake_structure_api;
 pub mod files;
 pub mod pacer;
 pub mod rate_client;

@@ -115,6 +115,21 @@ fn with_a_fake_api_the_exact_count_lands_once_per_pause() {
     t.key("C-q");
     assert_restored(&t);
     assert_eq!(requests(), 2);
+    // Each exact count was kept beside the offline count of the same content (drift).
+    let text = std::fs::read_to_string(home.path().join("data/drift.json"))
+        .expect("the drift record was written");
+    let drift: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let models = drift["models"].as_object().expect("models");
+    assert_eq!(models.len(), 1, "{drift}");
+    let samples = models.values().next().expect("one model")["samples"]
+        .as_array()
+        .expect("samples")
+        .clone();
+    assert_eq!(samples.len(), 2, "{drift}");
+    assert!(
+        samples.iter().all(|s| s["offline"] != s["exact"]),
+        "{drift}"
+    );
 }
 
 #[test]
