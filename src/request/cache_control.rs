@@ -215,13 +215,12 @@ pub fn cut_after(request: &Request, at: Position) -> Option<Request> {
             r.messages = stand_in();
         }
         Position::System(i) => {
-            let Some(System::Blocks(blocks)) = &mut r.system else {
-                return None;
-            };
-            if i >= blocks.len() {
-                return None;
+            match &mut r.system {
+                Some(System::Blocks(blocks)) if i < blocks.len() => blocks.truncate(i + 1),
+                // A string system prompt is one block (a breakpoint there makes it a list).
+                Some(System::Text(_)) if i == 0 => {}
+                _ => return None,
             }
-            blocks.truncate(i + 1);
             r.messages = stand_in();
         }
         Position::Block { message, block } => {
@@ -243,6 +242,49 @@ pub fn cut_after(request: &Request, at: Position) -> Option<Request> {
         }
     }
     Some(r)
+}
+
+/// Each breakpoint of `request` with the request its prefix is counted on: the request cut
+/// after the breakpoint's block (after the whole request for the automatic one).
+pub fn prefix_requests(request: &Request) -> Vec<(Breakpoint, Request)> {
+    breakpoints(request)
+        .into_iter()
+        .filter_map(|b| Some((b.clone(), cut_after(request, b.at)?)))
+        .collect()
+}
+
+/// The places whose prefix stays the same from one request to the next, where a breakpoint
+/// caches the most: after the tools, after the system prompt, after the conversation before
+/// its last message. Each with what it is, in words.
+pub fn stable_positions(request: &Request) -> Vec<(Position, &'static str)> {
+    let mut out = Vec::new();
+    if let Some(n) = request.tools.as_ref().map(Vec::len).filter(|n| *n > 0) {
+        out.push((Position::Tool(n - 1), "after the tools"));
+    }
+    match &request.system {
+        Some(System::Blocks(blocks)) if !blocks.is_empty() => out.push((
+            Position::System(blocks.len() - 1),
+            "after the tools and the system prompt",
+        )),
+        Some(System::Text(text)) if !text.is_empty() => {
+            out.push((Position::System(0), "after the tools and the system prompt"));
+        }
+        _ => {}
+    }
+    if let Some(m) = request.messages.len().checked_sub(2) {
+        let last_block = match &request.messages[m].content {
+            Content::Blocks(blocks) => blocks.len().saturating_sub(1),
+            Content::Text(_) => 0,
+        };
+        out.push((
+            Position::Block {
+                message: m,
+                block: last_block,
+            },
+            "after the conversation before its last message",
+        ));
+    }
+    out
 }
 
 /// Every place a breakpoint could go, in prefix order: each tool, each system block (a
@@ -350,6 +392,19 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn stable_positions_are_the_ends_of_tools_system_and_history() {
+        let r = parse(REQUEST).expect("parses");
+        let found: Vec<String> = stable_positions(&r)
+            .iter()
+            .map(|(p, _)| p.path())
+            .collect();
+        assert_eq!(found, ["tools[1]", "system[1]", "messages[1].content[0]"]);
+        let plain = Request::single_text("m", "hi");
+        assert!(stable_positions(&plain).is_empty());
+        assert_eq!(prefix_requests(&r).len(), 5);
     }
 
     #[test]
