@@ -16,7 +16,8 @@ rate-limited); without it, budgie counts offline with its local tokenizer.",
     after_help = "Examples:\n  budgie                       open the workbench on the last draft (or the example)\n  \
 budgie draft.budgie.json     open a workspace or a request JSON\n  \
 budgie count req.json        count a request headlessly\n  \
-budgie count --json --budget 4000 prompts/   count a folder for CI\n\n\
+budgie count --json --budget 4000 prompts/   count a folder for CI\n  \
+budgie count --compare req.json   the request on every model: tokens, fit, cost\n\n\
 Environment:\n  ANTHROPIC_API_KEY    API key for exact counts (never written anywhere)\n  \
 ANTHROPIC_BASE_URL   API base (default https://api.anthropic.com)\n  \
 NO_COLOR             draw without colours\n  \
@@ -146,6 +147,23 @@ pub struct CountArgs {
     /// Do not use or fill the cache of exact counts.
     #[arg(long)]
     pub no_cache: bool,
+
+    /// Show each request on every model budgie knows (or those of --models): input tokens,
+    /// share of the context window and whether it fits with max_tokens and the thinking
+    /// budget, input and worst-case output cost, and the cost with the prompt cache as
+    /// planned. Offline unless --exact (then one count per model and breakpoint, through the
+    /// limiter and the cache). With --json: one line per file and model.
+    #[arg(long, conflicts_with_all = ["breakdown", "explain"])]
+    pub compare: bool,
+
+    /// The models --compare shows, comma-separated (default: every model in `budgie models`).
+    #[arg(
+        long,
+        value_name = "ID,ID,...",
+        value_delimiter = ',',
+        requires = "compare"
+    )]
+    pub models: Vec<String>,
 }
 
 #[derive(Debug, Args, Clone)]

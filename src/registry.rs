@@ -503,7 +503,12 @@ mod tests {
         }
         let rules = r.price_rules();
         assert_eq!(
-            (rules.cache_write_5m, rules.cache_write_1h, rules.cache_read, rules.batch),
+            (
+                rules.cache_write_5m,
+                rules.cache_write_1h,
+                rules.cache_read,
+                rules.batch
+            ),
             (1.25, 2.0, 0.1, 0.5)
         );
         // The 1M-context models of 2026 bill the whole window at one rate.
@@ -515,7 +520,10 @@ mod tests {
                 .map(|l| l.above_input_tokens),
             Some(200_000)
         );
-        assert_eq!(r.lookup("claude-haiku-4-5").min_cacheable_tokens.value, 4096);
+        assert_eq!(
+            r.lookup("claude-haiku-4-5").min_cacheable_tokens.value,
+            4096
+        );
         assert!(!r.lookup("claude-opus-4-7").min_cacheable_tokens.verified);
         let unknown = r.lookup("claude-nova-9");
         assert!(!unknown.min_cacheable_tokens.verified);

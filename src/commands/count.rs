@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Map, Value, json};
 
 use super::batch::{BatchOptions, ExpandError, Input, Progress, expand, run_batch};
+use super::cache_plan::{self, CacheReport};
 use super::exit;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -18,15 +19,20 @@ use crate::api::{ApiError, Client, ErrorKind};
 use crate::attribution::{self, Share};
 use crate::cli::CountArgs;
 use crate::config::{self, Resolved};
-use crate::estimate::{self, EstimateOptions};
+use crate::estimate::prefixes::breakpoint_prefixes;
+use crate::estimate::{self, EstimateOptions, Estimator};
 use crate::exact_cache::ExactCache;
 use crate::intake::{self, InputError, OpenOptions, Opened};
 use crate::limiter::{Limiter, batch_concurrency};
 use crate::request::Request;
+use crate::request::cache_control::{Position, prefix_requests};
 use crate::request::validate::{Endpoint, Problem};
 
 /// Run the command; returns the process exit status (see `commands::exit`).
 pub fn run(settings: &Resolved, args: &CountArgs) -> i32 {
+    if args.compare {
+        return super::compare::run(settings, args);
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -242,6 +248,9 @@ pub struct Count {
     pub cached: bool,
     /// `--breakdown`: tokens per section, largest first.
     pub breakdown: Option<Vec<Share>>,
+    /// The prompt-caching plan, when the request has `cache_control` breakpoints (prefixes
+    /// counted the way the count was: exact or offline).
+    pub cache: Option<CacheReport>,
 }
 
 impl Count {
@@ -293,7 +302,7 @@ impl Failure {
         }
     }
 
-    fn invalid(problems: &[Problem], prefix: &str) -> Self {
+    pub(super) fn invalid(problems: &[Problem], prefix: &str) -> Self {
         let problems: Vec<String> = problems.iter().map(|p| format!("{prefix}{p}")).collect();
         Failure {
             problems: problems.clone(),
@@ -301,7 +310,7 @@ impl Failure {
         }
     }
 
-    fn api(error: &ApiError) -> Self {
+    pub(super) fn api(error: &ApiError) -> Self {
         Failure {
             class: FailureClass::Api,
             error_type: error.error_type.clone(),
@@ -383,7 +392,6 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
             ))
         };
     }
-    let hash = request.content_hash();
     let exact = |input_tokens, request_id, cached| Count {
         model: request.model.clone(),
         input_tokens,
@@ -398,24 +406,26 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
         note: None,
         cached,
         breakdown: None,
+        cache: None,
     };
-    let counted = if let Some(tokens) = ctx.cache.as_ref().and_then(|c| c.get(&hash)) {
-        Ok(exact(tokens, None, true))
-    } else {
-        client
-            .count_tokens(&request.count_body())
-            .await
-            .map(|counted| {
-                if let Some(cache) = &ctx.cache
-                    && let Err(e) = cache.put(&hash, &request.model, counted.input_tokens)
-                {
-                    eprintln!("budgie: cannot write the count cache: {e}");
-                }
-                exact(counted.input_tokens, counted.request_id, false)
-            })
-    };
+    let counted = exact_tokens(client, ctx, &request)
+        .await
+        .map(|e| exact(e.tokens, e.request_id, e.cached));
     match counted {
         Ok(mut count) => {
+            let mut prefixes = Vec::new();
+            for (breakpoint, cut) in prefix_requests(&request) {
+                let tokens = if breakpoint.at == Position::Auto {
+                    count.input_tokens
+                } else {
+                    exact_tokens(client, ctx, &cut)
+                        .await
+                        .map_err(|e| Failure::api(&e))?
+                        .tokens
+                };
+                prefixes.push((breakpoint, tokens));
+            }
+            count.cache = cache_plan::report(&request, count.input_tokens, prefixes);
             count.breakdown = match ctx.breakdown {
                 Breakdown::None => None,
                 Breakdown::Offline => Some(attribution::offline(&estimate::estimate(&request))),
@@ -448,8 +458,11 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
 /// line says offline).
 fn offline(request: &Request, ctx: &Context, budget: Option<u64>, note: Option<String>) -> Count {
     let explain = ctx.explain;
-    let estimate = estimate::estimate_with(request, ctx.estimate_options);
+    let mut estimator = Estimator::with_options(ctx.estimate_options);
+    let estimate = estimator.estimate(request);
     let breakdown = (ctx.breakdown != Breakdown::None).then(|| attribution::offline(&estimate));
+    let prefixes = breakpoint_prefixes(&mut estimator, request, estimate.input_tokens);
+    let cache = cache_plan::report(request, estimate.input_tokens, prefixes);
     Count {
         model: request.model.clone(),
         input_tokens: estimate.input_tokens,
@@ -476,7 +489,43 @@ fn offline(request: &Request, ctx: &Context, budget: Option<u64>, note: Option<S
         note,
         cached: false,
         breakdown,
+        cache,
     }
+}
+
+/// An exact count, and whether it came from the cache of earlier answers.
+pub struct ExactCount {
+    pub tokens: u64,
+    pub request_id: Option<String>,
+    pub cached: bool,
+}
+
+/// count_tokens for `request`, answered from the cache of exact counts when it holds the
+/// same body, else asked of the API (paced by the limiter) and recorded there.
+pub async fn exact_tokens(
+    client: &Client,
+    ctx: &Context,
+    request: &Request,
+) -> Result<ExactCount, ApiError> {
+    let hash = request.content_hash();
+    if let Some(tokens) = ctx.cache.as_ref().and_then(|c| c.get(&hash)) {
+        return Ok(ExactCount {
+            tokens,
+            request_id: None,
+            cached: true,
+        });
+    }
+    let counted = client.count_tokens(&request.count_body()).await?;
+    if let Some(cache) = &ctx.cache
+        && let Err(e) = cache.put(&hash, &request.model, counted.input_tokens)
+    {
+        eprintln!("budgie: cannot write the count cache: {e}");
+    }
+    Ok(ExactCount {
+        tokens: counted.input_tokens,
+        request_id: counted.request_id,
+        cached: false,
+    })
 }
 
 /// Leave-one-out counts for every section of `request`, each through the cache and the
@@ -510,19 +559,7 @@ async fn attribute_exactly(
         )
     };
     bar.set_message(left(0));
-    let count = |r: Request| async move {
-        let hash = r.content_hash();
-        if let Some(tokens) = ctx.cache.as_ref().and_then(|c| c.get(&hash)) {
-            return Ok(tokens);
-        }
-        let counted = client.count_tokens(&r.count_body()).await?;
-        if let Some(cache) = &ctx.cache
-            && let Err(e) = cache.put(&hash, &r.model, counted.input_tokens)
-        {
-            eprintln!("budgie: cannot write the count cache: {e}");
-        }
-        Ok(counted.input_tokens)
-    };
+    let count = |r: Request| async move { exact_tokens(client, ctx, &r).await.map(|e| e.tokens) };
     let result = attribution::exact(request, &estimate, count, |p| {
         bar.set_position(p.done as u64);
         bar.set_message(left(p.done));
@@ -534,7 +571,7 @@ async fn attribute_exactly(
 
 /// Open one input with the reader every command and the workbench share; a file the API
 /// would refuse fails here, naming each problem.
-fn load(input: &Input, ctx: &Context) -> Result<Opened, Failure> {
+pub(super) fn load(input: &Input, ctx: &Context) -> Result<Opened, Failure> {
     let source = match input {
         Input::Unusable(error @ ExpandError::Missing(_)) => {
             return Err(Failure::input(
@@ -607,6 +644,11 @@ impl Report {
                 }
                 for line in breakdown_lines(count) {
                     println!("  {line}");
+                }
+                if let Some(cache) = &count.cache {
+                    for line in cache_plan::plain_lines(cache) {
+                        println!("  {line}");
+                    }
                 }
             }
             Err(failure) => {
@@ -741,6 +783,9 @@ pub fn json_line(outcome: &Outcome) -> Value {
                     .collect();
                 line.insert("breakdown".into(), Value::Array(sections));
             }
+            if let Some(cache) = &count.cache {
+                line.insert("cache".into(), cache_plan::json(&cache.plan));
+            }
             Value::Object(line)
         }
         Err(failure) => {
@@ -785,6 +830,7 @@ mod tests {
             note: None,
             cached: false,
             breakdown: None,
+            cache: None,
         }
     }
 

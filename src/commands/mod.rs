@@ -1,6 +1,8 @@
 //! Headless subcommands.
 
 pub mod batch;
+pub mod cache_plan;
+pub mod compare;
 pub mod count;
 pub mod export;
 pub mod models;

@@ -101,7 +101,8 @@ pub fn plan(
         .collect();
     let (first_request, cached_tokens) = first(&r, &breakpoints, input_tokens);
     let uncached = r.input.times(input_tokens);
-    let repeat_request = r.cache_read.times(cached_tokens) + r.input.times(input_tokens - cached_tokens);
+    let repeat_request =
+        r.cache_read.times(cached_tokens) + r.input.times(input_tokens - cached_tokens);
     CachePlan {
         model: model.id.clone(),
         breakpoints,
@@ -208,7 +209,12 @@ mod tests {
     }
 
     fn plan_on(id: &str, total: u64, prefixes: &[Prefix]) -> CachePlan {
-        plan(&model(id), Registry::builtin().price_rules(), total, prefixes)
+        plan(
+            &model(id),
+            Registry::builtin().price_rules(),
+            total,
+            prefixes,
+        )
     }
 
     #[test]
@@ -222,10 +228,7 @@ mod tests {
         assert!(p.breakpoints[0].cacheable);
         assert_eq!(p.cached_tokens, 10_000);
         assert_eq!(p.uncached, Usd(12_000 * 3_000_000));
-        assert_eq!(
-            p.first_request,
-            Usd(10_000 * 3_750_000 + 2_000 * 3_000_000)
-        );
+        assert_eq!(p.first_request, Usd(10_000 * 3_750_000 + 2_000 * 3_000_000));
         assert_eq!(p.repeat_request, Usd(10_000 * 300_000 + 2_000 * 3_000_000));
         // First costs 7,500,000,000 more; each repeat saves 27,000,000,000: one repeat.
         assert_eq!(p.break_even, Some(1));
@@ -292,7 +295,13 @@ mod tests {
 
     #[test]
     fn the_minimum_itself_caches() {
-        let at = |n| plan_on("claude-sonnet-4-5", 9_000, &[prefix("auto", Ttl::FiveMinutes, n)]);
+        let at = |n| {
+            plan_on(
+                "claude-sonnet-4-5",
+                9_000,
+                &[prefix("auto", Ttl::FiveMinutes, n)],
+            )
+        };
         assert!(!at(1023).breakpoints[0].cacheable);
         assert!(at(1024).breakpoints[0].cacheable);
     }
@@ -309,7 +318,10 @@ mod tests {
             p.first_request,
             Usd(240_000 * 7_500_000 + 10_000 * 6_000_000)
         );
-        assert_eq!(p.repeat_request, Usd(240_000 * 600_000 + 10_000 * 6_000_000));
+        assert_eq!(
+            p.repeat_request,
+            Usd(240_000 * 600_000 + 10_000 * 6_000_000)
+        );
     }
 
     #[test]

@@ -162,7 +162,11 @@ mod tests {
         };
         assert!(on("claude-sonnet-4-5").cache.expect("a plan").breakpoints[0].cacheable);
         assert!(!on("claude-haiku-4-5").cache.expect("a plan").breakpoints[0].cacheable);
-        assert!(row_on("claude-haiku-4-5", 3_000, Output::default()).cache.is_none());
+        assert!(
+            row_on("claude-haiku-4-5", 3_000, Output::default())
+                .cache
+                .is_none()
+        );
     }
 
     #[test]

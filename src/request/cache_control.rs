@@ -397,10 +397,7 @@ mod tests {
     #[test]
     fn stable_positions_are_the_ends_of_tools_system_and_history() {
         let r = parse(REQUEST).expect("parses");
-        let found: Vec<String> = stable_positions(&r)
-            .iter()
-            .map(|(p, _)| p.path())
-            .collect();
+        let found: Vec<String> = stable_positions(&r).iter().map(|(p, _)| p.path()).collect();
         assert_eq!(found, ["tools[1]", "system[1]", "messages[1].content[0]"]);
         let plain = Request::single_text("m", "hi");
         assert!(stable_positions(&plain).is_empty());
