@@ -180,17 +180,7 @@ async fn compare_one(input: &Input, ctx: &Context, models: &[ModelInfo]) -> Comp
         }
     };
     let request = opened.workspace.to_request();
-    let output = Output {
-        max_tokens: request
-            .extra
-            .get("max_tokens")
-            .and_then(serde_json::Value::as_u64),
-        thinking_budget: request
-            .thinking
-            .as_ref()
-            .filter(|t| t.kind == "enabled")
-            .and_then(|t| t.budget_tokens),
-    };
+    let output = Output::of(&request);
     let mut estimator = Estimator::with_options(ctx.estimate_options);
     let mut results = Vec::with_capacity(models.len());
     for model in models {

@@ -191,6 +191,37 @@ pub fn suggestion(plan: &CachePlan, candidates: &[Candidate]) -> Option<String> 
     }
 }
 
+/// The plan's costs in a line: "first request $0.0450, repeat within 5m $0.0120 (input
+/// only; …); caching pays for itself after 1 repeat"
+pub fn summary(plan: &CachePlan) -> String {
+    let cached_ttls = || {
+        plan.breakpoints
+            .iter()
+            .filter(|b| b.cacheable)
+            .map(|b| b.ttl)
+    };
+    let repeat = if cached_ttls().any(|t| t == Ttl::FiveMinutes) {
+        "repeat within 5m"
+    } else if cached_ttls().next().is_some() {
+        "repeat within 1h"
+    } else {
+        "repeat"
+    };
+    let pays = match plan.break_even {
+        _ if plan.cached_tokens == 0 => {
+            "nothing is cached: every request bills at full price".to_string()
+        }
+        Some(0) => "caching costs nothing extra".to_string(),
+        Some(1) => "caching pays for itself after 1 repeat".to_string(),
+        Some(n) => format!("caching pays for itself after {n} repeats"),
+        None => "caching never pays for itself".to_string(),
+    };
+    format!(
+        "first request {}, {repeat} {} (input only; uncached {}); {pays}",
+        plan.first_request, plan.repeat_request, plan.uncached
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

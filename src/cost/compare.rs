@@ -5,6 +5,7 @@
 use super::cache::{CachePlan, Prefix, plan};
 use super::prices::{RequestCost, request_cost, worst_case_output};
 use crate::registry::{ModelInfo, PriceRules};
+use crate::request::Request;
 
 /// What the request asks of every model besides its input.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -16,6 +17,22 @@ pub struct Output {
 }
 
 impl Output {
+    /// What `request` sets: its `max_tokens` (a messages.create field, kept in `extra`) and
+    /// its thinking budget.
+    pub fn of(request: &Request) -> Output {
+        Output {
+            max_tokens: request
+                .extra
+                .get("max_tokens")
+                .and_then(serde_json::Value::as_u64),
+            thinking_budget: request
+                .thinking
+                .as_ref()
+                .filter(|t| t.kind == "enabled")
+                .and_then(|t| t.budget_tokens),
+        }
+    }
+
     /// Tokens the request reserves in the context window: `max_tokens`, or the thinking
     /// budget when it is larger; nothing when neither is set.
     pub fn reserve(self) -> u64 {

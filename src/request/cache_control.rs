@@ -9,7 +9,8 @@
 
 use serde_json::{Map, Value};
 
-use super::{Content, ContentBlock, Message, Request, Role, System, ToolResultContent};
+use super::limits::MAX_CACHE_BREAKPOINTS;
+use super::{Content, ContentBlock, Message, Request, Role, System, TextBlock, ToolResultContent};
 
 /// Where a breakpoint sits. The order of the variants (and of their indices) is the order of
 /// the API's prefix.
@@ -105,6 +106,105 @@ pub fn block_cache_control(block: &ContentBlock) -> Option<&Value> {
         ContentBlock::SearchResult(b) => cache_control(&b.extra),
         ContentBlock::Other(map) => cache_control(map),
     }
+}
+
+fn block_extra_mut(block: &mut ContentBlock) -> &mut Map<String, Value> {
+    match block {
+        ContentBlock::Text(b) => &mut b.extra,
+        ContentBlock::Image(b) | ContentBlock::Document(b) => &mut b.extra,
+        ContentBlock::ToolUse(b) => &mut b.extra,
+        ContentBlock::ToolResult(b) => &mut b.extra,
+        ContentBlock::Thinking(b) => &mut b.extra,
+        ContentBlock::RedactedThinking(b) => &mut b.extra,
+        ContentBlock::SearchResult(b) => &mut b.extra,
+        ContentBlock::Other(map) => map,
+    }
+}
+
+/// A text block of `text` (a string system prompt or message becoming a list, so that it can
+/// carry a breakpoint).
+fn text_block(text: String) -> TextBlock {
+    TextBlock {
+        kind: "text".into(),
+        text,
+        extra: Map::new(),
+    }
+}
+
+/// Put a breakpoint (`{"type": "ephemeral"}`, the 5-minute default) on the block at `at`, or
+/// take the one there away. A string system prompt or message becomes a list of one text
+/// block to carry it. Returns whether a breakpoint is there now; `Err` says why not (an empty
+/// block, a thinking block, already the most breakpoints the API takes, no such block).
+pub fn toggle_breakpoint(request: &mut Request, at: Position) -> Result<bool, String> {
+    let full = breakpoints(request).len() >= MAX_CACHE_BREAKPOINTS;
+    let refuse_full = || {
+        format!(
+            "the API takes at most {MAX_CACHE_BREAKPOINTS} cache breakpoints in a request: \
+             remove one first"
+        )
+    };
+    let extra: &mut Map<String, Value> = match at {
+        Position::Auto => &mut request.extra,
+        Position::Tool(i) => {
+            &mut request
+                .tools
+                .as_mut()
+                .and_then(|t| t.get_mut(i))
+                .ok_or("no such tool")?
+                .extra
+        }
+        Position::System(i) => {
+            let system = request
+                .system
+                .as_mut()
+                .ok_or("the system prompt is empty")?;
+            if let System::Text(text) = system {
+                if text.is_empty() || i != 0 {
+                    return Err("the system prompt is empty: nothing to cache".into());
+                }
+                *system = System::Blocks(vec![text_block(std::mem::take(text))]);
+            }
+            let System::Blocks(blocks) = system else {
+                return Err("no such system block".into());
+            };
+            &mut blocks.get_mut(i).ok_or("no such system block")?.extra
+        }
+        Position::Block { message, block } => {
+            let m = request.messages.get_mut(message).ok_or("no such message")?;
+            if let Content::Text(text) = &mut m.content {
+                if text.is_empty() || block != 0 {
+                    return Err("the message is empty: nothing to cache".into());
+                }
+                m.content =
+                    Content::Blocks(vec![ContentBlock::Text(text_block(std::mem::take(text)))]);
+            }
+            let Content::Blocks(blocks) = &mut m.content else {
+                return Err("no such block".into());
+            };
+            let b = blocks.get_mut(block).ok_or("no such block")?;
+            if matches!(
+                b,
+                ContentBlock::Thinking(_) | ContentBlock::RedactedThinking(_)
+            ) {
+                return Err(
+                    "a thinking block cannot carry a cache breakpoint (it is cached with the \
+                     blocks around it)"
+                        .into(),
+                );
+            }
+            block_extra_mut(b)
+        }
+    };
+    if extra.remove("cache_control").is_some() {
+        return Ok(false);
+    }
+    if full {
+        return Err(refuse_full());
+    }
+    let mut cache_control = Map::new();
+    cache_control.insert("type".into(), Value::String("ephemeral".into()));
+    extra.insert("cache_control".into(), Value::Object(cache_control));
+    Ok(true)
 }
 
 /// Every breakpoint of `request`, in prefix order (the automatic one last).
@@ -402,6 +502,67 @@ mod tests {
         let plain = Request::single_text("m", "hi");
         assert!(stable_positions(&plain).is_empty());
         assert_eq!(prefix_requests(&r).len(), 5);
+    }
+
+    #[test]
+    fn a_breakpoint_is_put_and_taken_away() {
+        let mut r = parse(
+            r#"{"model":"m","system":"Be brief.","messages":[{"role":"user","content":"hi"},
+              {"role":"assistant","content":[{"type":"thinking","thinking":"t","signature":"s"}]}]}"#,
+        )
+        .expect("parses");
+        let original = r.clone();
+        assert_eq!(toggle_breakpoint(&mut r, Position::System(0)), Ok(true));
+        // The string system prompt became one block, carrying the breakpoint.
+        assert!(
+            matches!(&r.system, Some(System::Blocks(b)) if b.len() == 1 && b[0].text == "Be brief.")
+        );
+        let at = Position::Block {
+            message: 0,
+            block: 0,
+        };
+        assert_eq!(toggle_breakpoint(&mut r, at), Ok(true));
+        assert_eq!(
+            breakpoints(&r)
+                .iter()
+                .map(|b| b.path.clone())
+                .collect::<Vec<_>>(),
+            ["system[0]", "messages[0].content[0]"]
+        );
+        assert_eq!(toggle_breakpoint(&mut r, at), Ok(false));
+        assert_eq!(toggle_breakpoint(&mut r, Position::System(0)), Ok(false));
+        assert!(breakpoints(&r).is_empty());
+        // Same text, now as blocks: nothing else changed.
+        assert_eq!(r.messages[1], original.messages[1]);
+        let thinking = Position::Block {
+            message: 1,
+            block: 0,
+        };
+        assert!(toggle_breakpoint(&mut r, thinking).is_err_and(|e| e.contains("thinking block")));
+        assert!(toggle_breakpoint(&mut r, Position::Tool(0)).is_err());
+        // Four is the most: a fifth is refused, and taking one away still works.
+        for user in ["more", "again"] {
+            r.messages.push(Message {
+                role: Role::User,
+                content: Content::Text(user.into()),
+                extra: Map::new(),
+            });
+        }
+        let third = Position::Block {
+            message: 2,
+            block: 0,
+        };
+        let fourth = Position::Block {
+            message: 3,
+            block: 0,
+        };
+        for place in [Position::System(0), at, Position::Auto, third] {
+            assert_eq!(toggle_breakpoint(&mut r, place), Ok(true));
+        }
+        assert!(toggle_breakpoint(&mut r, fourth).is_err_and(|e| e.contains("at most 4")));
+        assert_eq!(breakpoints(&r).len(), 4);
+        assert_eq!(toggle_breakpoint(&mut r, Position::Auto), Ok(false));
+        assert_eq!(toggle_breakpoint(&mut r, fourth), Ok(true));
     }
 
     #[test]
