@@ -79,31 +79,43 @@ impl ModelCounts {
         }
     }
 
-    fn cache_prefixes(&self, exact: &ExactCosts) -> Vec<Prefix> {
-        self.prefixes
-            .iter()
-            .map(|(b, counted)| Prefix {
-                at: b.path.clone(),
-                ttl: b.ttl().unwrap_or(Ttl::FiveMinutes),
-                tokens: counted.tokens(exact).0,
-            })
-            .collect()
-    }
-
     /// Every figure is exact.
     pub fn all_exact(&self, exact: &ExactCosts) -> bool {
         self.total.tokens(exact).1 && self.prefixes.iter().all(|(_, c)| c.tokens(exact).1)
     }
 
-    /// The model's row of the comparison, from the best figures there are.
+    /// The whole request's count and each prefix's, all exact once every one of them is,
+    /// else all offline: an exact total beside offline prefixes would compare two different
+    /// counters.
+    pub fn figures(&self, exact: &ExactCosts) -> (u64, Vec<Prefix>, bool) {
+        let all_exact = self.all_exact(exact);
+        let pick = |c: &Counted| {
+            if all_exact {
+                c.tokens(exact).0
+            } else {
+                c.offline
+            }
+        };
+        let prefixes = self
+            .prefixes
+            .iter()
+            .map(|(b, counted)| Prefix {
+                at: b.path.clone(),
+                ttl: b.ttl().unwrap_or(Ttl::FiveMinutes),
+                tokens: pick(counted),
+            })
+            .collect();
+        (pick(&self.total), prefixes, all_exact)
+    }
+
+    /// The model's row of the comparison.
     pub fn row(&self, exact: &ExactCosts, output: Output) -> Row {
-        let (tokens, is_exact) = self.total.tokens(exact);
-        let prefixes = self.cache_prefixes(exact);
+        let (tokens, prefixes, is_exact) = self.figures(exact);
         row(
             &self.model,
             Registry::builtin().price_rules(),
             tokens,
-            is_exact && self.all_exact(exact),
+            is_exact,
             output,
             (!prefixes.is_empty()).then_some(prefixes.as_slice()),
         )
@@ -111,11 +123,12 @@ impl ModelCounts {
 
     /// The prompt-cache plan on this model.
     pub fn plan(&self, exact: &ExactCosts) -> CachePlan {
+        let (tokens, prefixes, _) = self.figures(exact);
         cache::plan(
             &self.model,
             Registry::builtin().price_rules(),
-            self.total.tokens(exact).0,
-            &self.cache_prefixes(exact),
+            tokens,
+            &prefixes,
         )
     }
 }
@@ -246,6 +259,9 @@ mod tests {
         // The request and the system cut.
         assert_eq!(missing.len(), 2);
         exact.counts.insert(missing[0].0.clone(), 9_000);
+        // An exact total beside an offline prefix is not mixed: both stay offline.
+        let (total, _, is_exact) = view.counts.figures(&exact);
+        assert_eq!((total, is_exact), (view.counts.total.offline, false));
         exact.counts.insert(missing[1].0.clone(), 5_000);
         assert!(view.counts.all_exact(&exact));
         let plan = view.counts.plan(&exact);

@@ -178,7 +178,7 @@ fn cache_lines(model: &Model, view: &CacheView, styles: &Styles) -> Vec<Line<'st
     let exact = &model.costs;
     let plan = view.counts.plan(exact);
     let info = &view.counts.model;
-    let (total, total_exact) = view.counts.total.tokens(exact);
+    let (total, _, total_exact) = view.counts.figures(exact);
     let mut out = vec![status(model, exact, styles), Line::from("")];
     out.push(Line::from(vec![
         styled(format!("{} ", info.id), styles.title),
@@ -211,15 +211,14 @@ fn cache_lines(model: &Model, view: &CacheView, styles: &Styles) -> Vec<Line<'st
              to put one."
         )));
     }
-    for (b, (_, counted)) in plan.breakpoints.iter().zip(&view.counts.prefixes) {
-        let (_, is_exact) = counted.tokens(exact);
+    for b in &plan.breakpoints {
         let (verdict, style) = match b.warning(&info.id) {
             Some(w) => (w, styles.error),
             None => (
                 format!(
                     "{}: {} tokens, at least {}: caches",
                     b.at,
-                    tokens(b.prefix_tokens, is_exact),
+                    tokens(b.prefix_tokens, total_exact),
                     group(b.minimum)
                 ),
                 styles.exact,

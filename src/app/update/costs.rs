@@ -15,6 +15,10 @@ use crate::request::cache_control::{Position, toggle_breakpoint};
 pub(super) fn open(model: &mut Model, command: Command) {
     model.editor = None;
     let request = model.ws.to_request();
+    // The workbench's own exact count of this content is one of the figures.
+    if let ExactState::Exact { tokens, .. } = model.exact {
+        model.costs.counts.insert(request.content_hash(), tokens);
+    }
     model.overlay = match command {
         Command::CachePlan => Overlay::Cache(Box::new(CacheView::open(&request))),
         _ => Overlay::Compare(Box::new(CompareView::open(&request))),
