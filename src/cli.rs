@@ -102,13 +102,17 @@ pub enum Command {
     /// 2 a usage or input error, 3 an API error response or network failure; when several
     /// apply, the highest wins. Without ANTHROPIC_API_KEY counts are offline (said once on
     /// stderr) and --exact exits 2; with a key and no --exact, an unreachable API means
-    /// offline counts.
+    /// offline counts. A request with cache_control breakpoints also gets its prompt-cache
+    /// plan: each breakpoint's prefix against the model's minimum, the first request's cost,
+    /// a repeat's, and where a breakpoint would cache more.
     Count(CountArgs),
     /// Convert a request (workspace, request JSON, messages.create body or SDK log) to JSON, a
     /// curl command, or a Python or TypeScript SDK snippet. The key is always read from
     /// $ANTHROPIC_API_KEY, never written out.
     Export(ExportArgs),
-    /// List the models budgie knows (and, with a key, the ones the API offers).
+    /// List the models budgie knows: context window, prices per MTok, the minimum cacheable
+    /// prompt, long-context rates (and, with a key, the models the API offers and their
+    /// context windows).
     Models {
         /// One JSON object per line.
         #[arg(long)]
@@ -130,7 +134,8 @@ pub struct CountArgs {
     #[arg(long)]
     pub exact: bool,
 
-    /// One JSON object per line: {"file","model","input_tokens","source"} or {"file","error"}.
+    /// One JSON object per line: {"file","model","input_tokens","source"} (with "cache", the
+    /// prompt-cache plan, when the request has cache_control breakpoints) or {"file","error"}.
     #[arg(long)]
     pub json: bool,
 
