@@ -26,7 +26,6 @@ use crate::limiter::{Limiter, batch_concurrency};
 use crate::numbers::{group, short};
 use crate::registry::{ModelInfo, Registry};
 use crate::request::Request;
-use crate::request::cache_control::{Position, prefix_requests};
 use crate::request::validate::validate;
 
 /// Run `budgie count --compare`; returns the exit status.
@@ -241,18 +240,9 @@ async fn exact_row(
         .await
         .map_err(|e| Failure::api(&e))?
         .tokens;
-    let mut counted = Vec::new();
-    for (breakpoint, cut) in prefix_requests(request) {
-        let tokens = if breakpoint.at == Position::Auto {
-            total
-        } else {
-            exact_tokens(client, ctx, &cut)
-                .await
-                .map_err(|e| Failure::api(&e))?
-                .tokens
-        };
-        counted.push((breakpoint, tokens));
-    }
+    let counted = super::count::exact_prefixes(request, total, client, ctx)
+        .await
+        .map_err(|e| Failure::api(&e))?;
     let prefixes = (!counted.is_empty()).then(|| prefixes(counted));
     Ok(row(
         model,

@@ -25,7 +25,7 @@ use crate::exact_cache::ExactCache;
 use crate::intake::{self, InputError, OpenOptions, Opened};
 use crate::limiter::{Limiter, batch_concurrency};
 use crate::request::Request;
-use crate::request::cache_control::{Position, prefix_requests};
+use crate::request::cache_control::{Breakpoint, Position, prefix_requests};
 use crate::request::validate::{Endpoint, Problem};
 
 /// Run the command; returns the process exit status (see `commands::exit`).
@@ -413,19 +413,23 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
         .map(|e| exact(e.tokens, e.request_id, e.cached));
     match counted {
         Ok(mut count) => {
-            let mut prefixes = Vec::new();
-            for (breakpoint, cut) in prefix_requests(&request) {
-                let tokens = if breakpoint.at == Position::Auto {
-                    count.input_tokens
-                } else {
-                    exact_tokens(client, ctx, &cut)
-                        .await
-                        .map_err(|e| Failure::api(&e))?
-                        .tokens
-                };
-                prefixes.push((breakpoint, tokens));
-            }
-            count.cache = cache_plan::report(&request, count.input_tokens, prefixes);
+            count.cache = match exact_prefixes(&request, count.input_tokens, client, ctx).await {
+                Ok(prefixes) => cache_plan::report(&request, count.input_tokens, prefixes),
+                Err(error) if !required => {
+                    // Exact prefixes beside an offline total would compare two counters: the
+                    // whole plan is offline then, and says so.
+                    eprintln!(
+                        "budgie: the cache plan is offline: a prefix could not be counted \
+                         exactly ({})",
+                        error.error_type
+                    );
+                    let mut estimator = Estimator::with_options(ctx.estimate_options);
+                    let total = estimator.estimate(&request).input_tokens;
+                    let prefixes = breakpoint_prefixes(&mut estimator, &request, total);
+                    cache_plan::report(&request, total, prefixes)
+                }
+                Err(error) => return Err(Failure::api(&error)),
+            };
             count.breakdown = match ctx.breakdown {
                 Breakdown::None => None,
                 Breakdown::Offline => Some(attribution::offline(&estimate::estimate(&request))),
@@ -491,6 +495,26 @@ fn offline(request: &Request, ctx: &Context, budget: Option<u64>, note: Option<S
         breakdown,
         cache,
     }
+}
+
+/// Each breakpoint's prefix of `request` counted exactly (the automatic one is the whole
+/// request, `total`).
+pub(super) async fn exact_prefixes(
+    request: &Request,
+    total: u64,
+    client: &Client,
+    ctx: &Context,
+) -> Result<Vec<(Breakpoint, u64)>, ApiError> {
+    let mut prefixes = Vec::new();
+    for (breakpoint, cut) in prefix_requests(request) {
+        let tokens = if breakpoint.at == Position::Auto {
+            total
+        } else {
+            exact_tokens(client, ctx, &cut).await?.tokens
+        };
+        prefixes.push((breakpoint, tokens));
+    }
+    Ok(prefixes)
 }
 
 /// An exact count, and whether it came from the cache of earlier answers.

@@ -450,3 +450,54 @@ fn a_request_without_breakpoints_has_no_cache_field() {
     assert!(output.status.success(), "{output:?}");
     assert!(lines(&output)[0].get("cache").is_none());
 }
+
+/// Answers the whole request by the rule and refuses every cut before the conversation.
+struct RefusesCuts;
+
+impl Respond for RefusesCuts {
+    fn respond(&self, request: &Seen) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&request.body).expect("a JSON body");
+        if body["messages"] == json!([{"role": "user", "content": "."}]) {
+            return ResponseTemplate::new(400).set_body_json(json!({"type": "error",
+                "error": {"type": "invalid_request_error", "message": "no"}}));
+        }
+        ResponseTemplate::new(200).set_body_json(json!({ "input_tokens": rule(&body) }))
+    }
+}
+
+#[tokio::test]
+async fn a_prefix_the_api_will_not_count_makes_the_plan_offline_unless_exact_is_required() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/messages/count_tokens"))
+        .respond_with(RefusesCuts)
+        .mount(&server)
+        .await;
+    let dir = written(&request());
+    let uri = server.uri();
+    let path = dir.path().to_path_buf();
+    let (lenient, strict) = tokio::task::spawn_blocking(move || {
+        (
+            budgie(&path, &["--json", "--no-cache", "r.json"], Some(&uri)),
+            budgie(
+                &path,
+                &["--json", "--no-cache", "--exact", "r.json"],
+                Some(&uri),
+            ),
+        )
+    })
+    .await
+    .expect("joins");
+    assert!(lenient.status.success(), "{lenient:?}");
+    assert!(
+        String::from_utf8_lossy(&lenient.stderr).contains("the cache plan is offline"),
+        "{lenient:?}"
+    );
+    let line = &lines(&lenient)[0];
+    assert_eq!(line["source"], "exact");
+    // The plan's prefixes are the offline counter's, all of them.
+    let (_, system_cut) = &cuts("claude-sonnet-4-5")[1];
+    let offline = estimate(&parse(&system_cut.to_string()).expect("parses")).input_tokens;
+    assert_eq!(line["cache"]["breakpoints"][1]["prefix_tokens"], offline);
+    assert_eq!(strict.status.code(), Some(3), "{strict:?}");
+}
