@@ -20,3 +20,6 @@ if [ -n "${CI:-}" ]; then
 fi
 scripts/fetch-test-data.sh
 cargo test --all-targets
+# The fleet tests time several budgie processes against a rate-enforcing fake API: they run
+# alone, one at a time, after everything else, so the rest of the suite cannot slow them.
+cargo test --test it limiter::redis_fleet -- --ignored --test-threads=1

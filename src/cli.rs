@@ -16,7 +16,8 @@ rate-limited); without it, budgie counts offline with its local tokenizer.",
     after_help = "Examples:\n  budgie                       open the workbench on the last draft (or the example)\n  \
 budgie draft.budgie.json     open a workspace or a request JSON\n  \
 budgie count req.json        count a request headlessly\n  \
-budgie count --json --budget 4000 prompts/   count a folder for CI\n\n\
+budgie count --json --budget 4000 prompts/   count a folder for CI\n  \
+budgie count --compare req.json   the request on every model: tokens, fit, cost\n\n\
 Environment:\n  ANTHROPIC_API_KEY    API key for exact counts (never written anywhere)\n  \
 ANTHROPIC_BASE_URL   API base (default https://api.anthropic.com)\n  \
 NO_COLOR             draw without colours\n  \
@@ -116,7 +117,9 @@ pub enum Command {
     /// 2 a usage or input error, 3 an API error response or network failure; when several
     /// apply, the highest wins. Without ANTHROPIC_API_KEY counts are offline (said once on
     /// stderr) and --exact exits 2; with a key and no --exact, an unreachable API means
-    /// offline counts.
+    /// offline counts. A request with cache_control breakpoints also gets its prompt-cache
+    /// plan: each breakpoint's prefix against the model's minimum, the first request's cost,
+    /// a repeat's, and where a breakpoint would cache more.
     Count(CountArgs),
     /// Convert a request (workspace, request JSON, messages.create body or SDK log) to JSON, a
     /// curl command, or a Python or TypeScript SDK snippet. The key is always read from
@@ -134,7 +137,9 @@ pub enum Command {
     /// then uses. Ctrl-C keeps what was measured. Exit status: 0 done, 2 a usage error,
     /// 3 an API failure, 130 interrupted.
     Calibrate(CalibrateArgs),
-    /// List the models budgie knows (and, with a key, the ones the API offers).
+    /// List the models budgie knows: context window, prices per MTok, the minimum cacheable
+    /// prompt, long-context rates (and, with a key, the models the API offers and their
+    /// context windows).
     Models {
         /// One JSON object per line.
         #[arg(long)]
@@ -156,7 +161,8 @@ pub struct CountArgs {
     #[arg(long)]
     pub exact: bool,
 
-    /// One JSON object per line: {"file","model","input_tokens","source"} or {"file","error"}.
+    /// One JSON object per line: {"file","model","input_tokens","source"} (with "cache", the
+    /// prompt-cache plan, when the request has cache_control breakpoints) or {"file","error"}.
     #[arg(long)]
     pub json: bool,
 
@@ -173,6 +179,23 @@ pub struct CountArgs {
     /// Do not use or fill the cache of exact counts.
     #[arg(long)]
     pub no_cache: bool,
+
+    /// Show each request on every model budgie knows (or those of --models): input tokens,
+    /// share of the context window and whether it fits with max_tokens and the thinking
+    /// budget, input and worst-case output cost, and the cost with the prompt cache as
+    /// planned. Offline unless --exact (then one count per model and breakpoint, through the
+    /// limiter and the cache). With --json: one line per file and model.
+    #[arg(long, conflicts_with_all = ["breakdown", "explain"])]
+    pub compare: bool,
+
+    /// The models --compare shows, comma-separated (default: every model in `budgie models`).
+    #[arg(
+        long,
+        value_name = "ID,ID,...",
+        value_delimiter = ',',
+        requires = "compare"
+    )]
+    pub models: Vec<String>,
 }
 
 #[derive(Debug, Args, Clone, Default)]

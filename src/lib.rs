@@ -1,10 +1,12 @@
 //! budgie: budget Claude prompts before they are sent.
 //!
 //! The layout follows the architecture, lowest first:
-//! - `bytes`, `atomic_file`, `registry`: sizes and digests; whole-or-nothing file writes; the
-//!   models budgie knows (assets/models.json)
+//! - `bytes`, `numbers`, `atomic_file`, `registry`: sizes and digests; counts and dollars as
+//!   people read them; whole-or-nothing file writes; the models budgie knows
+//!   (assets/models.json)
 //! - `request`: the Messages API request model, the API's limits and its rules (validate)
 //! - `estimate`: offline counting (tokenizer families, request structure)
+//! - `cost`: prices as billed, the prompt-caching plan, one request on several models
 //! - `secrets`, `config`: the API key; settings merged once for every command
 //! - `workspace`: the draft on disk: format, saving, autosave, recovery, recent files
 //! - `intake`: the one reader of what users bring (request files, attachments, pastes)
@@ -27,12 +29,14 @@ pub mod calibration;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod cost;
 pub mod estimate;
 pub mod exact_cache;
 pub mod exact_counter;
 pub mod export;
 pub mod intake;
 pub mod limiter;
+pub mod numbers;
 pub mod registry;
 pub mod request;
 pub mod runtime;

@@ -66,8 +66,19 @@ pub struct ModelInfo {
     pub image_tier: ImageTier,
     pub context_window: u64,
     pub max_output: u64,
+    /// US dollars per million input tokens.
     pub input_price_per_mtok: f64,
+    /// US dollars per million output tokens.
     pub output_price_per_mtok: f64,
+    /// Where the prices come from.
+    #[serde(default)]
+    pub price_source: String,
+    /// A higher rate for the whole request above a number of input tokens, where the model
+    /// has one.
+    #[serde(default)]
+    pub long_context: Option<LongContext>,
+    /// The shortest prefix a cache breakpoint caches on this model.
+    pub min_cacheable_tokens: MinCacheable,
     /// The published tool-use system prompt figures.
     pub tool_prompt: ToolPrompt,
     /// 2026 rule: thinking in earlier assistant turns counts too.
@@ -237,6 +248,52 @@ impl ModelInfo {
     }
 }
 
+/// Long-context pricing: a request of more than `above_input_tokens` input tokens (cache
+/// reads and writes included) is billed at these rates for all its tokens.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct LongContext {
+    pub above_input_tokens: u64,
+    pub input_per_mtok: f64,
+    pub output_per_mtok: f64,
+    /// The context window the long-context rate goes with.
+    pub context_window: u64,
+    /// What a request needs to get that window (e.g. a beta header).
+    #[serde(default)]
+    pub requires: Option<String>,
+    pub verified: bool,
+    pub source: String,
+}
+
+/// The minimum cacheable prompt length, with where it comes from; `verified: false` where
+/// sources disagree.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct MinCacheable {
+    pub value: u64,
+    pub verified: bool,
+    pub source: String,
+}
+
+/// The price multipliers every model shares: prompt-cache writes and reads, and the Batch API.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+pub struct PriceRules {
+    /// A 5-minute cache write, times the input price.
+    pub cache_write_5m: f64,
+    /// A 1-hour cache write, times the input price.
+    pub cache_write_1h: f64,
+    /// A cache read, times the input price.
+    pub cache_read: f64,
+    /// The Batch API, times every price.
+    pub batch: f64,
+}
+
+#[derive(Debug, Deserialize)]
+struct Pricing {
+    #[serde(flatten)]
+    rules: PriceRules,
+    #[allow(dead_code)]
+    source: String,
+}
+
 #[derive(Debug, Deserialize)]
 struct UnknownModel {
     family: Family,
@@ -398,6 +455,7 @@ struct ImageTiers {
 pub struct Registry {
     constants: BTreeMap<Structural, Constant>,
     image_tiers: ImageTiers,
+    pricing: Pricing,
     models: Vec<ModelInfo>,
     unknown_model: UnknownModel,
 }
@@ -451,6 +509,11 @@ impl Registry {
         }
     }
 
+    /// The price multipliers every model shares (cache writes and reads, batch).
+    pub fn price_rules(&self) -> PriceRules {
+        self.pricing.rules
+    }
+
     /// The resize rule of an image tier.
     pub fn tier_rule(&self, tier: ImageTier) -> TierRule {
         match tier {
@@ -499,6 +562,22 @@ impl Registry {
             max_output: u.max_output,
             input_price_per_mtok: newest.map_or(0.0, |m| m.input_price_per_mtok),
             output_price_per_mtok: newest.map_or(0.0, |m| m.output_price_per_mtok),
+            price_source: newest.map_or(String::new(), |m| {
+                format!("guess: {}'s prices (model unknown)", m.id)
+            }),
+            long_context: None,
+            min_cacheable_tokens: newest.map_or(
+                MinCacheable {
+                    value: 0,
+                    verified: false,
+                    source: String::new(),
+                },
+                |m| MinCacheable {
+                    verified: false,
+                    source: format!("guess: {}'s minimum (model unknown)", m.id),
+                    ..m.min_cacheable_tokens.clone()
+                },
+            ),
             tool_prompt: newest.map_or(
                 ToolPrompt {
                     auto_none: 0,
@@ -615,6 +694,50 @@ mod tests {
         assert_eq!((standard.max_edge_px, standard.max_tokens), (1568, 1568));
         let high = r.tier_rule(ImageTier::High);
         assert_eq!((high.max_edge_px, high.max_tokens), (2576, 4784));
+    }
+
+    #[test]
+    fn every_model_has_prices_and_a_cache_minimum_with_sources() {
+        let r = Registry::builtin();
+        for m in r.models() {
+            assert!(m.input_price_per_mtok > 0.0, "{}", m.id);
+            assert!(m.output_price_per_mtok > m.input_price_per_mtok, "{}", m.id);
+            assert!(!m.price_source.trim().is_empty(), "{}", m.id);
+            assert!(m.min_cacheable_tokens.value >= 512, "{}", m.id);
+            assert!(!m.min_cacheable_tokens.source.trim().is_empty(), "{}", m.id);
+            if let Some(lc) = &m.long_context {
+                assert!(lc.input_per_mtok > m.input_price_per_mtok, "{}", m.id);
+                assert!(lc.context_window > m.context_window, "{}", m.id);
+                assert!(!lc.source.trim().is_empty(), "{}", m.id);
+            }
+        }
+        let rules = r.price_rules();
+        assert_eq!(
+            (
+                rules.cache_write_5m,
+                rules.cache_write_1h,
+                rules.cache_read,
+                rules.batch
+            ),
+            (1.25, 2.0, 0.1, 0.5)
+        );
+        // The 1M-context models of 2026 bill the whole window at one rate.
+        assert!(r.lookup("claude-sonnet-4-6").long_context.is_none());
+        assert!(r.lookup("claude-opus-4-6").long_context.is_none());
+        assert_eq!(
+            r.lookup("claude-sonnet-4-5")
+                .long_context
+                .map(|l| l.above_input_tokens),
+            Some(200_000)
+        );
+        assert_eq!(
+            r.lookup("claude-haiku-4-5").min_cacheable_tokens.value,
+            4096
+        );
+        assert!(!r.lookup("claude-opus-4-7").min_cacheable_tokens.verified);
+        let unknown = r.lookup("claude-nova-9");
+        assert!(!unknown.min_cacheable_tokens.verified);
+        assert!(unknown.price_source.starts_with("guess"));
     }
 
     #[test]

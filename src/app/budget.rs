@@ -79,29 +79,7 @@ impl BudgetView {
     }
 }
 
-/// 1234567 → "1,234,567".
-pub fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// 200000 → "200K", 1000000 → "1M".
-pub fn short(n: u64) -> String {
-    if n >= 1_000_000 && n.is_multiple_of(1_000_000) {
-        format!("{}M", n / 1_000_000)
-    } else if n >= 1_000 && n.is_multiple_of(1_000) {
-        format!("{}K", n / 1_000)
-    } else {
-        group(n)
-    }
-}
+pub use crate::numbers::{group, short};
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,7 @@
 //! Key bindings: `assets/keymap.toml` compiled in, optionally overridden by the user's file
 //! (`keymap = "…"` in config.toml). A key maps to a `Command` within a scope: the panes
 //! (anywhere, while typing, in navigation) and each window over them (help, model picker,
-//! prompts, tool editor). Only typing itself is not a binding.
+//! prompts, tool editor, the cost views). Only typing itself is not a binding.
 
 use std::collections::BTreeMap;
 
@@ -26,10 +26,12 @@ pub enum Scope {
     Prompt,
     /// In the tool editor (typing edits the JSON).
     ToolEditor,
+    /// In the model comparison and the prompt-cache view.
+    Costs,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 7] = [
+    pub const ALL: [Scope; 8] = [
         Scope::Global,
         Scope::Editor,
         Scope::Navigate,
@@ -37,6 +39,7 @@ impl Scope {
         Scope::ModelPicker,
         Scope::Prompt,
         Scope::ToolEditor,
+        Scope::Costs,
     ];
 
     /// The section name in the keymap file.
@@ -49,6 +52,7 @@ impl Scope {
             Scope::ModelPicker => "model_picker",
             Scope::Prompt => "prompt",
             Scope::ToolEditor => "tool_editor",
+            Scope::Costs => "costs",
         }
     }
 
@@ -65,6 +69,7 @@ impl Scope {
             Scope::ModelPicker => "In the model picker (type to filter)",
             Scope::Prompt => "In a prompt (budget, thinking, paths)",
             Scope::ToolEditor => "In the tool editor",
+            Scope::Costs => "In the model comparison and the cache view",
         }
     }
 }
@@ -100,6 +105,10 @@ pub enum Command {
     Complete,
     PageUp,
     PageDown,
+    Compare,
+    CachePlan,
+    Breakpoint,
+    CountExactly,
 }
 
 impl Command {
@@ -132,6 +141,10 @@ impl Command {
         Command::Complete,
         Command::PageUp,
         Command::PageDown,
+        Command::Compare,
+        Command::CachePlan,
+        Command::Breakpoint,
+        Command::CountExactly,
     ];
 
     pub fn name(self) -> &'static str {
@@ -164,6 +177,10 @@ impl Command {
             Command::Complete => "complete",
             Command::PageUp => "page_up",
             Command::PageDown => "page_down",
+            Command::Compare => "compare",
+            Command::CachePlan => "cache_plan",
+            Command::Breakpoint => "breakpoint",
+            Command::CountExactly => "count_exactly",
         }
     }
 
@@ -198,6 +215,10 @@ impl Command {
             Command::Complete => "complete the path typed",
             Command::PageUp => "scroll up a page",
             Command::PageDown => "scroll down a page",
+            Command::Compare => "compare models: tokens, fit, cost",
+            Command::CachePlan => "prompt cache: breakpoints, minimums, costs",
+            Command::Breakpoint => "put/remove a cache breakpoint here",
+            Command::CountExactly => "count the figures shown exactly (API)",
         }
     }
 
@@ -211,6 +232,10 @@ impl Command {
             (Scope::ModelPicker, Command::Confirm) => "use the selected model",
             (Scope::Prompt, Command::Confirm) => "accept what is typed",
             (Scope::ToolEditor, Command::Confirm) => "add the tool written",
+            (Scope::Costs, Command::Up) => "scroll up a line",
+            (Scope::Costs, Command::Down) => "scroll down a line",
+            (Scope::Costs, Command::Compare) => "switch to the model comparison",
+            (Scope::Costs, Command::CachePlan) => "switch to the cache view",
             _ => self.describe(),
         }
     }

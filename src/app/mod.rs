@@ -2,6 +2,7 @@
 //! do (`Effect`), and the pure `update`.
 
 pub mod budget;
+pub mod costs;
 pub mod doc;
 pub mod example;
 pub mod keymap;

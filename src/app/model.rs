@@ -7,6 +7,7 @@ use std::time::Instant;
 use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
 use super::budget::BudgetView;
+use super::costs::{CacheView, CompareView, ExactCosts};
 use super::doc::{self, Slot, SlotContent};
 use super::keymap::{Keymap, Scope};
 use super::msg::LimitStatus;
@@ -115,6 +116,10 @@ pub enum Overlay {
         /// What is wrong with the JSON right now (live), or None when it is a valid tool.
         error: Option<String>,
     },
+    /// The request on every model.
+    Compare(Box<CompareView>),
+    /// The prompt-cache plan on the workspace's model.
+    Cache(Box<CacheView>),
 }
 
 /// The editor open on the focused text block.
@@ -172,6 +177,8 @@ pub struct Model {
     pub notice: Option<(String, Instant)>,
     /// Changed since the last save.
     pub unsaved: bool,
+    /// Exact counts the cost views asked for.
+    pub costs: ExactCosts,
     pub budget_flag: Option<u64>,
     /// How offline counts compared with exact ones, per model (by registry id).
     pub drift: BTreeMap<String, Summary>,
@@ -223,6 +230,7 @@ impl Model {
             undo: Vec::new(),
             notice,
             unsaved: false,
+            costs: ExactCosts::default(),
             budget_flag: options.budget_flag,
             drift: options.drift,
         };

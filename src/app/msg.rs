@@ -61,6 +61,11 @@ pub enum Msg {
         input: String,
         options: Vec<String>,
     },
+    /// An exact count a cost view asked for: the request's hash and its count, or why not.
+    CostCounted {
+        hash: String,
+        result: Result<u64, String>,
+    },
 }
 
 /// What the mouse did.
@@ -166,4 +171,7 @@ pub enum Effect {
         offline: u64,
         exact: u64,
     },
+    /// Count these requests exactly for the cost views (hash, request), one at a time through
+    /// the limiter, answering each with `Msg::CostCounted`.
+    CountForCosts(Vec<(String, crate::request::Request)>),
 }

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Map, Value, json};
 
 use super::batch::{BatchOptions, ExpandError, Input, LimitLine, Progress, expand, run_batch};
+use super::cache_plan::{self, CacheReport};
 use super::exit;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -21,15 +22,20 @@ use crate::attribution::{self, Share};
 use crate::calibration::drift;
 use crate::cli::CountArgs;
 use crate::config::{self, Resolved};
-use crate::estimate::{self, EstimateOptions};
+use crate::estimate::prefixes::breakpoint_prefixes;
+use crate::estimate::{self, EstimateOptions, Estimator};
 use crate::exact_cache::ExactCache;
 use crate::intake::{self, InputError, OpenOptions, Opened};
 use crate::limiter::{RateLimiter, batch_concurrency};
 use crate::request::Request;
+use crate::request::cache_control::{Breakpoint, Position, prefix_requests};
 use crate::request::validate::{Endpoint, Problem};
 
 /// Run the command; returns the process exit status (see `commands::exit`).
 pub fn run(settings: &Resolved, args: &CountArgs) -> i32 {
+    if args.compare {
+        return super::compare::run(settings, args);
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -291,6 +297,9 @@ pub struct Count {
     pub breakdown: Option<Vec<Share>>,
     /// For an offline count: how this model's offline counts have compared with the API's.
     pub record: Option<drift::Summary>,
+    /// The prompt-caching plan, when the request has `cache_control` breakpoints (prefixes
+    /// counted the way the count was: exact or offline).
+    pub cache: Option<CacheReport>,
 }
 
 impl Count {
@@ -342,7 +351,7 @@ impl Failure {
         }
     }
 
-    fn invalid(problems: &[Problem], prefix: &str) -> Self {
+    pub(super) fn invalid(problems: &[Problem], prefix: &str) -> Self {
         let problems: Vec<String> = problems.iter().map(|p| format!("{prefix}{p}")).collect();
         Failure {
             problems: problems.clone(),
@@ -350,7 +359,7 @@ impl Failure {
         }
     }
 
-    fn api(error: &ApiError) -> Self {
+    pub(super) fn api(error: &ApiError) -> Self {
         Failure {
             class: FailureClass::Api,
             error_type: error.error_type.clone(),
@@ -432,7 +441,6 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
             ))
         };
     }
-    let hash = request.content_hash();
     let exact = |input_tokens, request_id, cached| Count {
         model: request.model.clone(),
         input_tokens,
@@ -448,25 +456,33 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
         cached,
         breakdown: None,
         record: None,
+        cache: None,
     };
-    let counted = if let Some(tokens) = ctx.cache.as_ref().and_then(|c| c.get(&hash)) {
-        Ok(exact(tokens, None, true))
-    } else {
-        client
-            .count_tokens(&request.count_body())
-            .await
-            .map(|counted| {
-                if let Some(cache) = &ctx.cache
-                    && let Err(e) = cache.put(&hash, &request.model, counted.input_tokens)
-                {
-                    eprintln!("budgie: cannot write the count cache: {e}");
-                }
-                ctx.record_drift(&request, counted.input_tokens);
-                exact(counted.input_tokens, counted.request_id, false)
-            })
-    };
+    let counted = exact_tokens(client, ctx, &request).await.map(|e| {
+        if !e.cached {
+            ctx.record_drift(&request, e.tokens);
+        }
+        exact(e.tokens, e.request_id, e.cached)
+    });
     match counted {
         Ok(mut count) => {
+            count.cache = match exact_prefixes(&request, count.input_tokens, client, ctx).await {
+                Ok(prefixes) => cache_plan::report(&request, count.input_tokens, prefixes),
+                Err(error) if !required => {
+                    // Exact prefixes beside an offline total would compare two counters: the
+                    // whole plan is offline then, and says so.
+                    eprintln!(
+                        "budgie: the cache plan is offline: a prefix could not be counted \
+                         exactly ({})",
+                        error.error_type
+                    );
+                    let mut estimator = Estimator::with_options(ctx.estimate_options);
+                    let total = estimator.estimate(&request).input_tokens;
+                    let prefixes = breakpoint_prefixes(&mut estimator, &request, total);
+                    cache_plan::report(&request, total, prefixes)
+                }
+                Err(error) => return Err(Failure::api(&error)),
+            };
             count.breakdown = match ctx.breakdown {
                 Breakdown::None => None,
                 Breakdown::Offline => Some(attribution::offline(&estimate::estimate(&request))),
@@ -499,8 +515,11 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
 /// line says offline).
 fn offline(request: &Request, ctx: &Context, budget: Option<u64>, note: Option<String>) -> Count {
     let explain = ctx.explain;
-    let estimate = estimate::estimate_with(request, ctx.estimate_options);
+    let mut estimator = Estimator::with_options(ctx.estimate_options);
+    let estimate = estimator.estimate(request);
     let breakdown = (ctx.breakdown != Breakdown::None).then(|| attribution::offline(&estimate));
+    let prefixes = breakpoint_prefixes(&mut estimator, request, estimate.input_tokens);
+    let cache = cache_plan::report(request, estimate.input_tokens, prefixes);
     Count {
         model: request.model.clone(),
         input_tokens: estimate.input_tokens,
@@ -528,7 +547,63 @@ fn offline(request: &Request, ctx: &Context, budget: Option<u64>, note: Option<S
         cached: false,
         breakdown,
         record: ctx.record(&request.model),
+        cache,
     }
+}
+
+/// Each breakpoint's prefix of `request` counted exactly (the automatic one is the whole
+/// request, `total`).
+pub(super) async fn exact_prefixes(
+    request: &Request,
+    total: u64,
+    client: &Client,
+    ctx: &Context,
+) -> Result<Vec<(Breakpoint, u64)>, ApiError> {
+    let mut prefixes = Vec::new();
+    for (breakpoint, cut) in prefix_requests(request) {
+        let tokens = if breakpoint.at == Position::Auto {
+            total
+        } else {
+            exact_tokens(client, ctx, &cut).await?.tokens
+        };
+        prefixes.push((breakpoint, tokens));
+    }
+    Ok(prefixes)
+}
+
+/// An exact count, and whether it came from the cache of earlier answers.
+pub struct ExactCount {
+    pub tokens: u64,
+    pub request_id: Option<String>,
+    pub cached: bool,
+}
+
+/// count_tokens for `request`, answered from the cache of exact counts when it holds the
+/// same body, else asked of the API (paced by the limiter) and recorded there.
+pub async fn exact_tokens(
+    client: &Client,
+    ctx: &Context,
+    request: &Request,
+) -> Result<ExactCount, ApiError> {
+    let hash = request.content_hash();
+    if let Some(tokens) = ctx.cache.as_ref().and_then(|c| c.get(&hash)) {
+        return Ok(ExactCount {
+            tokens,
+            request_id: None,
+            cached: true,
+        });
+    }
+    let counted = client.count_tokens(&request.count_body()).await?;
+    if let Some(cache) = &ctx.cache
+        && let Err(e) = cache.put(&hash, &request.model, counted.input_tokens)
+    {
+        eprintln!("budgie: cannot write the count cache: {e}");
+    }
+    Ok(ExactCount {
+        tokens: counted.input_tokens,
+        request_id: counted.request_id,
+        cached: false,
+    })
 }
 
 /// Leave-one-out counts for every section of `request`, each through the cache and the
@@ -562,19 +637,7 @@ async fn attribute_exactly(
         )
     };
     bar.set_message(left(0));
-    let count = |r: Request| async move {
-        let hash = r.content_hash();
-        if let Some(tokens) = ctx.cache.as_ref().and_then(|c| c.get(&hash)) {
-            return Ok(tokens);
-        }
-        let counted = client.count_tokens(&r.count_body()).await?;
-        if let Some(cache) = &ctx.cache
-            && let Err(e) = cache.put(&hash, &r.model, counted.input_tokens)
-        {
-            eprintln!("budgie: cannot write the count cache: {e}");
-        }
-        Ok(counted.input_tokens)
-    };
+    let count = |r: Request| async move { exact_tokens(client, ctx, &r).await.map(|e| e.tokens) };
     let result = attribution::exact(request, &estimate, count, |p| {
         bar.set_position(p.done as u64);
         bar.set_message(left(p.done));
@@ -586,7 +649,7 @@ async fn attribute_exactly(
 
 /// Open one input with the reader every command and the workbench share; a file the API
 /// would refuse fails here, naming each problem.
-fn load(input: &Input, ctx: &Context) -> Result<Opened, Failure> {
+pub(super) fn load(input: &Input, ctx: &Context) -> Result<Opened, Failure> {
     let source = match input {
         Input::Unusable(error @ ExpandError::Missing(_)) => {
             return Err(Failure::input(
@@ -659,6 +722,11 @@ impl Report {
                 }
                 for line in breakdown_lines(count) {
                     println!("  {line}");
+                }
+                if let Some(cache) = &count.cache {
+                    for line in cache_plan::plain_lines(cache) {
+                        println!("  {line}");
+                    }
                 }
             }
             Err(failure) => {
@@ -802,6 +870,9 @@ pub fn json_line(outcome: &Outcome) -> Value {
                     .collect();
                 line.insert("breakdown".into(), Value::Array(sections));
             }
+            if let Some(cache) = &count.cache {
+                line.insert("cache".into(), cache_plan::json(&cache.plan));
+            }
             Value::Object(line)
         }
         Err(failure) => {
@@ -847,6 +918,7 @@ mod tests {
             cached: false,
             breakdown: None,
             record: None,
+            cache: None,
         }
     }
 

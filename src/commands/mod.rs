@@ -2,6 +2,8 @@
 
 pub mod batch;
 pub mod calibrate;
+pub mod cache_plan;
+pub mod compare;
 pub mod count;
 pub mod export;
 pub mod models;

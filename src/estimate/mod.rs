@@ -12,6 +12,7 @@
 pub mod attachment_cache;
 pub mod image;
 pub mod pdf;
+pub mod prefixes;
 pub mod render;
 mod structure;
 pub mod text;

@@ -25,6 +25,9 @@ pub const MANY_IMAGES_MAX_SIDE: u32 = 2000;
 pub const MAX_PDF_BYTES: u64 = 32 * MB;
 /// Smallest `thinking.budget_tokens`.
 pub const MIN_THINKING_BUDGET: u64 = 1024;
+/// Most `cache_control` breakpoints in one request, the automatic one included (Anthropic's
+/// prompt caching docs: a fifth is refused with a 400).
+pub const MAX_CACHE_BREAKPOINTS: usize = 4;
 
 /// Limits that depend on the model's context window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! The Messages API request model: parsing with precise error locations, the body sent to
 //! count_tokens, a content hash for caching, and validation.
 
+pub mod cache_control;
 pub mod limits;
 pub mod media;
 mod model;

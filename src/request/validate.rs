@@ -13,9 +13,10 @@ use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::Value;
 
+use super::cache_control::{self, Position, Ttl};
 use super::limits::{
-    MANY_IMAGES, MANY_IMAGES_MAX_SIDE, MAX_IMAGE_BASE64_BYTES, MAX_IMAGE_SIDE, MAX_MESSAGES,
-    MAX_REQUEST_BYTES, MIN_THINKING_BUDGET, ModelLimits,
+    MANY_IMAGES, MANY_IMAGES_MAX_SIDE, MAX_CACHE_BREAKPOINTS, MAX_IMAGE_BASE64_BYTES,
+    MAX_IMAGE_SIDE, MAX_MESSAGES, MAX_REQUEST_BYTES, MIN_THINKING_BUDGET, ModelLimits,
 };
 use super::media::{IMAGE_MEDIA_TYPES, MediaKind, describe_bytes};
 use super::{Content, ContentBlock, MediaBlock, Request, Role, Source, System, ToolResultContent};
@@ -78,6 +79,7 @@ pub fn validate_for(request: &Request, endpoint: Endpoint) -> Vec<Problem> {
     checker.tools(request);
     checker.tool_choice(request);
     checker.thinking(request);
+    checker.cache_breakpoints(request);
     checker.unsupported_fields(request);
     checker.image_totals();
     checker.body_size(request);
@@ -524,6 +526,92 @@ impl Checker {
                 "thinking.type",
                 format!("\"{other}\" is not one of enabled, disabled, adaptive"),
             ),
+        }
+    }
+
+    /// Prompt caching's rules (Anthropic's prompt caching docs): `cache_control` is
+    /// `{"type": "ephemeral"}` with an optional `ttl` of "5m" or "1h"; at most
+    /// [`MAX_CACHE_BREAKPOINTS`] in a request, the top-level (automatic) one included; along
+    /// the prefix (tools, system, messages) every 1-hour entry comes before any 5-minute one;
+    /// thinking blocks cannot carry one.
+    fn cache_breakpoints(&mut self, request: &Request) {
+        let breakpoints = cache_control::breakpoints(request);
+        let mut first_5m: Option<String> = None;
+        for (n, breakpoint) in breakpoints.iter().enumerate() {
+            let path = if breakpoint.at == Position::Auto {
+                "cache_control".to_string()
+            } else {
+                format!("{}.cache_control", breakpoint.path)
+            };
+            if n == MAX_CACHE_BREAKPOINTS {
+                self.report(
+                    &path,
+                    format!(
+                        "a {}th cache breakpoint: the API takes at most {MAX_CACHE_BREAKPOINTS} \
+                         cache_control breakpoints in a request (the top-level one included) \
+                         and refuses more with a 400; remove {}",
+                        n + 1,
+                        if breakpoints.len() - n == 1 {
+                            "this one or another".to_string()
+                        } else {
+                            format!("{} of them", breakpoints.len() - n)
+                        }
+                    ),
+                );
+            }
+            let kind = breakpoint.cache_control.get("type").and_then(Value::as_str);
+            if !breakpoint.cache_control.is_object() {
+                self.report(
+                    &path,
+                    "must be an object: {\"type\": \"ephemeral\"} (with \"ttl\": \"5m\" or \"1h\")",
+                );
+                continue;
+            }
+            if kind != Some("ephemeral") {
+                self.report(
+                    &path,
+                    format!(
+                        "type {} is not \"ephemeral\", the only cache type",
+                        quoted_or_missing(kind)
+                    ),
+                );
+            }
+            match breakpoint.ttl() {
+                Err(ttl) => self.report(
+                    &path,
+                    format!("ttl {ttl} is not one the API takes: use \"5m\" or \"1h\""),
+                ),
+                Ok(Ttl::FiveMinutes) => {
+                    first_5m.get_or_insert_with(|| breakpoint.path.clone());
+                }
+                Ok(Ttl::OneHour) => {
+                    if let Some(earlier) = &first_5m {
+                        self.report(
+                            &path,
+                            format!(
+                                "a 1h cache entry after a 5m one ({earlier}): the API needs \
+                                 every 1h breakpoint before any 5m one along tools, system, \
+                                 messages"
+                            ),
+                        );
+                    }
+                }
+            }
+            if let Position::Block { message, block } = breakpoint.at
+                && !breakpoint.nested()
+                && let Some(Content::Blocks(blocks)) =
+                    request.messages.get(message).map(|m| &m.content)
+                && matches!(
+                    blocks.get(block),
+                    Some(ContentBlock::Thinking(_) | ContentBlock::RedactedThinking(_))
+                )
+            {
+                self.report(
+                    &path,
+                    "a thinking block cannot carry cache_control (it is cached with the \
+                     blocks around it)",
+                );
+            }
         }
     }
 
@@ -1071,6 +1159,115 @@ mod tests {
             found,
             vec!["system[1]: system blocks must be text blocks, not \"image\""]
         );
+    }
+
+    fn with_cache(tools: &str, system: &str, content: &str, top: &str) -> Vec<String> {
+        problems(&format!(
+            r#"{{"model":"claude-sonnet-4-5"{top},"tools":[{tools}],"system":[{system}],
+              "messages":[{{"role":"user","content":[{content}]}}]}}"#
+        ))
+    }
+
+    const TOOL: &str = r#"{"name":"t","input_schema":{"type":"object"}}"#;
+
+    fn tool_with(cc: &str) -> String {
+        format!(r#"{{"name":"t","input_schema":{{"type":"object"}},"cache_control":{cc}}}"#)
+    }
+
+    fn text_with(text: &str, cc: &str) -> String {
+        format!(r#"{{"type":"text","text":"{text}","cache_control":{cc}}}"#)
+    }
+
+    const EPHEMERAL: &str = r#"{"type":"ephemeral"}"#;
+    const ONE_HOUR: &str = r#"{"type":"ephemeral","ttl":"1h"}"#;
+
+    #[test]
+    fn four_breakpoints_pass_and_a_fifth_is_refused() {
+        let system = [text_with("a", EPHEMERAL), text_with("b", EPHEMERAL)].join(",");
+        let content = text_with("q", EPHEMERAL);
+        assert!(with_cache(&tool_with(EPHEMERAL), &system, &content, "").is_empty());
+        // The top-level (automatic) breakpoint is the fifth.
+        let top = r#","cache_control":{"type":"ephemeral"}"#;
+        let found = with_cache(&tool_with(EPHEMERAL), &system, &content, top);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("cache_control: a 5th cache breakpoint: the API takes at most 4"),
+            "{found:?}"
+        );
+        // Without the tool's, the same request passes.
+        assert!(with_cache(TOOL, &system, &content, top).is_empty());
+        // A fifth among the blocks is named where it is.
+        let content = [text_with("q", EPHEMERAL), text_with("r", EPHEMERAL)].join(",");
+        let found = with_cache(&tool_with(EPHEMERAL), &system, &content, "");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("messages[0].content[1].cache_control: a 5th cache breakpoint"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_1h_entry_after_a_5m_one_is_refused() {
+        let found = with_cache(
+            &tool_with(EPHEMERAL),
+            &text_with("a", ONE_HOUR),
+            &text_with("q", EPHEMERAL),
+            "",
+        );
+        assert_eq!(
+            found,
+            vec![
+                "system[0].cache_control: a 1h cache entry after a 5m one (tools[0]): the API \
+                 needs every 1h breakpoint before any 5m one along tools, system, messages"
+            ]
+        );
+        // 1h first, then 5m: the order the API wants.
+        assert!(
+            with_cache(
+                &tool_with(ONE_HOUR),
+                &text_with("a", ONE_HOUR),
+                &text_with("q", EPHEMERAL),
+                ""
+            )
+            .is_empty()
+        );
+        // The automatic breakpoint is last: a 1h one after any 5m one is refused too.
+        let found = with_cache(
+            TOOL,
+            &text_with("a", EPHEMERAL),
+            r#"{"type":"text","text":"q"}"#,
+            r#","cache_control":{"type":"ephemeral","ttl":"1h"}"#,
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("cache_control: a 1h cache entry after a 5m one (system[0])"));
+    }
+
+    #[test]
+    fn cache_control_must_be_ephemeral_with_a_known_ttl() {
+        let found = with_cache(
+            &tool_with(r#"{"type":"persistent"}"#),
+            &text_with("a", r#"{"type":"ephemeral","ttl":"2h"}"#),
+            &text_with("q", r#""yes""#),
+            "",
+        );
+        assert_eq!(
+            found,
+            vec![
+                "tools[0].cache_control: type \"persistent\" is not \"ephemeral\", the only cache type",
+                "system[0].cache_control: ttl \"2h\" is not one the API takes: use \"5m\" or \"1h\"",
+                "messages[0].content[0].cache_control: must be an object: {\"type\": \"ephemeral\"} (with \"ttl\": \"5m\" or \"1h\")",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_thinking_block_cannot_carry_cache_control() {
+        let found = problems(
+            r#"{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"q"},
+              {"role":"assistant","content":[{"type":"thinking","thinking":"hm","signature":"s","cache_control":{"type":"ephemeral"}}]}]}"#,
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("messages[1].content[0].cache_control: a thinking block"));
     }
 
     #[test]

@@ -4,12 +4,38 @@
 
 use std::path::{Path, PathBuf};
 
+use tokio::sync::mpsc;
+
 use crate::app::Msg;
 use crate::calibration::drift;
+use crate::exact_counter::CountFn;
 use crate::intake;
 use crate::request::limits::ModelLimits;
 use crate::request::{ContentBlock, Request};
 use crate::workspace::{self, SaveOptions, Workspace, recent};
+
+/// Count each request exactly for the cost views, one after another (the client waits for
+/// the limiter before each), answering each on `out`. A request the API would refuse is not
+/// sent; the problem is the answer.
+pub async fn count_for_costs(
+    count: CountFn,
+    jobs: Vec<(String, Request)>,
+    out: mpsc::UnboundedSender<Msg>,
+) {
+    for (hash, request) in jobs {
+        let problems = crate::request::validate::validate(&request);
+        let result = match problems.first() {
+            Some(problem) => Err(format!("not sent, the API would refuse it: {problem}")),
+            None => count(request.count_body())
+                .await
+                .map_err(|f| f.message().to_string()),
+        };
+        // A closed channel means the app is quitting.
+        if out.send(Msg::CostCounted { hash, result }).is_err() {
+            return;
+        }
+    }
+}
 
 /// Write the workspace to `path`, or to budgie's draft file when there is none.
 pub fn save(path: Option<PathBuf>, workspace: &Workspace) -> Msg {

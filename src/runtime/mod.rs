@@ -85,8 +85,13 @@ enum Done {
 struct Runtime {
     model: Model,
     services: Services,
-    /// Messages from the counting worker.
+    /// Messages from the counting worker and the cost views' counts.
     rx: mpsc::UnboundedReceiver<Msg>,
+    /// Where the cost views' counts send their answers (`rx` receives them).
+    tx: mpsc::UnboundedSender<Msg>,
+    /// The cost views' exact counts in progress (stopped on quitting: they may wait minutes
+    /// for the rate limit, and nothing is lost without them).
+    cost_counts: Vec<JoinHandle<()>>,
     worker: Option<(exact_counter::Handle, JoinHandle<()>)>,
     /// Jobs off the loop: blocking work and the model list. Awaited before quitting.
     jobs: JoinSet<Done>,
@@ -116,6 +121,7 @@ struct Recovery {
 impl Runtime {
     fn new(model: Model, services: Services, origin: Option<PathBuf>) -> Runtime {
         let (tx, rx) = mpsc::unbounded_channel();
+        let to_loop = tx.clone();
         let worker = services.count.as_ref().ok().map(|count| {
             exact_counter::spawn(
                 exact_counter::Worker {
@@ -140,6 +146,8 @@ impl Runtime {
             model,
             services,
             rx,
+            tx: to_loop,
+            cost_counts: Vec::new(),
             worker,
             jobs: JoinSet::new(),
             pending: VecDeque::new(),
@@ -233,6 +241,21 @@ impl Runtime {
                     });
                 }
             }
+            Effect::CountForCosts(jobs) => match self.services.count.clone() {
+                Ok(count) => {
+                    self.cost_counts.retain(|job| !job.is_finished());
+                    let job = effects::count_for_costs(count, jobs, self.tx.clone());
+                    self.cost_counts.push(tokio::spawn(job));
+                }
+                Err(reason) => {
+                    for (hash, _) in jobs {
+                        self.queue(Msg::CostCounted {
+                            hash,
+                            result: Err(reason.clone()),
+                        });
+                    }
+                }
+            },
             Effect::Complete { input } => self.blocking(move || {
                 Done::Msg(Msg::Completions {
                     options: effects::complete(&input),
@@ -375,6 +398,9 @@ impl Runtime {
     /// Quitting: let every job finish (a save on the way out, a recovery write) and apply
     /// what they report, then remove the recovery file if the draft is saved.
     async fn finish(&mut self) -> anyhow::Result<()> {
+        for job in self.cost_counts.drain(..) {
+            job.abort();
+        }
         while let Some(joined) = self.jobs.join_next().await {
             if let Ok(done) = joined {
                 self.done(done);

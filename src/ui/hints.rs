@@ -63,6 +63,12 @@ fn hints(model: &Model) -> Vec<(String, &'static str)> {
             }
             v
         }
+        Overlay::Compare(_) | Overlay::Cache(_) => vec![
+            (Scope::Costs, Command::CountExactly, "count exactly"),
+            (Scope::Costs, Command::Compare, "models"),
+            (Scope::Costs, Command::CachePlan, "cache"),
+            (Scope::Costs, Command::Cancel, "close"),
+        ],
         Overlay::ToolEditor { .. } => vec![
             (Scope::ToolEditor, Command::Confirm, "add tool"),
             (Scope::ToolEditor, Command::Cancel, "cancel"),

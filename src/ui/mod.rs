@@ -1,5 +1,6 @@
 //! Pure drawing of the workbench, one file per pane. Nothing here changes the model.
 
+pub mod costs;
 pub mod help;
 pub mod hints;
 pub mod layout;
@@ -28,6 +29,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
         side::summary(model, &styles, summary, buf);
     }
     request::draw(model, &styles, areas.request, buf);
+    costs::markers(model, &styles, areas.request, buf);
     if let Some(s) = areas.side {
         side::budget(model, &styles, s.budget, buf);
         if let Some(r) = s.model {
@@ -47,4 +49,5 @@ pub fn view(model: &Model, frame: &mut Frame) {
         hints::draw(model, &styles, r, buf);
     }
     overlay::draw(model, &styles, area, buf);
+    costs::draw(model, &styles, area, buf);
 }

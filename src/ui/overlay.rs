@@ -11,7 +11,8 @@ use crate::app::{Command, Model, Overlay, Scope};
 
 pub fn draw(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
     match &model.overlay {
-        Overlay::None => {}
+        // Drawn by `costs`.
+        Overlay::None | Overlay::Compare(_) | Overlay::Cache(_) => {}
         Overlay::Help { scroll } => {
             let r = centered(area, 76, area.height.saturating_sub(2));
             Clear.render(r, buf);

@@ -203,7 +203,12 @@ pub fn model(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
     line(buf, inner, y, vec![styled(fit(&id, width), styles.dim)]);
     y += 1;
     let (n, _) = model.shown_count();
-    let cost = n as f64 * info.input_price_per_mtok / 1e6;
+    // As billed: past a long-context threshold the whole request costs more.
+    let rules = crate::registry::Registry::builtin().price_rules();
+    let cost = crate::cost::prices::rates(&info, rules, n)
+        .input
+        .times(n)
+        .dollars();
     line(
         buf,
         inner,

@@ -111,12 +111,18 @@ pub(super) fn run(model: &mut Model, command: Command) -> Vec<Effect> {
             };
             Vec::new()
         }
+        Command::Compare | Command::CachePlan => {
+            super::costs::open(model, command);
+            Vec::new()
+        }
+        Command::Breakpoint => super::costs::breakpoint(model),
         // A window's own commands: bound in the panes, they have nothing to act on.
         Command::Cancel
         | Command::Confirm
         | Command::Complete
         | Command::PageUp
-        | Command::PageDown => Vec::new(),
+        | Command::PageDown
+        | Command::CountExactly => Vec::new(),
     }
 }
 

@@ -126,7 +126,7 @@ pub(super) fn on_paste(model: &mut Model, text: &str) -> Vec<Effect> {
             *selected = 0;
             return Vec::new();
         }
-        Overlay::Help { .. } => return Vec::new(),
+        Overlay::Help { .. } | Overlay::Compare(_) | Overlay::Cache(_) => return Vec::new(),
         Overlay::None => {}
     }
     if model.editor.is_none() && model.pane == Pane::Request {

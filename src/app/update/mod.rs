@@ -7,8 +7,10 @@
 //! - `commands`: what each bound command does to the draft (and the replies it waits for)
 //! - `overlays`: keys while a window is open (help, model picker, prompts, tool editor)
 //! - `pointer`: clicks and scrolling
+//! - `costs`: the model comparison and the cache view, cache breakpoints
 
 mod commands;
+mod costs;
 mod keys;
 mod overlays;
 mod pointer;
@@ -87,6 +89,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 Vec::new()
             }
         },
+        Msg::CostCounted { hash, result } => {
+            costs::on_counted(model, hash, result);
+            Vec::new()
+        }
         Msg::Completions { input, options } => {
             if let Overlay::Prompt {
                 input: current,

@@ -1,5 +1,5 @@
 //! Keys while a window is open over the panes: the help, the model picker, one-line prompts
-//! (budget, thinking, paths) and the tool editor. What a key does there is the keymap's
+//! (budget, thinking, paths), the tool editor and the cost views. What a key does there is the keymap's
 //! (its `[help]`, `[model_picker]`, `[prompt]` and `[tool_editor]` sections); typing into a
 //! filter, a prompt or the editor is not a binding.
 
@@ -25,6 +25,7 @@ fn scope(overlay: &Overlay) -> Option<Scope> {
         Overlay::ModelPicker { .. } => Some(Scope::ModelPicker),
         Overlay::Prompt { .. } => Some(Scope::Prompt),
         Overlay::ToolEditor { .. } => Some(Scope::ToolEditor),
+        Overlay::Compare(_) | Overlay::Cache(_) => Some(Scope::Costs),
     }
 }
 
@@ -41,6 +42,9 @@ pub(super) fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     let command = scope(&overlay).and_then(|scope| model.keymap.lookup(scope, &key));
     match overlay {
         Overlay::None => Vec::new(),
+        view @ (Overlay::Compare(_) | Overlay::Cache(_)) => {
+            super::costs::on_key(model, view, command)
+        }
         Overlay::Help { scroll } => {
             model.overlay = match command {
                 Some(Command::Cancel) => Overlay::None,

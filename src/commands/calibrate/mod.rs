@@ -30,7 +30,7 @@ use crate::cli::CalibrateArgs;
 use crate::config::{self, Resolved};
 use crate::estimate::{Estimator, Structural};
 use crate::exact_cache::ExactCache;
-use crate::limiter::{Limiter, batch_concurrency};
+use crate::limiter::{RateLimiter, batch_concurrency};
 use crate::registry::{ModelInfo, Registry};
 use report::{Prediction, Report, print_report};
 
@@ -87,7 +87,11 @@ pub fn run(settings: &Resolved, models: &[String], args: &CalibrateArgs) -> i32 
         unique
     };
     let rpm = settings.settings.effective_rpm();
-    let client = client.with_pacer(Arc::new(Limiter::for_this_machine(rpm)));
+    let client = client.with_pacer(Arc::new(RateLimiter::from_settings(
+        &settings.settings,
+        settings.api_key.as_ref().ok().and_then(Option::as_ref),
+        true,
+    )));
     let cache = ExactCache::open(&dirs.data)
         .map_err(|e| eprintln!("budgie: cannot open the count cache ({e}); every probe is sent"))
         .ok();

@@ -134,3 +134,56 @@ async fn budgie_models_reports_an_api_failure() {
     assert!(stderr.contains("check ANTHROPIC_API_KEY"), "{stderr}");
     assert!(!String::from_utf8_lossy(&output.stdout).is_empty());
 }
+
+#[tokio::test]
+async fn budgie_models_shows_prices_and_the_apis_context_windows() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/models"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [{"type":"model","id":"claude-sonnet-4-5-20250929","display_name":"Claude Sonnet 4.5",
+                      "created_at":"2025-09-29T00:00:00Z","max_input_tokens":1000000,"max_tokens":64000}],
+            "has_more": false
+        })))
+        .mount(&server)
+        .await;
+    let output = Command::new(env!("CARGO_BIN_EXE_budgie"))
+        .args(["models", "--json"])
+        .env("ANTHROPIC_BASE_URL", server.uri())
+        .env("ANTHROPIC_API_KEY", TEST_KEY)
+        .output()
+        .expect("budgie runs");
+    assert_eq!(output.status.code(), Some(0));
+    let lines: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    let find = |id: &str| lines.iter().find(|l| l["id"] == id).expect("listed");
+    let sonnet = find("claude-sonnet-4-5");
+    // The API's window replaces the registry's 200K.
+    assert_eq!(sonnet["context_window"], 1_000_000);
+    assert_eq!(sonnet["context_window_source"], "api");
+    assert_eq!(sonnet["input_price_per_mtok"], 3.0);
+    assert_eq!(sonnet["output_price_per_mtok"], 15.0);
+    assert_eq!(sonnet["cache_write_5m_per_mtok"], 3.75);
+    assert_eq!(sonnet["cache_write_1h_per_mtok"], 6.0);
+    assert_eq!(sonnet["cache_read_per_mtok"], 0.3);
+    assert_eq!(sonnet["min_cacheable_tokens"], 1024);
+    assert_eq!(sonnet["long_context"]["above_input_tokens"], 200_000);
+    assert_eq!(sonnet["long_context"]["input_price_per_mtok"], 6.0);
+    let haiku = find("claude-haiku-4-5");
+    assert_eq!(haiku["context_window"], 200_000);
+    assert_eq!(haiku["context_window_source"], "registry");
+    assert_eq!(haiku["min_cacheable_tokens"], 4096);
+    assert!(haiku.get("long_context").is_none());
+    // In words: prices per MTok and where they come from.
+    let plain = Command::new(env!("CARGO_BIN_EXE_budgie"))
+        .args(["models"])
+        .env_remove("ANTHROPIC_API_KEY")
+        .output()
+        .expect("budgie runs");
+    let text = String::from_utf8_lossy(&plain.stdout);
+    assert!(text.contains("$3 / $15"), "{text}");
+    assert!(text.contains("above 200,000: $6 / $22.50"), "{text}");
+    assert!(text.contains("Sources: assets/models.json"), "{text}");
+}

@@ -2,6 +2,7 @@
 
 mod batch;
 mod breakdown;
+mod costs;
 mod count;
 mod export;
 mod settings;

@@ -167,11 +167,13 @@ async fn fleet_shares_the_rate(processes: usize, per_process: usize, rpm: u32) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "timed: scripts/test.sh runs it after the suite, alone, so other tests do not slow it"]
 async fn two_machines_share_120_rpm_with_no_429() {
     fleet_shares_the_rate(2, 15, 120).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "timed: scripts/test.sh runs it after the suite, alone, so other tests do not slow it"]
 async fn four_machines_share_300_rpm_with_no_429() {
     // 300 rpm: a grant late by a millisecond or two (timers, Redis round trips on 2 busy
     // cores) costs 1 % of a 217 ms interval, where at 600 rpm it costs 2 % of the 10 %.
@@ -179,6 +181,7 @@ async fn four_machines_share_300_rpm_with_no_429() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "timed: scripts/test.sh runs it after the suite, alone, so other tests do not slow it"]
 async fn redis_killed_mid_run_and_restarted_loses_no_count_and_draws_no_429() {
     let Some(mut redis) = RedisServer::start() else {
         return;

@@ -23,7 +23,7 @@ fn count_line(screen: &str) -> Option<String> {
 
 /// budgie with `args`, in `home` (also its BUDGIE_HOME), with `env` set; after it exits, its
 /// status and the terminal's mode are printed.
-fn shell_command(home: &Path, env: &str, args: &str) -> String {
+pub(super) fn shell_command(home: &Path, env: &str, args: &str) -> String {
     format!(
         "sh -c 'cd {home} && env -u ANTHROPIC_API_KEY -u ANTHROPIC_BASE_URL -u NO_COLOR BUDGIE_HOME={home} {env} {bin} {args}; \
          echo BUDGIE_EXIT=$?; stty -a; echo BUDGIE_DONE; sleep 600'",
@@ -32,7 +32,7 @@ fn shell_command(home: &Path, env: &str, args: &str) -> String {
     )
 }
 
-fn assert_restored(t: &Tmux) {
+pub(super) fn assert_restored(t: &Tmux) {
     let screen = t.wait_for("budgie to exit", |s| s.contains("BUDGIE_DONE"));
     assert!(screen.contains("BUDGIE_EXIT=0"), "{screen}");
     assert_eq!(
