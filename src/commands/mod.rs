@@ -1,8 +1,8 @@
 //! Headless subcommands.
 
 pub mod batch;
-pub mod calibrate;
 pub mod cache_plan;
+pub mod calibrate;
 pub mod compare;
 pub mod count;
 pub mod export;
