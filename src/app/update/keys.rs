@@ -5,7 +5,8 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::{Input, Key as TaKey, TextArea};
 
-use super::commands::{quit, run};
+use super::commands::{run, undo};
+use super::files::quit;
 use super::overlays::on_overlay_key;
 use super::{content_changed, notice, structure_changed};
 use crate::app::doc::{self, Slot};
@@ -27,10 +28,28 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         return run(model, command);
     }
     if model.editor.is_some() {
-        if let Some(command) = model.keymap.lookup(Scope::Editor, &key) {
-            return run(model, command);
-        }
-        return edit(model, |area| area.input(to_input(&key)));
+        return match model.keymap.lookup(Scope::Editor, &key) {
+            // Typing is undone in the editor; with no typing left to undo, the last change
+            // to the structure is (a turn just added, say).
+            Some(Command::Undo) => {
+                let mut typed = false;
+                let effects = edit(model, |area| {
+                    typed = area.undo();
+                    typed
+                });
+                if typed { effects } else { undo(model, false) }
+            }
+            Some(Command::Redo) => {
+                let mut typed = false;
+                let effects = edit(model, |area| {
+                    typed = area.redo();
+                    typed
+                });
+                if typed { effects } else { undo(model, true) }
+            }
+            Some(command) => run(model, command),
+            None => edit(model, |area| area.input(to_input(&key))),
+        };
     }
     match model.keymap.lookup(Scope::Navigate, &key) {
         Some(command) => run(model, command),
@@ -112,13 +131,37 @@ pub(super) fn on_paste(model: &mut Model, text: &str) -> Vec<Effect> {
     let paste = normalize_paste(text);
     let text = paste.text;
     match &mut model.overlay {
-        Overlay::Prompt { input, .. } => {
+        Overlay::Prompt {
+            input,
+            fresh,
+            completions,
+            ..
+        } => {
+            if std::mem::take(fresh) {
+                input.clear();
+            }
             input.push_str(text.lines().next().unwrap_or(""));
+            completions.clear();
             return Vec::new();
         }
-        Overlay::ToolEditor { editor, error } => {
+        Overlay::Open {
+            input,
+            selected,
+            completions,
+            ..
+        } => {
+            input.push_str(text.lines().next().unwrap_or("").trim());
+            *selected = None;
+            completions.clear();
+            return Vec::new();
+        }
+        Overlay::ToolEditor {
+            editor,
+            error,
+            replacing,
+        } => {
             editor.insert_str(&text);
-            *error = tool_edit::check(&editor.lines().join("\n"), &model.ws).err();
+            *error = tool_edit::check(&editor.lines().join("\n"), &model.ws, *replacing).err();
             return Vec::new();
         }
         Overlay::ModelPicker { filter, selected } => {
@@ -126,7 +169,10 @@ pub(super) fn on_paste(model: &mut Model, text: &str) -> Vec<Effect> {
             *selected = 0;
             return Vec::new();
         }
-        Overlay::Help { .. } => return Vec::new(),
+        Overlay::Help { .. }
+        | Overlay::Viewer { .. }
+        | Overlay::Unsaved { .. }
+        | Overlay::Overwrite { .. } => return Vec::new(),
         Overlay::None => {}
     }
     if model.editor.is_none() && model.pane == Pane::Request {

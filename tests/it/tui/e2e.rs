@@ -66,11 +66,20 @@ fn type_see_the_offline_count_change_quit_restored() {
         count_line(s).is_some_and(|c| c != before) && s.contains("Berkeley?")
     });
     assert_ne!(count_line(&after), Some(before));
+    // Unsaved work: quitting asks; saving an untitled draft asks where, suggesting a file
+    // of its own in budgie's drafts folder.
     t.key("C-q");
+    t.wait_for_text("has unsaved changes");
+    t.keys("s");
+    t.wait_for_text("Save the workspace as");
+    t.key("Enter");
     assert_restored(&t);
-    // Unsaved work was kept in the draft on the way out.
-    let draft = home.path().join("data/draft.budgie.json");
-    let text = std::fs::read_to_string(&draft).expect("the draft was written");
+    let drafts: Vec<_> = std::fs::read_dir(home.path().join("data/drafts"))
+        .expect("the drafts folder")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(drafts.len(), 1, "{drafts:?}");
+    let text = std::fs::read_to_string(&drafts[0]).expect("the draft was written");
     assert!(text.contains("Berkeley?"));
 }
 
@@ -113,6 +122,8 @@ fn with_a_fake_api_the_exact_count_lands_once_per_pause() {
     t.key("Left");
     t.key("Right");
     t.key("C-q");
+    t.wait_for_text("has unsaved changes");
+    t.keys("d");
     assert_restored(&t);
     assert_eq!(requests(), 2);
 }

@@ -50,6 +50,7 @@ fn job(revision: u64, text: &str) -> Job {
     Job {
         revision,
         request: Arc::new(Request::single_text("claude-sonnet-4-5", text)),
+        fresh: false,
     }
 }
 
@@ -216,6 +217,7 @@ async fn content_the_api_would_refuse_is_named_not_sent() {
     handle.submit(Job {
         revision: 1,
         request: Arc::new(request),
+        fresh: false,
     });
     sleep(DEBOUNCE * 2).await;
     assert_eq!(api.calls.load(Ordering::SeqCst), 0, "nothing was sent");

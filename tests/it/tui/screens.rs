@@ -154,7 +154,7 @@ fn rate_limited_and_api_error_states() {
     );
     let buf = render(&mut m, 160, 48);
     insta::assert_snapshot!("rate_limited_160x48", text(&buf));
-    assert!(text(&buf).contains("rate-limited, next in 3 s"));
+    assert!(text(&buf).contains("rate-limited · next count in 3 s"));
 
     update(
         &mut m,
