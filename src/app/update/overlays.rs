@@ -346,10 +346,16 @@ fn submit_prompt(model: &mut Model, kind: PromptKind, input: String) -> Vec<Effe
             model: model.ws.request.model.clone(),
         }]),
         PromptKind::ToolFile => Ok(vec![Effect::ReadTool { path: path() }]),
-        PromptKind::ExportPath => Ok(vec![Effect::Export {
-            path: path(),
-            contents: crate::export::json(&model.ws.to_request(), crate::export::Body::Create),
-        }]),
+        PromptKind::ExportPath => {
+            let request = model.ws.to_request();
+            if let Some(note) = crate::export::max_tokens_note(&request) {
+                notice(model, note);
+            }
+            Ok(vec![Effect::Export {
+                path: path(),
+                contents: crate::export::json(&request, crate::export::Body::Create),
+            }])
+        }
         PromptKind::SaveAs => Ok(files::save_to(model, path())),
     };
     match result {
