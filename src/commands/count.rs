@@ -7,10 +7,11 @@
 
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::batch::{BatchOptions, ExpandError, Input, Progress, expand, run_batch};
+use super::batch::{BatchOptions, ExpandError, Input, Pace, PaceFn, Progress, expand, run_batch};
 use super::exit;
 use crate::api::{ApiError, Client, ErrorKind};
 use crate::cli::CountArgs;
@@ -18,7 +19,7 @@ use crate::config::{self, Resolved};
 use crate::estimate::{self, EstimateOptions};
 use crate::exact_cache::ExactCache;
 use crate::intake::{self, InputError, OpenOptions, Opened};
-use crate::limiter::{Limiter, batch_concurrency};
+use crate::limiter::{HEADROOM, Limiter, batch_concurrency};
 use crate::request::Request;
 use crate::request::validate::{Endpoint, Problem};
 
@@ -47,9 +48,11 @@ async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
         }
     };
     let rpm = settings.settings.effective_rpm();
+    let mut pace = None;
     if let Mode::Exact { client, .. } = &mut mode {
-        let limiter = Limiter::for_this_machine(rpm);
-        *client = client.clone().with_pacer(Arc::new(limiter));
+        let limiter = Arc::new(Limiter::for_this_machine(rpm));
+        *client = client.clone().with_pacer(limiter.clone());
+        pace = Some(pace_of(limiter));
     }
     let mut ctx = Context::new(mode, settings, args);
     if !args.no_cache {
@@ -66,12 +69,10 @@ async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
     let inputs = expand(&args.files);
     let options = BatchOptions {
         concurrency: batch_concurrency(rpm),
-        // A bar on a terminal; plain "counted N/M" lines on stderr for a batch in a log;
-        // nothing for one file or when stderr carries no terminal beside `--json` output.
-        progress: match (std::io::stderr().is_terminal(), args.json, inputs.len() > 1) {
-            (_, _, false) | (false, true, _) => Progress::Hidden,
-            _ => Progress::Auto,
-        },
+        // A bar on a terminal; plain "counted N/M" lines on stderr in a log, and a line
+        // every few seconds while a count keeps the run waiting (the rate limiter, the API).
+        progress: Progress::Auto,
+        pace,
     };
     let ctx = &ctx;
     let summary = run_batch(
@@ -89,6 +90,22 @@ async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
         return exit::INTERRUPTED;
     }
     status
+}
+
+/// The limiter's spacing and next slot, for the progress report.
+fn pace_of(limiter: Arc<Limiter>) -> PaceFn {
+    Arc::new(move || {
+        let status = limiter.status();
+        let per_request = Duration::from_secs_f64(60.0 / (f64::from(status.rpm.max(1)) * HEADROOM));
+        let paused = status
+            .paused_until
+            .map(|until| until.saturating_duration_since(tokio::time::Instant::now()))
+            .unwrap_or_default();
+        Pace {
+            per_request,
+            next_in: status.next_slot_in.unwrap_or_default().max(paused),
+        }
+    })
 }
 
 /// How counts are made for this run.
