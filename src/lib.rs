@@ -4,7 +4,8 @@
 //! - `bytes`, `atomic_file`, `registry`: sizes and digests; whole-or-nothing file writes; the
 //!   models budgie knows (assets/models.json)
 //! - `request`: the Messages API request model, the API's limits and its rules (validate)
-//! - `estimate`: offline counting (tokenizer families, request structure)
+//! - `estimate`: offline counting (tokenizer families, request structure); `explain`: an
+//!   offline count in words a user knows (its parts, what rests on a guess)
 //! - `secrets`, `config`: the API key; settings merged once for every command
 //! - `workspace`: the draft on disk: format, saving, autosave, recovery, recent files
 //! - `intake`: the one reader of what users bring (request files, attachments, pastes)
@@ -26,6 +27,7 @@ pub mod config;
 pub mod estimate;
 pub mod exact_cache;
 pub mod exact_counter;
+pub mod explain;
 pub mod export;
 pub mod intake;
 pub mod limiter;

@@ -245,6 +245,9 @@ pub struct Model {
     pub recent: Vec<PathBuf>,
     /// When the exact count is tried again after a failure, and how many tries so far.
     pub retry: Option<Retry>,
+    /// A character just typed alone into the editor (in this block): a burst of typing
+    /// right after takes it in, so a paste's first key is undone with the rest.
+    pub lone_key: Option<(Slot, char)>,
 }
 
 /// An exact count that failed is asked again later, each wait longer than the last.
@@ -309,6 +312,7 @@ impl Model {
             draft_path: options.draft_path,
             recent: options.recent,
             retry: None,
+            lone_key: None,
         };
         model.focus = model.start_slot();
         model.open_editor();

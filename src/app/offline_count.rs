@@ -119,13 +119,7 @@ impl OfflineCount {
                     .map_or(0, |(_, n)| u64::try_from(*n).unwrap_or(0));
                 self.tool_costs.insert(tool.name.clone(), own);
             }
-            let mut none = ws.clone_structure();
-            none.disabled_tools = tools.iter().map(|t| t.name.clone()).collect();
-            let own_total: u64 = self.tool_costs.values().sum();
-            self.tool_prompt = with_all
-                .input_tokens
-                .saturating_sub(structure_total(&none))
-                .saturating_sub(own_total);
+            self.tool_prompt = crate::explain::tool_prompt(&all_on.to_request(), &with_all);
         }
         self.attachment_costs.clear();
         for (slot, _) in doc::attachments(&ws.request) {

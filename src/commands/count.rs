@@ -227,10 +227,11 @@ pub struct Count {
     pub approximate: bool,
     /// Parts of an offline count that rest on a guess.
     pub unverified: Vec<String>,
-    /// `--explain` on an offline count: the tokenizer family and how the count was made.
+    /// `--explain`: the tokenizer family and how the offline count is made, in words (with
+    /// an exact count too, beside it).
     pub family: Option<String>,
     pub explain: Vec<String>,
-    /// `--explain` on an offline count: how many times each structural constant was used.
+    /// `--explain`: how many times each structural constant was used (for calibration).
     pub structure: Vec<(&'static str, i64)>,
     pub request_id: Option<String>,
     /// Why an exact count was asked for but an offline one given.
@@ -400,8 +401,22 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
         note: None,
         cached,
     };
+    let explained = |mut count: Count| {
+        if ctx.explain {
+            // The exact count has no parts: the offline count's, beside it.
+            let offline = offline(&request, ctx.estimate_options, budget, true, None);
+            count.family = offline.family;
+            count.structure = offline.structure;
+            count.explain = vec![format!(
+                "the API counted {}; budgie's offline count comes to {}:",
+                count.input_tokens, offline.input_tokens
+            )];
+            count.explain.extend(offline.explain);
+        }
+        count
+    };
     if let Some(tokens) = ctx.cache.as_ref().and_then(|c| c.get(&hash)) {
-        return Ok(exact(tokens, None, true));
+        return Ok(explained(exact(tokens, None, true)));
     }
     match client.count_tokens(&request.count_body()).await {
         Ok(counted) => {
@@ -410,7 +425,11 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
             {
                 eprintln!("budgie: cannot write the count cache: {e}");
             }
-            Ok(exact(counted.input_tokens, counted.request_id, false))
+            Ok(explained(exact(
+                counted.input_tokens,
+                counted.request_id,
+                false,
+            )))
         }
         Err(error) if error.is_unreachable() && !required => {
             eprintln!(
@@ -449,8 +468,8 @@ fn offline(
         source: Source::Offline,
         budget,
         approximate: estimate.approximate,
-        unverified: estimate.unverified,
-        family: explain.then_some(estimate.family),
+        unverified: crate::explain::guesses(&estimate),
+        family: explain.then(|| estimate.family.clone()),
         structure: if explain {
             estimate
                 .structure
@@ -461,7 +480,7 @@ fn offline(
             Vec::new()
         },
         explain: if explain {
-            estimate.explain
+            crate::explain::lines(request, &estimate)
         } else {
             Vec::new()
         },
@@ -538,9 +557,6 @@ impl Report {
         match &outcome.result {
             Ok(count) => {
                 println!("{}", plain_line(&outcome.file, count));
-                if let Some(family) = &count.family {
-                    println!("  tokenizer family {family}");
-                }
                 for line in &count.explain {
                     println!("  {line}");
                 }
@@ -567,7 +583,7 @@ pub fn plain_line(file: &str, count: &Count) -> String {
         labels.push("cached".into());
     }
     if !count.unverified.is_empty() {
-        labels.push(format!("unverified: {}", count.unverified.join(", ")));
+        labels.push(format!("unverified: {}", count.unverified.join("; ")));
     }
     if let Some(note) = &count.note {
         labels.push(note.clone());

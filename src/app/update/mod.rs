@@ -27,9 +27,14 @@ const LOG_LINES: usize = 500;
 
 /// Apply one `Msg`; return what the runtime must do.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    // News from the background leaves a lone key typed just before a burst as it was.
+    let lone_key = match msg {
+        Msg::Tick(_) | Msg::Limit(_) | Msg::Count(_) | Msg::Models(_) => model.lone_key,
+        _ => model.lone_key.take(),
+    };
     match msg {
-        Msg::Key(key) => keys::on_key(model, key),
-        Msg::Keys(keys) => keys::on_keys(model, keys),
+        Msg::Key(key) => keys::on_lone_key(model, key),
+        Msg::Keys(keys) => keys::on_keys(model, keys, lone_key),
         Msg::Paste(text) => keys::on_paste(model, &text),
         Msg::Pointer(pointer) => pointer::on_pointer(model, pointer),
         Msg::Resize(w, h) => {
