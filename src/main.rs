@@ -7,7 +7,11 @@ use budgie::{commands, config};
 
 fn main() {
     let cli = Cli::parse();
-    let settings = match config::resolve(&cli.common.flags()) {
+    if let Some(message) = cli.misplaced_options() {
+        eprintln!("budgie: {message}");
+        std::process::exit(commands::exit::INPUT);
+    }
+    let settings = match config::resolve(&cli.flags()) {
         Ok(settings) => settings,
         Err(e) => {
             eprintln!("budgie: {e}");
@@ -16,7 +20,7 @@ fn main() {
     };
     let status = match &cli.command {
         Some(Command::Count(args)) => commands::count::run(&settings, args),
-        Some(Command::Models { json }) => commands::models::run(&settings, *json),
+        Some(Command::Models { json, .. }) => commands::models::run(&settings, *json),
         Some(Command::Export(args)) => commands::export::run(&settings, args),
         None => match budgie::runtime::run(&cli, settings) {
             Ok(()) => commands::exit::OK,
