@@ -132,6 +132,24 @@ async fn content_already_counted_sends_nothing() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_recount_asks_again_at_once_even_for_content_already_counted() {
+    let api = FakeApi::default();
+    let (handle, mut rx) = start(&api, Duration::from_millis(50));
+    handle.submit(job(1, "Hello"));
+    sleep(Duration::from_secs(1)).await;
+    assert_eq!(api.calls.load(Ordering::SeqCst), 1);
+    drain_done(&mut rx);
+    handle.submit(Job {
+        fresh: true,
+        ..job(1, "Hello")
+    });
+    // No pause first: well within the debounce, the request has gone.
+    sleep(Duration::from_millis(100)).await;
+    assert_eq!(api.calls.load(Ordering::SeqCst), 2, "not from the cache");
+    assert_eq!(drain_done(&mut rx), vec![(1, 5)]);
+}
+
+#[tokio::test(start_paused = true)]
 async fn never_two_requests_in_flight() {
     let api = FakeApi::default();
     // A slow API: each request takes 2 s, while typing pauses every 500 ms.

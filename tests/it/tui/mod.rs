@@ -1,7 +1,10 @@
 //! The workbench: reducer, screens, counting worker, properties, and the real binary in tmux.
 
 mod e2e;
+mod editing;
 mod exact_counter;
+mod files;
 mod props;
 mod reducer;
 mod screens;
+mod waits;
