@@ -157,6 +157,7 @@ fn hints(model: &Model) -> Vec<(String, &'static str)> {
             };
             if matches!(model.exact, ExactState::Failed { .. }) {
                 v.insert(0, (nav, Command::Recount, "count again"));
+                v.insert(1, (nav, Command::Log, "full error"));
             }
             v
         }

@@ -152,8 +152,21 @@ pub fn draw(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
                 Then::Stay => String::new(),
             };
             let keys = |c| model.keymap.hint(Scope::Unsaved, c).unwrap_or_default();
+            // Where a save goes: the workspace's file, or a name asked for next.
+            let to = match &model.path {
+                Some(path) if !model.read_only => {
+                    let file = path.file_name().map(|n| n.to_string_lossy().into_owned());
+                    match file {
+                        Some(file) if file != name => format!(" to {file}"),
+                        _ => String::new(),
+                    }
+                }
+                _ => " (under a name you choose)".into(),
+            };
             let text = vec![
-                Line::from(format!("{name} has unsaved changes. Save them {doing}?")),
+                Line::from(format!(
+                    "{name} has unsaved changes. Save them{to} {doing}?"
+                )),
                 Line::from(""),
                 Line::from(vec![
                     styled(keys(Command::Save), styles.key),
@@ -219,9 +232,18 @@ pub fn draw(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
     }
 }
 
-/// A small window with a question and its keys.
+/// A small window with a question and its keys, as tall as its wrapped text.
 fn question(styles: &Styles, area: Rect, buf: &mut Buffer, title: &str, text: Vec<Line>) {
-    let r = centered(area, 70, 5);
+    let width: u16 = 70;
+    let rows: usize = text
+        .iter()
+        .map(|line| viewer::wrap(&line.to_string(), usize::from(width - 2)).len())
+        .sum();
+    let r = centered(
+        area,
+        width,
+        u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2),
+    );
     Clear.render(r, buf);
     let inner = draw_block(panel(title, true, styles), r, buf);
     Paragraph::new(text)

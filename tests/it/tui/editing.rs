@@ -513,3 +513,33 @@ fn the_open_window_lists_recent_files_without_the_open_one() {
         }
     ));
 }
+
+#[test]
+fn a_read_only_file_is_named_in_the_title() {
+    let mut m = example_offline();
+    m.source = Some(PathBuf::from("/somewhere/old-request.json"));
+    m.read_only = true;
+    let backend = ratatui::backend::TestBackend::new(120, 40);
+    let mut terminal = ratatui::Terminal::new(backend).expect("terminal");
+    terminal.draw(|f| budgie::ui::view(&m, f)).expect("draw");
+    let screen: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(
+        screen.contains("Request · old-request.json (read-only)"),
+        "{screen}"
+    );
+    // Saving asks for a name, suggesting a workspace beside it.
+    send(&mut m, [ctrl('s')]);
+    assert_eq!(
+        prompt_input(&m),
+        Some((
+            PromptKind::SaveAs,
+            "/somewhere/old-request.budgie.json".into()
+        ))
+    );
+}
