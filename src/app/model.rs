@@ -362,16 +362,13 @@ impl Model {
     }
 
     /// The recent files the open window offers for `filter`: every recent file whose path
-    /// holds it (any case), the workspace's own left out.
+    /// holds it (any case), the workspace's own left out. (Paths are absolute: the runtime
+    /// makes them so.)
     pub fn recent_choices(&self, filter: &str) -> Vec<PathBuf> {
-        let own = self
-            .path
-            .as_ref()
-            .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()));
         let filter = filter.to_lowercase();
         self.recent
             .iter()
-            .filter(|p| own.as_ref() != Some(*p))
+            .filter(|p| self.path.as_ref() != Some(*p))
             .filter(|p| p.to_string_lossy().to_lowercase().contains(&filter))
             .cloned()
             .collect()

@@ -14,6 +14,8 @@ use crate::workspace::{self, SaveOptions, Workspace, recent};
 /// Without `replace`, a file already there is left alone: the answer says it exists, so the
 /// user can be asked. budgie's own drafts folder is made when missing.
 pub fn save(path: PathBuf, workspace: &Workspace, replace: bool, changes: u64) -> Msg {
+    // The workbench keeps absolute paths: the same file is the same path, wherever typed.
+    let path = std::path::absolute(&path).unwrap_or(path);
     let result = if !replace && path.exists() {
         Err(SaveFailure::Exists)
     } else {
@@ -37,6 +39,7 @@ pub fn save(path: PathBuf, workspace: &Workspace, replace: bool, changes: u64) -
 
 /// Read `path` as a workspace for the workbench (see `setup::load`).
 pub fn open(path: PathBuf) -> Msg {
+    let path = std::path::absolute(&path).unwrap_or(path);
     let result = super::setup::load(&path, false, None)
         .map(Box::new)
         .map_err(|e| format!("{e:#}"));

@@ -202,6 +202,8 @@ pub fn prepare(
     let model_flag = resolved.model_flag.as_deref();
     let mut loaded = match &cli.file {
         Some(file) => {
+            // The workbench keeps absolute paths (the recent list, the recovery file's name).
+            let file = &std::path::absolute(file).unwrap_or_else(|_| file.clone());
             let loaded = load(file, cli.read_only, model_flag)?;
             if file.exists() {
                 let _ = recent::push(file);

@@ -234,8 +234,8 @@ pub(super) fn on_opened(
     }
 }
 
-/// Put `path` first in the in-memory recent list (the runtime keeps the file's).
+/// Put `path` first in the in-memory recent list (the runtime keeps the file's, and hands
+/// over absolute paths).
 fn remember(model: &mut Model, path: &Path) {
-    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    model.recent = recent::pushed(&model.recent, &path);
+    model.recent = recent::pushed(&model.recent, path);
 }

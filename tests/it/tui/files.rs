@@ -129,14 +129,17 @@ fn a_new_file_name_starts_a_new_workspace_there() {
     let Some(t) = Tmux::start("new-file", &command) else {
         return;
     };
-    t.wait_for_text("new workspace fresh.budgie.json");
+    t.wait_for_text("fresh.budgie.json: it is written when you save");
     assert!(
         !home.path().join("fresh.budgie.json").exists(),
         "not before a save"
     );
     t.keys("Draft a haiku");
     t.key("C-s");
-    t.wait_for_text("saved fresh.budgie.json");
+    t.wait_for("the save", |s| {
+        s.lines()
+            .any(|l| l.starts_with("saved ") && l.contains("/fresh.budgie.json"))
+    });
     assert!(read(&home.path().join("fresh.budgie.json")).contains("Draft a haiku"));
     t.key("C-q");
     assert_restored(&t);
