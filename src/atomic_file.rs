@@ -1,6 +1,7 @@
 //! Atomic file writes: a temporary file in the same directory, fsync, rename over the target,
 //! fsync the directory. A crash at any point leaves either the old file or the new one, never
-//! a half-written file.
+//! a half-written file. A path that is a symbolic link is written where the link points (the
+//! link stays a link).
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -19,6 +20,8 @@ pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// those permissions before any byte is written, so a secret is never readable by others,
 /// not even for an instant.
 pub fn write_with_mode(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Result<()> {
+    let target = follow_links(path)?;
+    let path = target.as_path();
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -46,6 +49,29 @@ pub fn write_with_mode(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io:
         let _ = std::fs::remove_file(&temp);
     }
     result
+}
+
+/// The file `path` names after following symbolic links, even to a file that does not exist
+/// yet (a link to a file to be created). Renaming over a link would replace the link itself.
+fn follow_links(path: &Path) -> std::io::Result<PathBuf> {
+    let mut path = path.to_path_buf();
+    // As many links as the kernel follows (Linux: 40) before giving up on a loop.
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(&path)?;
+                path = match path.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(path),
+        }
+    }
+    Err(std::io::Error::other(format!(
+        "{}: too many levels of symbolic links",
+        path.display()
+    )))
 }
 
 #[cfg(unix)]
@@ -109,6 +135,32 @@ mod tests {
             .map(|e| e.expect("entry").file_name())
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_is_written_through_and_stays_a_link() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let real = dir.path().join("real.json");
+        write(&real, b"old").expect("write");
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink("real.json", &link).expect("symlink");
+        write(&link, b"new").expect("write through the link");
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .expect("meta")
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read(&real).expect("read"), b"new");
+        // A link to a file that does not exist yet creates the file.
+        let dangling = dir.path().join("later.json");
+        std::os::unix::fs::symlink("new.json", &dangling).expect("symlink");
+        write(&dangling, b"x").expect("write");
+        assert_eq!(
+            std::fs::read(dir.path().join("new.json")).expect("read"),
+            b"x"
+        );
     }
 
     #[cfg(unix)]

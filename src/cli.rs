@@ -29,52 +29,72 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Workspace (.budgie.json) or request JSON to open in the workbench.
+    /// Workspace (.budgie.json) or request JSON to open in the workbench; a *.budgie.json
+    /// that does not exist yet is a new workspace there.
     pub file: Option<PathBuf>,
 
     #[command(flatten)]
-    pub common: Common,
+    pub model: ModelArg,
+
+    #[command(flatten)]
+    pub budget: BudgetArg,
+
+    #[command(flatten)]
+    pub rate: RateArgs,
+
+    #[command(flatten)]
+    pub config: ConfigArg,
 
     /// Open the file read-only (nothing is saved over it).
     #[arg(long)]
     pub read_only: bool,
 }
 
-/// Options shared by the workbench and the headless commands.
+/// `--model`: the workbench, `count` and `export`.
 #[derive(Debug, Args, Clone, Default)]
-pub struct Common {
-    /// Model id (overrides the file's and the config's). `budgie calibrate` takes it more
-    /// than once.
-    #[arg(long = "model", short = 'm', global = true, value_name = "ID",
-          action = clap::ArgAction::Append)]
-    pub models: Vec<String>,
+pub struct ModelArg {
+    /// Model id (overrides the file's and the config's).
+    #[arg(long, short = 'm', value_name = "ID")]
+    pub model: Option<String>,
+}
 
+/// `--budget`: the workbench and `count`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct BudgetArg {
     /// Token budget (1 or more); counts above it are "over budget". Beats a workspace's
     /// own budget and the config file's.
-    #[arg(long, short = 'b', global = true, value_name = "TOKENS",
+    #[arg(long, short = 'b', value_name = "TOKENS",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub budget: Option<u64>,
+}
 
+/// `--tier`, `--rpm`, `--limiter`: what paces count_tokens requests (the workbench, `count`
+/// and `calibrate`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct RateArgs {
     /// Rate-limit tier for count_tokens: 1, 2, 3, 4, start, build, scale. Replaces the
     /// config file's tier and rpm.
-    #[arg(long, global = true, value_name = "TIER", conflicts_with = "rpm",
-          value_parser = parse_tier)]
+    #[arg(long, value_name = "TIER", conflicts_with = "rpm", value_parser = parse_tier)]
     pub tier: Option<String>,
 
     /// Requests per minute allowed for count_tokens (1 to 1000000). Replaces the config
     /// file's tier and rpm.
-    #[arg(long, global = true, value_name = "N",
+    #[arg(long, value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::config::MAX_RPM)))]
     pub rpm: Option<u32>,
 
     /// Share the rate limit through this Redis with every budgie naming it
     /// (redis://HOST:PORT/DB or rediss://…; password in the URL or REDIS_PASSWORD). Beats
     /// BUDGIE_LIMITER_URL and the config file's `limiter`.
-    #[arg(long, global = true, value_name = "URL", value_parser = parse_limiter)]
+    #[arg(long, value_name = "URL", value_parser = parse_limiter)]
     pub limiter: Option<crate::config::LimiterUrl>,
+}
 
+/// `--config`: every command.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ConfigArg {
     /// Config file to read instead of the default (it must exist).
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
 }
 
@@ -93,16 +113,76 @@ fn parse_limiter(text: &str) -> Result<crate::config::LimiterUrl, String> {
     crate::config::LimiterUrl::parse(text)
 }
 
-impl Common {
-    /// What these options say about the settings, for `config::resolve`.
+impl Cli {
+    /// The workbench's options given with a subcommand (`budgie --model X count f`): each
+    /// subcommand takes its own options after its name, so say where they go rather than
+    /// drop them.
+    pub fn misplaced_options(&self) -> Option<String> {
+        let name = match &self.command {
+            None => return None,
+            Some(Command::Count(_)) => "count",
+            Some(Command::Export(_)) => "export",
+            Some(Command::Calibrate(_)) => "calibrate",
+            Some(Command::Models { .. }) => "models",
+        };
+        let given: Vec<&str> = [
+            ("--model", self.model.model.is_some()),
+            ("--budget", self.budget.budget.is_some()),
+            ("--tier", self.rate.tier.is_some()),
+            ("--rpm", self.rate.rpm.is_some()),
+            ("--limiter", self.rate.limiter.is_some()),
+            ("--config", self.config.config.is_some()),
+            ("--read-only", self.read_only),
+        ]
+        .into_iter()
+        .filter_map(|(flag, set)| set.then_some(flag))
+        .collect();
+        (!given.is_empty()).then(|| {
+            format!(
+                "{} before `{name}`: options go after the subcommand (budgie {name} {} …); \
+                 `budgie {name} --help` lists the ones it takes",
+                given.join(", "),
+                given[0]
+            )
+        })
+    }
+
+    /// What the command line says about the settings, for `config::resolve`: each command's
+    /// own options (a subcommand lists only those that apply to it).
     pub fn flags(&self) -> crate::config::Flags {
+        let none = ((), BudgetArg::default(), RateArgs::default());
+        let (config, model, budget, rate) = match &self.command {
+            None => (
+                &self.config,
+                self.model.model.clone(),
+                &self.budget,
+                &self.rate,
+            ),
+            Some(Command::Count(args)) => (
+                &args.config,
+                args.model.model.clone(),
+                &args.budget,
+                &args.rate,
+            ),
+            Some(Command::Export(args)) => {
+                (&args.config, args.model.model.clone(), &none.1, &none.2)
+            }
+            // The settings' model is calibrate's default; the last one given is as good.
+            Some(Command::Calibrate(args)) => (
+                &args.config,
+                args.models.last().cloned(),
+                &none.1,
+                &args.rate,
+            ),
+            Some(Command::Models { config, .. }) => (config, None, &none.1, &none.2),
+        };
         crate::config::Flags {
-            config: self.config.clone(),
-            model: self.models.last().cloned(),
-            budget: self.budget,
-            tier: self.tier.clone(),
-            rpm: self.rpm,
-            limiter: self.limiter.clone(),
+            config: config.config.clone(),
+            model,
+            budget: budget.budget,
+            tier: rate.tier.clone(),
+            rpm: rate.rpm,
+            limiter: rate.limiter.clone(),
         }
     }
 }
@@ -144,6 +224,9 @@ pub enum Command {
         /// One JSON object per line.
         #[arg(long)]
         json: bool,
+
+        #[command(flatten)]
+        config: ConfigArg,
     },
 }
 
@@ -196,6 +279,18 @@ pub struct CountArgs {
         requires = "compare"
     )]
     pub models: Vec<String>,
+
+    #[command(flatten)]
+    pub model: ModelArg,
+
+    #[command(flatten)]
+    pub budget: BudgetArg,
+
+    #[command(flatten)]
+    pub rate: RateArgs,
+
+    #[command(flatten)]
+    pub config: ConfigArg,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -218,6 +313,16 @@ pub struct CalibrateArgs {
     /// answers still refresh it).
     #[arg(long)]
     pub no_cache: bool,
+
+    /// A model to calibrate; give it again for more (default: the configured model).
+    #[arg(long = "model", short = 'm', value_name = "ID")]
+    pub models: Vec<String>,
+
+    #[command(flatten)]
+    pub rate: RateArgs,
+
+    #[command(flatten)]
+    pub config: ConfigArg,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -237,6 +342,12 @@ pub struct ExportArgs {
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, short = 'o', value_name = "PATH")]
     pub output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub model: ModelArg,
+
+    #[command(flatten)]
+    pub config: ConfigArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

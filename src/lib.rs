@@ -5,7 +5,8 @@
 //!   people read them; whole-or-nothing file writes; the models budgie knows
 //!   (assets/models.json)
 //! - `request`: the Messages API request model, the API's limits and its rules (validate)
-//! - `estimate`: offline counting (tokenizer families, request structure)
+//! - `estimate`: offline counting (tokenizer families, request structure); `explain`: an
+//!   offline count in words a user knows (its parts, what rests on a guess)
 //! - `cost`: prices as billed, the prompt-caching plan, one request on several models
 //! - `secrets`, `config`: the API key; settings merged once for every command
 //! - `workspace`: the draft on disk: format, saving, autosave, recovery, recent files
@@ -33,6 +34,7 @@ pub mod cost;
 pub mod estimate;
 pub mod exact_cache;
 pub mod exact_counter;
+pub mod explain;
 pub mod export;
 pub mod intake;
 pub mod limiter;

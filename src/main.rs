@@ -7,18 +7,17 @@ use budgie::{commands, config};
 
 fn main() {
     let cli = Cli::parse();
-    let settings = match config::resolve(&cli.common.flags()) {
+    if let Some(message) = cli.misplaced_options() {
+        eprintln!("budgie: {message}");
+        std::process::exit(commands::exit::INPUT);
+    }
+    let settings = match config::resolve(&cli.flags()) {
         Ok(settings) => settings,
         Err(e) => {
             eprintln!("budgie: {e}");
             std::process::exit(commands::exit::INPUT);
         }
     };
-    let several_models = cli.common.models.len() > 1;
-    if several_models && !matches!(cli.command, Some(Command::Calibrate(_))) {
-        eprintln!("budgie: --model is given more than once; only `budgie calibrate` takes several");
-        std::process::exit(commands::exit::INPUT);
-    }
     // Offline counts use what `budgie calibrate` measured on this machine.
     if let Some(dirs) = config::dirs()
         && let Some(warning) = budgie::calibration::store::install(&dirs.data)
@@ -27,10 +26,8 @@ fn main() {
     }
     let status = match &cli.command {
         Some(Command::Count(args)) => commands::count::run(&settings, args),
-        Some(Command::Calibrate(args)) => {
-            commands::calibrate::run(&settings, &cli.common.models, args)
-        }
-        Some(Command::Models { json }) => commands::models::run(&settings, *json),
+        Some(Command::Calibrate(args)) => commands::calibrate::run(&settings, &args.models, args),
+        Some(Command::Models { json, .. }) => commands::models::run(&settings, *json),
         Some(Command::Export(args)) => commands::export::run(&settings, args),
         None => match budgie::runtime::run(&cli, settings) {
             Ok(()) => commands::exit::OK,

@@ -28,10 +28,18 @@ pub enum Scope {
     ToolEditor,
     /// In the model comparison and the prompt-cache view.
     Costs,
+    /// In the open window: recent files and a path (typing edits the path).
+    Open,
+    /// In a window that shows text to read: a block, a tool, an attachment, the messages.
+    Viewer,
+    /// The question asked before unsaved changes would be left behind (quit, open).
+    Unsaved,
+    /// The question asked before saving over a file that exists.
+    Overwrite,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 8] = [
+    pub const ALL: [Scope; 12] = [
         Scope::Global,
         Scope::Editor,
         Scope::Navigate,
@@ -40,6 +48,10 @@ impl Scope {
         Scope::Prompt,
         Scope::ToolEditor,
         Scope::Costs,
+        Scope::Open,
+        Scope::Viewer,
+        Scope::Unsaved,
+        Scope::Overwrite,
     ];
 
     /// The section name in the keymap file.
@@ -53,6 +65,10 @@ impl Scope {
             Scope::Prompt => "prompt",
             Scope::ToolEditor => "tool_editor",
             Scope::Costs => "costs",
+            Scope::Open => "open",
+            Scope::Viewer => "viewer",
+            Scope::Unsaved => "unsaved",
+            Scope::Overwrite => "overwrite",
         }
     }
 
@@ -70,172 +86,114 @@ impl Scope {
             Scope::Prompt => "In a prompt (budget, thinking, paths)",
             Scope::ToolEditor => "In the tool editor",
             Scope::Costs => "In the model comparison and the cache view",
+            Scope::Open => "In the open window (type a path or pick a recent file)",
+            Scope::Viewer => "Reading a block, a tool, an attachment or the messages",
+            Scope::Unsaved => "Asked about unsaved changes",
+            Scope::Overwrite => "Asked before replacing a file",
         }
     }
 }
 
-/// What a key is bound to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Command {
-    Quit,
-    Save,
-    NextPane,
-    PrevPane,
-    Help,
-    Navigate,
-    Edit,
-    Up,
-    Down,
-    NewTurn,
-    DeleteTurn,
-    Undo,
-    SwitchRole,
-    Tools,
-    Attach,
-    Model,
-    Budget,
-    Thinking,
-    Export,
-    Toggle,
-    Remove,
-    ToolFromFile,
-    NewTool,
-    Cancel,
-    Confirm,
-    Complete,
-    PageUp,
-    PageDown,
-    Compare,
-    CachePlan,
-    Breakpoint,
-    CountExactly,
+/// Declares `Command` with its name in the keymap file and what the help says it does.
+macro_rules! commands {
+    ($($variant:ident $name:literal $describe:literal,)*) => {
+        /// What a key is bound to.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Command {
+            $($variant,)*
+        }
+
+        impl Command {
+            pub const ALL: &'static [Command] = &[$(Command::$variant,)*];
+
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Command::$variant => $name,)*
+                }
+            }
+
+            /// What the help screen says the command does.
+            pub fn describe(self) -> &'static str {
+                match self {
+                    $(Command::$variant => $describe,)*
+                }
+            }
+        }
+    };
+}
+
+commands! {
+    Quit "quit" "quit (asks first when there are unsaved changes)",
+    QuitHint "quit_hint" "say how to quit (Ctrl-C does not quit)",
+    Save "save" "save (asks for a name the first time)",
+    SaveAs "save_as" "save under another name",
+    Open "open" "open a file: recent files, or type a path",
+    NextPane "next_pane" "next pane (request, tools, attachments)",
+    PrevPane "prev_pane" "previous pane",
+    Help "help" "this help",
+    Navigate "navigate" "leave the editor for navigation",
+    Edit "edit" "edit the selected block, tool (its JSON) or attachment (another file)",
+    View "view" "read the selected block, tool or attachment in full",
+    Log "log" "read every message and error in full",
+    Up "up" "select the block or item above",
+    Down "down" "select the block or item below",
+    First "first" "select the first block or item",
+    Last "last" "select the last block or item",
+    PageUp "page_up" "up a page",
+    PageDown "page_down" "down a page",
+    NewTurn "new_turn" "add a turn after this one (other role)",
+    DeleteTurn "delete_turn" "delete the selected turn",
+    Undo "undo" "undo a change to turns, tools, attachments, model, thinking, budget",
+    Redo "redo" "redo what was undone",
+    SwitchRole "switch_role" "switch the turn between user and assistant",
+    Tools "tools" "go to the tools pane",
+    Attach "attach" "attach an image or PDF by path",
+    Model "model" "choose the model (type to filter)",
+    Budget "budget" "set the token budget",
+    Thinking "thinking" "thinking on/off and its budget",
+    Export "export" "export the request JSON to a file",
+    Recount "recount" "ask for the exact count again now",
+    Toggle "toggle" "switch the selected tool or attachment on or off",
+    Remove "remove" "remove the selected tool or attachment (undo brings it back)",
+    ToolFromFile "tool_from_file" "add a tool from a JSON file",
+    NewTool "new_tool" "write a new tool in a JSON editor",
+    Discard "discard" "discard the unsaved changes",
+    Cancel "cancel" "close the window, changing nothing",
+    Confirm "confirm" "accept",
+    Complete "complete" "complete the path typed",
+    Compare "compare" "compare models: tokens, fit, cost",
+    CachePlan "cache_plan" "prompt cache: breakpoints, minimums, costs",
+    Breakpoint "breakpoint" "put/remove a cache breakpoint here",
+    CountExactly "count_exactly" "count the figures shown exactly (API)",
 }
 
 impl Command {
-    pub const ALL: &'static [Command] = &[
-        Command::Quit,
-        Command::Save,
-        Command::NextPane,
-        Command::PrevPane,
-        Command::Help,
-        Command::Navigate,
-        Command::Edit,
-        Command::Up,
-        Command::Down,
-        Command::NewTurn,
-        Command::DeleteTurn,
-        Command::Undo,
-        Command::SwitchRole,
-        Command::Tools,
-        Command::Attach,
-        Command::Model,
-        Command::Budget,
-        Command::Thinking,
-        Command::Export,
-        Command::Toggle,
-        Command::Remove,
-        Command::ToolFromFile,
-        Command::NewTool,
-        Command::Cancel,
-        Command::Confirm,
-        Command::Complete,
-        Command::PageUp,
-        Command::PageDown,
-        Command::Compare,
-        Command::CachePlan,
-        Command::Breakpoint,
-        Command::CountExactly,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Command::Quit => "quit",
-            Command::Save => "save",
-            Command::NextPane => "next_pane",
-            Command::PrevPane => "prev_pane",
-            Command::Help => "help",
-            Command::Navigate => "navigate",
-            Command::Edit => "edit",
-            Command::Up => "up",
-            Command::Down => "down",
-            Command::NewTurn => "new_turn",
-            Command::DeleteTurn => "delete_turn",
-            Command::Undo => "undo",
-            Command::SwitchRole => "switch_role",
-            Command::Tools => "tools",
-            Command::Attach => "attach",
-            Command::Model => "model",
-            Command::Budget => "budget",
-            Command::Thinking => "thinking",
-            Command::Export => "export",
-            Command::Toggle => "toggle",
-            Command::Remove => "remove",
-            Command::ToolFromFile => "tool_from_file",
-            Command::NewTool => "new_tool",
-            Command::Cancel => "cancel",
-            Command::Confirm => "confirm",
-            Command::Complete => "complete",
-            Command::PageUp => "page_up",
-            Command::PageDown => "page_down",
-            Command::Compare => "compare",
-            Command::CachePlan => "cache_plan",
-            Command::Breakpoint => "breakpoint",
-            Command::CountExactly => "count_exactly",
-        }
-    }
-
-    /// What the help screen says the command does.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Command::Quit => "quit (the draft is kept)",
-            Command::Save => "save the workspace",
-            Command::NextPane => "next pane (request, tools, attachments)",
-            Command::PrevPane => "previous pane",
-            Command::Help => "this help",
-            Command::Navigate => "leave the editor for navigation",
-            Command::Edit => "edit the selected block",
-            Command::Up => "select the block or item above",
-            Command::Down => "select the block or item below",
-            Command::NewTurn => "add a turn after this one (other role)",
-            Command::DeleteTurn => "delete the selected turn",
-            Command::Undo => "bring back the last deleted turn",
-            Command::SwitchRole => "switch the turn between user and assistant",
-            Command::Tools => "go to the tools pane",
-            Command::Attach => "attach an image or PDF by path",
-            Command::Model => "choose the model (type to filter)",
-            Command::Budget => "set the token budget",
-            Command::Thinking => "thinking on/off and its budget",
-            Command::Export => "export the request JSON to a file",
-            Command::Toggle => "toggle the selected tool or attachment",
-            Command::Remove => "remove the selected tool or attachment",
-            Command::ToolFromFile => "add a tool from a JSON file",
-            Command::NewTool => "write a new tool in a JSON editor",
-            Command::Cancel => "close the window, changing nothing",
-            Command::Confirm => "accept",
-            Command::Complete => "complete the path typed",
-            Command::PageUp => "scroll up a page",
-            Command::PageDown => "scroll down a page",
-            Command::Compare => "compare models: tokens, fit, cost",
-            Command::CachePlan => "prompt cache: breakpoints, minimums, costs",
-            Command::Breakpoint => "put/remove a cache breakpoint here",
-            Command::CountExactly => "count the figures shown exactly (API)",
-        }
-    }
-
     /// What the command does where it is bound (moving up in the help scrolls it).
     pub fn describe_in(self, scope: Scope) -> &'static str {
         match (scope, self) {
-            (Scope::Help, Command::Up) => "scroll up a line",
-            (Scope::Help, Command::Down) => "scroll down a line",
+            (Scope::Help | Scope::Viewer, Command::Up) => "scroll up a line",
+            (Scope::Help | Scope::Viewer, Command::Down) => "scroll down a line",
+            (Scope::Help | Scope::Viewer, Command::First) => "go to the top",
+            (Scope::Help | Scope::Viewer, Command::Last) => "go to the end",
             (Scope::ModelPicker, Command::Up) => "select the model above",
             (Scope::ModelPicker, Command::Down) => "select the model below",
             (Scope::ModelPicker, Command::Confirm) => "use the selected model",
             (Scope::Prompt, Command::Confirm) => "accept what is typed",
-            (Scope::ToolEditor, Command::Confirm) => "add the tool written",
+            (Scope::ToolEditor, Command::Confirm) => "add (or replace) the tool written",
             (Scope::Costs, Command::Up) => "scroll up a line",
             (Scope::Costs, Command::Down) => "scroll down a line",
             (Scope::Costs, Command::Compare) => "switch to the model comparison",
             (Scope::Costs, Command::CachePlan) => "switch to the cache view",
+            (Scope::Editor, Command::Undo) => "undo typing (with none left, the last change)",
+            (Scope::Editor, Command::Redo) => "redo typing (with none left, the last change)",
+            (Scope::Open, Command::Up) => "select the recent file above",
+            (Scope::Open, Command::Down) => "select the recent file below",
+            (Scope::Open, Command::Confirm) => "open the selected file, or the path typed",
+            (Scope::Unsaved, Command::Save) => "save, then go on",
+            (Scope::Unsaved, Command::Discard) => "discard the changes, then go on",
+            (Scope::Unsaved, Command::Cancel) => "stay, changing nothing",
+            (Scope::Overwrite, Command::Confirm) => "replace the file",
+            (Scope::Overwrite, Command::Cancel) => "choose another name",
             _ => self.describe(),
         }
     }

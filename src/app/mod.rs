@@ -5,16 +5,21 @@ pub mod budget;
 pub mod costs;
 pub mod doc;
 pub mod example;
+pub mod history;
 pub mod keymap;
 pub mod model;
 pub mod msg;
 pub mod offline_count;
+pub mod screen;
 pub mod tool_edit;
 pub mod update;
+pub mod viewer;
 
 pub use budget::{BudgetView, Level};
 pub use doc::Slot;
 pub use keymap::{Command, Keymap, Scope};
-pub use model::{ExactState, Model, Options, Overlay, Pane, PromptKind};
-pub use msg::{CountEvent, CountFailure, Effect, LimitStatus, Msg, Pointer, Target};
+pub use model::{ExactState, Model, Options, Overlay, Pane, PromptKind, Retry, Then};
+pub use msg::{
+    CountEvent, CountFailure, Effect, LimitStatus, Loaded, Msg, Pointer, SaveFailure, Target,
+};
 pub use update::update;

@@ -9,14 +9,15 @@ use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 use super::budget::BudgetView;
 use super::costs::{CacheView, CompareView, ExactCosts};
 use super::doc::{self, Slot, SlotContent};
+use super::history::History;
 use super::keymap::{Keymap, Scope};
-use super::msg::LimitStatus;
+use super::msg::{LimitStatus, Loaded};
 use super::offline_count::OfflineCount;
 use crate::calibration::drift::Summary;
 use crate::config::{Settings, Theme};
 use crate::estimate::Estimate;
 use crate::registry::{ModelInfo, Registry};
-use crate::request::{Message, Role};
+use crate::request::Role;
 use crate::workspace::Workspace;
 
 /// The panes Tab moves between.
@@ -70,8 +71,11 @@ pub enum PromptKind {
     Budget,
     Thinking,
     AttachPath,
+    /// A new file for the attachment at this slot.
+    ReplaceAttachment(Slot),
     ToolFile,
     ExportPath,
+    SaveAs,
 }
 
 impl PromptKind {
@@ -80,17 +84,33 @@ impl PromptKind {
             PromptKind::Budget => "Token budget (e.g. 20000, 20k; empty = context window)",
             PromptKind::Thinking => "Thinking budget (≥ 1024; 0 or off = off; adaptive)",
             PromptKind::AttachPath => "Attach image or PDF (Tab completes)",
+            PromptKind::ReplaceAttachment(_) => "Replace the attachment with (Tab completes)",
             PromptKind::ToolFile => "Tool definition JSON file (Tab completes)",
             PromptKind::ExportPath => "Export the request JSON to",
+            PromptKind::SaveAs => "Save the workspace as (Tab completes)",
         }
     }
 
     pub fn completes_paths(self) -> bool {
         matches!(
             self,
-            PromptKind::AttachPath | PromptKind::ToolFile | PromptKind::ExportPath
+            PromptKind::AttachPath
+                | PromptKind::ReplaceAttachment(_)
+                | PromptKind::ToolFile
+                | PromptKind::ExportPath
+                | PromptKind::SaveAs
         )
     }
+}
+
+/// What to do once the workspace is saved (or its changes discarded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Then {
+    /// Nothing more: keep working.
+    Stay,
+    Quit,
+    /// Open this file in place of the workspace.
+    Open(PathBuf),
 }
 
 /// A window on top of the panes.
@@ -110,11 +130,39 @@ pub enum Overlay {
         input: String,
         error: Option<String>,
         completions: Vec<String>,
+        /// The input is what was there before (the current value): typing replaces it,
+        /// the arrows or Backspace edit it.
+        fresh: bool,
     },
     ToolEditor {
         editor: Box<TextArea<'static>>,
         /// What is wrong with the JSON right now (live), or None when it is a valid tool.
         error: Option<String>,
+        /// The tool being edited (its place in the list); None for a new one.
+        replacing: Option<usize>,
+    },
+    /// Open a file: the recent files, or a path typed.
+    Open {
+        input: String,
+        /// The recent file picked with the arrows (index into the filtered list).
+        selected: Option<usize>,
+        completions: Vec<String>,
+        error: Option<String>,
+    },
+    /// Text to read, not to edit: a block, a tool, an attachment, the messages.
+    Viewer {
+        title: String,
+        text: String,
+        scroll: u16,
+    },
+    /// There are unsaved changes: save, discard or stay? Then `then`.
+    Unsaved {
+        then: Then,
+    },
+    /// `path` exists: replace it? Then `then`.
+    Overwrite {
+        path: PathBuf,
+        then: Then,
     },
     /// The request on every model.
     Compare(Box<CompareView>),
@@ -132,9 +180,21 @@ pub struct Editor {
 /// How the runtime configured the workbench.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Where Ctrl-S saves; `None`: budgie's draft file.
+    /// Where Ctrl-S saves; `None`: it asks for a name (an untitled draft, a read-only file).
     pub path: Option<PathBuf>,
+    /// The file the workspace was opened from (the title names it), if any.
+    pub source: Option<PathBuf>,
+    /// The file at `path` is this workspace's own (it was opened from it): saving replaces
+    /// it without asking. Otherwise a file found there is only replaced after a question.
+    pub overwrite_ok: bool,
     pub read_only: bool,
+    /// Opened on a draft restored from the recovery file: it has not been saved.
+    pub restored: bool,
+    /// Where the save prompt suggests keeping an untitled draft (a new file of its own in
+    /// budgie's data dir).
+    pub draft_path: Option<PathBuf>,
+    /// Recently opened or saved files, newest first (the open window lists them).
+    pub recent: Vec<PathBuf>,
     pub settings: Settings,
     pub keymap: Keymap,
     /// `Some(reason)` when counting offline only (e.g. "no API key").
@@ -149,7 +209,12 @@ pub struct Options {
 
 pub struct Model {
     pub ws: Workspace,
+    /// Where Ctrl-S saves; `None`: it asks for a name.
     pub path: Option<PathBuf>,
+    /// The file the workspace was opened from, for the title.
+    pub source: Option<PathBuf>,
+    /// Saving to `path` may replace the file there without asking.
+    pub overwrite_ok: bool,
     pub read_only: bool,
     pub settings: Settings,
     pub keymap: Keymap,
@@ -171,17 +236,38 @@ pub struct Model {
     pub api_models: Vec<(String, String)>,
     pub now: Instant,
     pub size: (u16, u16),
-    /// Deleted turns, most recent last: (index, turn).
-    pub undo: Vec<(usize, Message)>,
+    /// Structural edits that can be undone and redone.
+    pub history: History,
     /// A message for the status line and when it was set.
     pub notice: Option<(String, Instant)>,
+    /// Every message shown this session, oldest first (the messages window).
+    pub log: Vec<String>,
     /// Changed since the last save.
     pub unsaved: bool,
     /// Exact counts the cost views asked for.
     pub costs: ExactCosts,
-    pub budget_flag: Option<u64>,
     /// How offline counts compared with exact ones, per model (by registry id).
     pub drift: BTreeMap<String, Summary>,
+    /// Bumped on every change to the workspace: a save done while more was typed leaves the
+    /// workspace unsaved.
+    pub changes: u64,
+    /// What to do once the save under way is done (quit, open a file).
+    pub after_save: Option<Then>,
+    pub budget_flag: Option<u64>,
+    pub draft_path: Option<PathBuf>,
+    pub recent: Vec<PathBuf>,
+    /// When the exact count is tried again after a failure, and how many tries so far.
+    pub retry: Option<Retry>,
+    /// A character just typed alone into the editor (in this block): a burst of typing
+    /// right after takes it in, so a paste's first key is undone with the rest.
+    pub lone_key: Option<(Slot, char)>,
+}
+
+/// An exact count that failed is asked again later, each wait longer than the last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    pub at: Instant,
+    pub attempt: u32,
 }
 
 impl std::fmt::Debug for Model {
@@ -211,6 +297,8 @@ impl Model {
             theme: options.settings.theme,
             ws,
             path: options.path,
+            source: options.source,
+            overwrite_ok: options.overwrite_ok,
             read_only: options.read_only,
             settings: options.settings,
             keymap: options.keymap,
@@ -227,16 +315,92 @@ impl Model {
             api_models: Vec::new(),
             now,
             size: (80, 24),
-            undo: Vec::new(),
+            history: History::default(),
             notice,
-            unsaved: false,
             costs: ExactCosts::default(),
-            budget_flag: options.budget_flag,
             drift: options.drift,
+            log: options.warnings,
+            unsaved: options.restored,
+            changes: 0,
+            after_save: None,
+            budget_flag: options.budget_flag,
+            draft_path: options.draft_path,
+            recent: options.recent,
+            retry: None,
+            lone_key: None,
         };
         model.focus = model.start_slot();
         model.open_editor();
         model
+    }
+
+    /// Put another workspace in place of this one (a file opened): everything about the
+    /// old one goes (selection, undo history, counts), the settings stay.
+    pub fn replace_workspace(&mut self, loaded: Loaded) {
+        self.ws = loaded.workspace;
+        self.path = loaded.path;
+        self.source = loaded.source;
+        self.overwrite_ok = loaded.overwrite_ok;
+        self.read_only = loaded.read_only;
+        self.unsaved = loaded.restored;
+        self.changes += 1;
+        self.after_save = None;
+        self.history.clear();
+        self.pane = Pane::Request;
+        self.tool_sel = 0;
+        self.attach_sel = 0;
+        self.overlay = Overlay::None;
+        self.offline.rebuild(&self.ws);
+        self.revision += 1;
+        self.retry = None;
+        if !matches!(self.exact, ExactState::Offline { .. }) {
+            self.exact = ExactState::Pending;
+        }
+        self.focus = self.start_slot();
+        self.open_editor();
+    }
+
+    /// Something in the workspace changed: it is unsaved.
+    pub fn mark_changed(&mut self) {
+        self.unsaved = true;
+        self.changes += 1;
+    }
+
+    /// What the title calls the workspace: its file's name, else "untitled".
+    pub fn name(&self) -> String {
+        self.source
+            .as_ref()
+            .or(self.path.as_ref())
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "untitled".into())
+    }
+
+    /// The recent files the open window offers for `filter`: every recent file whose path
+    /// holds it (any case), the workspace's own left out. (Paths are absolute: the runtime
+    /// makes them so.)
+    pub fn recent_choices(&self, filter: &str) -> Vec<PathBuf> {
+        let filter = filter.to_lowercase();
+        self.recent
+            .iter()
+            .filter(|p| self.path.as_ref() != Some(*p))
+            .filter(|p| p.to_string_lossy().to_lowercase().contains(&filter))
+            .cloned()
+            .collect()
+    }
+
+    /// Whether `pane` is drawn at the terminal's size (a hidden pane cannot be focused).
+    pub fn pane_drawn(&self, pane: Pane) -> bool {
+        super::screen::pane_drawn(pane, self.size)
+    }
+
+    /// `max_tokens` when the request sets it.
+    pub fn max_tokens(&self) -> Option<u64> {
+        self.ws
+            .request
+            .extra
+            .get("max_tokens")
+            .and_then(serde_json::Value::as_u64)
     }
 
     /// The last text block of the last user turn (or the system prompt when there is none).
@@ -314,13 +478,7 @@ impl Model {
 
     /// Tokens reserved for output: max_tokens, else the thinking budget.
     pub fn output_reserve(&self) -> u64 {
-        let max_tokens = self
-            .ws
-            .request
-            .extra
-            .get("max_tokens")
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0);
+        let max_tokens = self.max_tokens().unwrap_or(0);
         max_tokens.max(self.thinking_budget().unwrap_or(0))
     }
 

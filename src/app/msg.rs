@@ -31,17 +31,26 @@ pub enum Msg {
     Limit(LimitStatus),
     /// Models from `GET /v1/models` (ids and display names), or why not.
     Models(Result<Vec<(String, String)>, String>),
+    /// A save finished; `changes` is the workspace's change count when it was asked for.
     Saved {
         path: PathBuf,
-        result: Result<(), String>,
+        changes: u64,
+        result: Result<(), SaveFailure>,
+    },
+    /// A file opened (or why not), to put in place of the workspace.
+    Opened {
+        path: PathBuf,
+        result: Result<Box<Loaded>, String>,
     },
     Exported {
         path: PathBuf,
         result: Result<(), String>,
     },
-    /// An attachment read from disk, ready to go into turn `turn`.
+    /// An attachment read from disk, ready to go into turn `turn` (or in place of the
+    /// attachment at `replace`).
     AttachmentRead {
         turn: usize,
+        replace: Option<Slot>,
         result: Result<Box<ContentBlock>, String>,
     },
     /// A tool definition file's text.
@@ -66,6 +75,32 @@ pub enum Msg {
         hash: String,
         result: Result<u64, String>,
     },
+}
+
+/// Why a save did not happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveFailure {
+    /// A file is there and the save was not told it may replace it: ask first.
+    Exists,
+    /// The words of the error.
+    Failed(String),
+}
+
+/// A workspace read from a file, with how the workbench should treat it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    pub workspace: Workspace,
+    /// Where Ctrl-S saves (`None`: it asks).
+    pub path: Option<PathBuf>,
+    /// The file it came from.
+    pub source: Option<PathBuf>,
+    /// The file at `path` is this workspace's own: saving replaces it without asking.
+    pub overwrite_ok: bool,
+    pub read_only: bool,
+    /// What is shown is the autosaved draft of the file, not yet saved.
+    pub restored: bool,
+    /// Things to tell the user (problems the API would refuse, a restored draft…).
+    pub warnings: Vec<String>,
 }
 
 /// What the mouse did.
@@ -110,14 +145,20 @@ pub enum CountFailure {
         retry_after: Option<Duration>,
         message: String,
     },
-    /// Anything else: the message is shown as is.
+    /// The API could not be reached or failed on its side (a connection error, a timeout,
+    /// a 5xx, overloaded): worth asking again later.
+    Unavailable(String),
+    /// Anything else (the request itself is refused): shown as is; asking again with the
+    /// same content would get the same answer.
     Failed(String),
 }
 
 impl CountFailure {
     pub fn message(&self) -> &str {
         match self {
-            CountFailure::RateLimited { message, .. } | CountFailure::Failed(message) => message,
+            CountFailure::RateLimited { message, .. }
+            | CountFailure::Unavailable(message)
+            | CountFailure::Failed(message) => message,
         }
     }
 }
@@ -138,22 +179,34 @@ pub struct LimitStatus {
 /// Something the runtime must do for the reducer (the reducer itself does no I/O).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// The user chose to quit (nothing unsaved is left, or they chose to discard it): the
+    /// recovery file goes too.
     Quit,
     /// The counted content changed: hand the latest request to the counting worker.
     CountExact,
-    /// Write the workspace; `None` means budgie's draft file.
+    /// Count again now: no pause first, and not from what was counted before.
+    Recount,
+    /// Write the workspace to `path`. Without `replace`, a file already there is left alone
+    /// and the answer is `SaveFailure::Exists`. `changes` comes back in `Msg::Saved`.
     Save {
-        path: Option<PathBuf>,
+        path: PathBuf,
         workspace: Box<Workspace>,
+        replace: bool,
+        changes: u64,
+    },
+    /// Read a file as a workspace (a missing `*.budgie.json` is a new one).
+    Open {
+        path: PathBuf,
     },
     Export {
         path: PathBuf,
         contents: String,
     },
-    /// Read an image or PDF into turn `turn`.
+    /// Read an image or PDF into turn `turn` (or in place of the attachment at `replace`).
     ReadAttachment {
         path: PathBuf,
         turn: usize,
+        replace: Option<Slot>,
         /// The model the limits (PDF pages) are checked for.
         model: String,
     },

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::doc::{self, Slot, SlotContent};
 use crate::estimate::tokenizer::IncrementalCounter;
-use crate::estimate::{self, Estimate};
+use crate::estimate::{self, Estimate, Section};
 use crate::registry::{Family, Registry};
 use crate::request::Content;
 use crate::workspace::{Workspace, block_enabled};
@@ -40,9 +40,14 @@ pub struct OfflineCount {
     /// parts, when there are any).
     system_join: u64,
     message_text: i64,
-    /// Marginal cost of each tool (by name) and attachment (by slot): the count with it minus
-    /// the count without it.
+    /// What each tool's own definition costs (by name), switched on or not. The tool-use
+    /// prompt that any request with tools carries is apart: `tool_prompt`.
     pub tool_costs: HashMap<String, u64>,
+    /// The tool-use prompt (and what joins the tools to it): counted once when any tool is
+    /// on, whatever the number of tools.
+    pub tool_prompt: u64,
+    /// Marginal cost of each attachment (by slot): the count with it minus the count
+    /// without it.
     pub attachment_costs: HashMap<Slot, u64>,
 }
 
@@ -99,15 +104,22 @@ impl OfflineCount {
         self.skeleton = estimate::estimate(&blank);
         self.system_join = estimate::system_join_tokens(&blank);
         self.tool_costs.clear();
-        if let Some(tools) = &ws.request.tools {
+        self.tool_prompt = 0;
+        if let Some(tools) = ws.request.tools.as_ref().filter(|t| !t.is_empty()) {
+            // Every tool on: each definition's own share is its section of the count; the
+            // rest of what tools add is the shared prompt.
+            let mut all_on = ws.clone_structure();
+            all_on.disabled_tools.clear();
+            let with_all = estimate::estimate(&all_on.to_request());
             for tool in tools {
-                let mut without = ws.clone_structure();
-                without.disabled_tools.insert(tool.name.clone());
-                let mut with = ws.clone_structure();
-                with.disabled_tools.remove(&tool.name);
-                let cost = structure_total(&with).saturating_sub(structure_total(&without));
-                self.tool_costs.insert(tool.name.clone(), cost);
+                let own = with_all
+                    .sections
+                    .iter()
+                    .find(|(section, _)| *section == Section::Tool(tool.name.clone()))
+                    .map_or(0, |(_, n)| u64::try_from(*n).unwrap_or(0));
+                self.tool_costs.insert(tool.name.clone(), own);
             }
+            self.tool_prompt = crate::explain::tool_prompt(&all_on.to_request(), &with_all);
         }
         self.attachment_costs.clear();
         for (slot, _) in doc::attachments(&ws.request) {
@@ -118,6 +130,18 @@ impl OfflineCount {
             let cost = structure_total(&with).saturating_sub(structure_total(&without));
             self.attachment_costs.insert(slot, cost);
         }
+    }
+
+    /// A tool's cost in words, with the shared tool-use prompt explained.
+    pub fn tool_cost_line(&self, name: &str) -> Option<String> {
+        let own = self.tool_costs.get(name)?;
+        Some(format!(
+            "its definition: ~{own} tokens. With any tool on, a request also carries the \
+             tool-use prompt, ~{} tokens, once for all its tools: the first tool switched on \
+             costs ~{}.",
+            self.tool_prompt,
+            own + self.tool_prompt
+        ))
     }
 
     /// One text changed: recount it alone.

@@ -19,11 +19,12 @@ pub const TEMPLATE: &str = r#"{
   }
 }"#;
 
-/// Check one tool definition; Ok with the tool when it can be added to `ws`.
-pub fn check(text: &str, ws: &Workspace) -> Result<Tool, String> {
+/// Check one tool definition; Ok with the tool when it can be added to `ws` (in place of
+/// the tool at `replacing`, whose name it may keep).
+pub fn check(text: &str, ws: &Workspace, replacing: Option<usize>) -> Result<Tool, String> {
     let value: Value = serde_json::from_str(text)
         .map_err(|e| format!("line {}, column {}: {e}", e.line(), e.column()))?;
-    check_value(value, ws, "")
+    check_value(value, ws, "", replacing)
 }
 
 /// A file holds one tool, a list of tools, or a request with `tools`.
@@ -47,7 +48,7 @@ pub fn parse_tools(text: &str, ws: &Workspace) -> Result<Vec<Tool>, String> {
     };
     let mut out: Vec<Tool> = Vec::new();
     for (i, value) in list.into_iter().enumerate() {
-        let tool = check_value(value, ws, &format!("[{i}]"))?;
+        let tool = check_value(value, ws, &format!("[{i}]"), None)?;
         if out.iter().any(|t| t.name == tool.name) {
             return Err(format!("[{i}].name: `{}` appears twice", tool.name));
         }
@@ -59,7 +60,12 @@ pub fn parse_tools(text: &str, ws: &Workspace) -> Result<Vec<Tool>, String> {
     Ok(out)
 }
 
-fn check_value(value: Value, ws: &Workspace, at: &str) -> Result<Tool, String> {
+fn check_value(
+    value: Value,
+    ws: &Workspace,
+    at: &str,
+    replacing: Option<usize>,
+) -> Result<Tool, String> {
     let Value::Object(map) = &value else {
         return Err(format!("{}must be a JSON object", prefix(at)));
     };
@@ -106,11 +112,11 @@ fn check_value(value: Value, ws: &Workspace, at: &str) -> Result<Tool, String> {
             return Err(format!("{at}description: must be a string"));
         }
     }
-    let exists = ws
-        .request
-        .tools
-        .as_ref()
-        .is_some_and(|t| t.iter().any(|t| t.name == name));
+    let exists = ws.request.tools.as_ref().is_some_and(|t| {
+        t.iter()
+            .enumerate()
+            .any(|(i, t)| t.name == name && Some(i) != replacing)
+    });
     if exists {
         return Err(format!("{at}name: a tool named `{name}` exists already"));
     }
@@ -136,16 +142,26 @@ mod tests {
 
     #[test]
     fn the_template_is_a_valid_tool() {
-        assert_eq!(check(TEMPLATE, &ws()).expect("valid").name, "my_tool");
+        assert_eq!(check(TEMPLATE, &ws(), None).expect("valid").name, "my_tool");
     }
 
     #[test]
     fn problems_are_named_where_they_are() {
-        let e = check(r#"{"name":"a b","input_schema":{"type":"object"}}"#, &ws()).expect_err("x");
+        let e = check(
+            r#"{"name":"a b","input_schema":{"type":"object"}}"#,
+            &ws(),
+            None,
+        )
+        .expect_err("x");
         assert!(e.starts_with("name:"), "{e}");
-        let e = check(r#"{"name":"ok","input_schema":{"type":"string"}}"#, &ws()).expect_err("x");
+        let e = check(
+            r#"{"name":"ok","input_schema":{"type":"string"}}"#,
+            &ws(),
+            None,
+        )
+        .expect_err("x");
         assert!(e.starts_with("input_schema.type"), "{e}");
-        let e = check("{\"name\": ", &ws()).expect_err("x");
+        let e = check("{\"name\": ", &ws(), None).expect_err("x");
         assert!(e.starts_with("line 1"), "{e}");
         let e = parse_tools(
             r#"[{"name":"a","input_schema":{"type":"object"}},{"name":"a","input_schema":{"type":"object"}}]"#,

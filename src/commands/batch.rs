@@ -12,11 +12,16 @@ use std::fmt;
 use std::future::Future;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::limiter::{SharedStatus, summary};
 
 /// One thing to count.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -156,24 +161,53 @@ fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ExpandError> {
 
 /// Where progress goes.
 pub enum Progress {
-    /// A bar on stderr when it is a terminal, else plain lines on stderr.
+    /// A bar on stderr when it is a terminal and there are several inputs, else plain lines
+    /// on stderr (in a log, or for one input: only when it keeps the run waiting).
     Auto,
-    /// "counted N/M (rate, ETA)" lines, at most one a second plus the last one.
+    /// "counted N/M (rate, ETA)" lines, at most one a second plus the last one, and a line
+    /// every [`WAITING_LINE_EVERY`] while nothing finishes.
     Lines(Box<dyn Write + Send>),
     Hidden,
 }
+
+/// While nothing finishes, a line says what the run waits for this often.
+pub const WAITING_LINE_EVERY: Duration = Duration::from_secs(5);
+
+/// What the rate limiter says, when requests go through it: the ETA allows for it, and a
+/// wait for it is said as such.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pace {
+    /// The spacing the limiter keeps between two requests.
+    pub per_request: Duration,
+    /// How long until the next request may go (a server's retry-after included).
+    pub next_in: Duration,
+    /// The limit in force and, when it is shared through Redis, how that stands: progress
+    /// says "limit 100/min · shared via redis (3 clients seen)".
+    pub rpm: u32,
+    pub shared: Option<SharedStatus>,
+}
+
+impl Pace {
+    /// " · limit 100/min · shared via redis (3 clients seen)" for a shared limiter; nothing
+    /// for this machine's own.
+    fn shared_note(pace: Option<Pace>) -> String {
+        match pace {
+            Some(p) if p.shared.is_some() => format!(" · {}", summary(p.rpm, p.shared)),
+            _ => String::new(),
+        }
+    }
+}
+
+/// Asks the limiter for its [`Pace`].
+pub type PaceFn = Arc<dyn Fn() -> Pace + Send + Sync>;
 
 pub struct BatchOptions {
     /// How many inputs are counted at once (the limiter still spaces the requests).
     pub concurrency: usize,
     pub progress: Progress,
-    /// What the progress adds about the rate limit ("limit 100/min · shared via redis (3
-    /// clients seen)"), asked each time progress is shown.
-    pub limit_line: Option<LimitLine>,
+    /// The limiter's pace, when the counts go through it (exact counts).
+    pub pace: Option<PaceFn>,
 }
-
-/// Says how the rate limit stands, in words.
-pub type LimitLine = std::sync::Arc<dyn Fn() -> String + Send + Sync>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchSummary {
@@ -202,7 +236,9 @@ where
     I: Future,
 {
     let total = inputs.len();
-    let mut progress = ProgressSink::new(options.progress, total, options.limit_line);
+    let mut progress = ProgressSink::new(options.progress, total, options.pace);
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut queue = inputs.into_iter().enumerate();
     let mut running = FuturesUnordered::new();
     let mut start_next = |running: &mut FuturesUnordered<_>| {
@@ -229,6 +265,7 @@ where
                 interrupted = true;
                 break;
             }
+            _ = tick.tick() => progress.tick(done),
             finished = running.next() => {
                 let Some((index, input, result)) = finished else { break };
                 held.insert(index, (input, result));
@@ -262,44 +299,46 @@ pub fn print_line(line: &str) {
 }
 
 enum ProgressSink {
-    Bar(ProgressBar, Option<LimitLine>),
+    Bar {
+        bar: ProgressBar,
+        started: Instant,
+        pace: Option<PaceFn>,
+    },
     Lines {
         out: Box<dyn Write + Send>,
-        limit_line: Option<LimitLine>,
         total: usize,
         started: Instant,
         last: Option<Instant>,
         /// No line before this much time has passed.
         quiet_for: Duration,
+        pace: Option<PaceFn>,
     },
     Hidden,
 }
 
 impl ProgressSink {
-    fn new(progress: Progress, total: usize, limit_line: Option<LimitLine>) -> Self {
+    fn new(progress: Progress, total: usize, pace: Option<PaceFn>) -> Self {
         match progress {
-            Progress::Auto if io::stderr().is_terminal() => {
+            Progress::Auto if io::stderr().is_terminal() && total > 1 => {
                 let bar =
                     ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
                 let style = ProgressStyle::with_template(
-                    "{spinner} {wide_bar} {pos}/{len} counted · {per_sec} · ETA {eta}{msg}",
+                    "{spinner} {wide_bar} {pos}/{len} counted · {msg}",
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar());
                 bar.set_style(style);
                 bar.enable_steady_tick(Duration::from_millis(200));
-                if let Some(line) = &limit_line {
-                    bar.set_message(format!(" · {}", line()));
+                ProgressSink::Bar {
+                    bar,
+                    started: Instant::now(),
+                    pace,
                 }
-                ProgressSink::Bar(bar, limit_line)
             }
             // In a log, a run that ends within a second needs no progress report.
-            Progress::Auto => Self::lines(
-                Box::new(io::stderr()),
-                total,
-                Duration::from_secs(1),
-                limit_line,
-            ),
-            Progress::Lines(out) => Self::lines(out, total, Duration::ZERO, limit_line),
+            Progress::Auto => {
+                Self::lines(Box::new(io::stderr()), total, Duration::from_secs(1), pace)
+            }
+            Progress::Lines(out) => Self::lines(out, total, Duration::ZERO, pace),
             Progress::Hidden => ProgressSink::Hidden,
         }
     }
@@ -308,54 +347,80 @@ impl ProgressSink {
         out: Box<dyn Write + Send>,
         total: usize,
         quiet_for: Duration,
-        limit_line: Option<LimitLine>,
+        pace: Option<PaceFn>,
     ) -> Self {
         ProgressSink::Lines {
             out,
-            limit_line,
             total,
             started: Instant::now(),
             last: None,
             quiet_for,
+            pace,
         }
     }
 
     /// Run `f` (which prints to stdout) without tearing the bar.
     fn suspend(&self, f: impl FnOnce()) {
         match self {
-            ProgressSink::Bar(bar, _) => bar.suspend(f),
+            ProgressSink::Bar { bar, .. } => bar.suspend(f),
             _ => f(),
         }
     }
 
     fn advance(&mut self, done: usize) {
         match self {
-            ProgressSink::Bar(bar, limit_line) => {
-                if let Some(line) = limit_line {
-                    bar.set_message(format!(" · {}", line()));
-                }
-                bar.set_position(done as u64);
-            }
+            ProgressSink::Bar { bar, .. } => bar.set_position(done as u64),
             ProgressSink::Lines {
                 out,
-                limit_line,
                 total,
                 started,
                 last,
                 quiet_for,
+                pace,
             } => {
                 let now = Instant::now();
-                if now.duration_since(*started) < *quiet_for {
+                // One input: its result says it all.
+                if *total < 2 || now.duration_since(*started) < *quiet_for {
                     return;
                 }
                 let due = last.is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1));
                 if due || done == *total {
                     *last = Some(now);
-                    let mut text = progress_line(done, *total, started.elapsed());
-                    if let Some(line) = limit_line {
-                        text = format!("{text} · {}", line());
-                    }
-                    let _ = writeln!(out, "{text}");
+                    let pace = pace.as_ref().map(|p| p());
+                    let line = status_line(done, *total, started.elapsed(), pace);
+                    let _ = writeln!(out, "{line}{}", Pace::shared_note(pace));
+                }
+            }
+            ProgressSink::Hidden => {}
+        }
+        self.tick(done);
+    }
+
+    /// The clock: the bar's ETA and what it waits for; in lines, a line now and then while
+    /// nothing finishes.
+    fn tick(&mut self, done: usize) {
+        match self {
+            ProgressSink::Bar { bar, started, pace } => {
+                let total = bar.length().unwrap_or(0) as usize;
+                let pace = pace.as_ref().map(|p| p());
+                let message = bar_message(done, total, started.elapsed(), pace);
+                bar.set_message(format!("{message}{}", Pace::shared_note(pace)));
+            }
+            ProgressSink::Lines {
+                out,
+                total,
+                started,
+                last,
+                pace,
+                ..
+            } => {
+                let now = Instant::now();
+                let quiet_since = last.unwrap_or(*started);
+                if done < *total && now.duration_since(quiet_since) >= WAITING_LINE_EVERY {
+                    *last = Some(now);
+                    let pace = pace.as_ref().map(|p| p());
+                    let line = waiting_line(done, *total, now.duration_since(quiet_since), pace);
+                    let _ = writeln!(out, "{line}{}", Pace::shared_note(pace));
                 }
             }
             ProgressSink::Hidden => {}
@@ -365,7 +430,7 @@ impl ProgressSink {
     fn finish(&mut self, done: usize, interrupted: bool) {
         let note = format!("interrupted: counted {done} of {} inputs", self.total());
         match self {
-            ProgressSink::Bar(bar, _) => {
+            ProgressSink::Bar { bar, .. } => {
                 bar.finish_and_clear();
                 if interrupted {
                     eprintln!("{note}");
@@ -383,7 +448,7 @@ impl ProgressSink {
 
     fn total(&self) -> usize {
         match self {
-            ProgressSink::Bar(bar, _) => bar.length().unwrap_or(0) as usize,
+            ProgressSink::Bar { bar, .. } => bar.length().unwrap_or(0) as usize,
             ProgressSink::Lines { total, .. } => *total,
             ProgressSink::Hidden => 0,
         }
@@ -392,11 +457,71 @@ impl ProgressSink {
 
 /// "counted 12/30 (2.0/s, ETA 9 s)"
 pub fn progress_line(done: usize, total: usize, elapsed: Duration) -> String {
+    status_line(done, total, elapsed, None)
+}
+
+/// [`progress_line`] with the limiter's pace taken into the ETA.
+pub fn status_line(done: usize, total: usize, elapsed: Duration, pace: Option<Pace>) -> String {
     let secs = elapsed.as_secs_f64();
-    if done == 0 || secs <= 0.0 {
-        return format!("counted {done}/{total}");
+    let rate = if done == 0 || secs <= 0.0 {
+        None
+    } else {
+        Some(done as f64 / secs)
+    };
+    match (rate, eta(done, total, elapsed, pace)) {
+        (Some(rate), Some(eta)) => format!(
+            "counted {done}/{total} ({rate:.1}/s, ETA {} s)",
+            eta.as_secs_f64().round()
+        ),
+        (None, Some(eta)) => format!(
+            "counted {done}/{total} (ETA {} s)",
+            eta.as_secs_f64().round()
+        ),
+        _ => format!("counted {done}/{total}"),
     }
-    let rate = done as f64 / secs;
-    let eta = (total.saturating_sub(done)) as f64 / rate;
-    format!("counted {done}/{total} ({rate:.1}/s, ETA {eta:.0} s)")
+}
+
+/// How long the rest takes: at the rate so far, but never sooner than the rate limiter lets
+/// the remaining requests go (the next one when it may, the others a spacing apart).
+pub fn eta(done: usize, total: usize, elapsed: Duration, pace: Option<Pace>) -> Option<Duration> {
+    let left = total.saturating_sub(done);
+    let secs = elapsed.as_secs_f64();
+    let by_rate =
+        (done > 0 && secs > 0.0).then(|| Duration::from_secs_f64(left as f64 * secs / done as f64));
+    let by_limiter = pace.filter(|_| left > 0).map(|p| {
+        p.next_in
+            + p.per_request
+                .saturating_mul(u32::try_from(left - 1).unwrap_or(u32::MAX))
+    });
+    match (by_rate, by_limiter) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// What the run waits for while nothing finishes: "counting 3/30: waiting for the rate
+/// limiter, next request in 25 s", or for the API.
+pub fn waiting_line(done: usize, total: usize, quiet: Duration, pace: Option<Pace>) -> String {
+    let what = match pace {
+        Some(p) if p.next_in >= Duration::from_secs(1) => format!(
+            "waiting for the rate limiter, next request in {} s",
+            p.next_in.as_secs_f64().ceil()
+        ),
+        _ => format!("waiting for an answer ({} s so far)", quiet.as_secs()),
+    };
+    format!("counting {}/{total}: {what}", (done + 1).min(total))
+}
+
+/// The bar's words after the count: the ETA, or the limiter's wait.
+fn bar_message(done: usize, total: usize, elapsed: Duration, pace: Option<Pace>) -> String {
+    let eta = eta(done, total, elapsed, pace)
+        .map(|d| format!("ETA {} s", d.as_secs_f64().round()))
+        .unwrap_or_default();
+    match pace {
+        Some(p) if p.next_in >= Duration::from_secs(1) => format!(
+            "rate-limited · next request in {} s · {eta}",
+            p.next_in.as_secs_f64().ceil()
+        ),
+        _ => eta,
+    }
 }

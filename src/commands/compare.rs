@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::batch::{BatchOptions, Input, Progress, expand, run_batch};
 use super::cache_plan::{self, prefixes};
-use super::count::{Context, Failure, FailureClass, Mode, exact_tokens, load};
+use super::count::{Context, Failure, FailureClass, Mode, exact_tokens, load, pace_of};
 use super::exit;
 use crate::api::{Client, ErrorKind};
 use crate::cli::CountArgs;
@@ -53,14 +53,17 @@ async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
         }
     };
     let rpm = settings.settings.effective_rpm();
+    let mut pace = None;
     let mode = if args.exact {
         match Client::from_found_key(&settings.api_key) {
             Ok(client) => Mode::Exact {
-                client: client.with_pacer(Arc::new(RateLimiter::from_settings(
-                    &settings.settings,
-                    settings.api_key.as_ref().ok().and_then(Option::as_ref),
-                    true,
-                ))),
+                client: {
+                    let key = settings.api_key.as_ref().ok().and_then(Option::as_ref);
+                    let limiter =
+                        Arc::new(RateLimiter::from_settings(&settings.settings, key, true));
+                    pace = Some(pace_of(limiter.clone()));
+                    client.with_pacer(limiter)
+                },
                 required: true,
             },
             Err(e) if e.kind == ErrorKind::MissingKey => {
@@ -90,7 +93,7 @@ async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
             (_, _, false) | (false, true, _) => Progress::Hidden,
             _ => Progress::Auto,
         },
-        limit_line: None,
+        pace,
     };
     let interrupt = async {
         if tokio::signal::ctrl_c().await.is_err() {

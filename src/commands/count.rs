@@ -9,10 +9,11 @@ use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::batch::{BatchOptions, ExpandError, Input, LimitLine, Progress, expand, run_batch};
+use super::batch::{BatchOptions, ExpandError, Input, Pace, PaceFn, Progress, expand, run_batch};
 use super::cache_plan::{self, CacheReport};
 use super::exit;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -26,7 +27,7 @@ use crate::estimate::prefixes::breakpoint_prefixes;
 use crate::estimate::{self, EstimateOptions, Estimator};
 use crate::exact_cache::ExactCache;
 use crate::intake::{self, InputError, OpenOptions, Opened};
-use crate::limiter::{RateLimiter, batch_concurrency};
+use crate::limiter::{HEADROOM, RateLimiter, batch_concurrency};
 use crate::request::Request;
 use crate::request::cache_control::{Breakpoint, Position, prefix_requests};
 use crate::request::validate::{Endpoint, Problem};
@@ -59,18 +60,12 @@ async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
         }
     };
     let rpm = settings.settings.effective_rpm();
-    let mut limit_line: Option<LimitLine> = None;
+    let mut pace = None;
     if let Mode::Exact { client, .. } = &mut mode {
         let key = settings.api_key.as_ref().ok().and_then(Option::as_ref);
         let limiter = Arc::new(RateLimiter::from_settings(&settings.settings, key, true));
-        if matches!(*limiter, RateLimiter::Redis(_)) {
-            let limiter = limiter.clone();
-            limit_line = Some(Arc::new(move || {
-                let status = limiter.status();
-                crate::limiter::summary(status.rpm, status.shared)
-            }));
-        }
-        *client = client.clone().with_pacer(limiter);
+        *client = client.clone().with_pacer(limiter.clone());
+        pace = Some(pace_of(limiter));
     }
     let mut ctx = Context::new(mode, settings, args);
     if !args.no_cache {
@@ -91,13 +86,10 @@ async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
     let inputs = expand(&args.files);
     let options = BatchOptions {
         concurrency: batch_concurrency(rpm),
-        // A bar on a terminal; plain "counted N/M" lines on stderr for a batch in a log;
-        // nothing for one file or when stderr carries no terminal beside `--json` output.
-        progress: match (std::io::stderr().is_terminal(), args.json, inputs.len() > 1) {
-            (_, _, false) | (false, true, _) => Progress::Hidden,
-            _ => Progress::Auto,
-        },
-        limit_line,
+        // A bar on a terminal; plain "counted N/M" lines on stderr in a log, and a line
+        // every few seconds while a count keeps the run waiting (the rate limiter, the API).
+        progress: Progress::Auto,
+        pace,
     };
     let ctx = &ctx;
     let summary = run_batch(
@@ -115,6 +107,24 @@ async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
         return exit::INTERRUPTED;
     }
     status
+}
+
+/// The limiter's spacing and next slot, for the progress report.
+pub(super) fn pace_of(limiter: Arc<RateLimiter>) -> PaceFn {
+    Arc::new(move || {
+        let status = limiter.status();
+        let per_request = Duration::from_secs_f64(60.0 / (f64::from(status.rpm.max(1)) * HEADROOM));
+        let paused = status
+            .paused_until
+            .map(|until| until.saturating_duration_since(tokio::time::Instant::now()))
+            .unwrap_or_default();
+        Pace {
+            per_request,
+            next_in: status.next_slot_in.unwrap_or_default().max(paused),
+            rpm: status.rpm,
+            shared: status.shared,
+        }
+    })
 }
 
 /// How counts are made for this run.
@@ -283,10 +293,11 @@ pub struct Count {
     pub approximate: bool,
     /// Parts of an offline count that rest on a guess.
     pub unverified: Vec<String>,
-    /// `--explain` on an offline count: the tokenizer family and how the count was made.
+    /// `--explain`: the tokenizer family and how the offline count is made, in words (with
+    /// an exact count too, beside it).
     pub family: Option<String>,
     pub explain: Vec<String>,
-    /// `--explain` on an offline count: how many times each structural constant was used.
+    /// `--explain`: how many times each structural constant was used (for calibration).
     pub structure: Vec<(&'static str, i64)>,
     pub request_id: Option<String>,
     /// Why an exact count was asked for but an offline one given.
@@ -458,11 +469,25 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
         record: None,
         cache: None,
     };
+    let explained = |mut count: Count| {
+        if ctx.explain {
+            // The exact count has no parts: the offline count's, beside it.
+            let offline = offline(&request, ctx, budget, None);
+            count.family = offline.family;
+            count.structure = offline.structure;
+            count.explain = vec![format!(
+                "the API counted {}; budgie's offline count comes to {}:",
+                count.input_tokens, offline.input_tokens
+            )];
+            count.explain.extend(offline.explain);
+        }
+        count
+    };
     let counted = exact_tokens(client, ctx, &request).await.map(|e| {
         if !e.cached {
             ctx.record_drift(&request, e.tokens);
         }
-        exact(e.tokens, e.request_id, e.cached)
+        explained(exact(e.tokens, e.request_id, e.cached))
     });
     match counted {
         Ok(mut count) => {
@@ -526,8 +551,8 @@ fn offline(request: &Request, ctx: &Context, budget: Option<u64>, note: Option<S
         source: Source::Offline,
         budget,
         approximate: estimate.approximate,
-        unverified: estimate.unverified,
-        family: explain.then_some(estimate.family),
+        unverified: crate::explain::guesses(&estimate),
+        family: explain.then(|| estimate.family.clone()),
         structure: if explain {
             estimate
                 .structure
@@ -538,7 +563,7 @@ fn offline(request: &Request, ctx: &Context, budget: Option<u64>, note: Option<S
             Vec::new()
         },
         explain: if explain {
-            estimate.explain
+            crate::explain::lines(request, &estimate)
         } else {
             Vec::new()
         },
@@ -714,9 +739,6 @@ impl Report {
         match &outcome.result {
             Ok(count) => {
                 println!("{}", plain_line(&outcome.file, count));
-                if let Some(family) = &count.family {
-                    println!("  tokenizer family {family}");
-                }
                 for line in &count.explain {
                     println!("  {line}");
                 }
@@ -794,7 +816,7 @@ pub fn plain_line(file: &str, count: &Count) -> String {
         labels.push(label);
     }
     if !count.unverified.is_empty() {
-        labels.push(format!("unverified: {}", count.unverified.join(", ")));
+        labels.push(format!("unverified: {}", count.unverified.join("; ")));
     }
     if let Some(note) = &count.note {
         labels.push(note.clone());

@@ -61,7 +61,13 @@ pub fn run(settings: &Resolved, args: &ExportArgs) -> i32 {
     } else {
         Body::Count
     };
-    let text = export::export(&opened.workspace.to_request(), body, args.format.into());
+    let request = opened.workspace.to_request();
+    if args.create
+        && let Some(note) = export::max_tokens_note(&request)
+    {
+        eprintln!("budgie export: {note}");
+    }
+    let text = export::export(&request, body, args.format.into());
     match &args.output {
         Some(path) => {
             if let Err(e) = export::write_to_file(path, &text) {

@@ -156,7 +156,7 @@ pub fn tier_rpm(tier: &str) -> Option<u32> {
 }
 
 /// What the command line says about the settings (`--config`, `--model`, `--budget`,
-/// `--tier`, `--rpm`; `cli::Common` hands them over).
+/// `--tier`, `--rpm`; `cli::Cli::flags` hands them over).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Flags {
     pub config: Option<PathBuf>,

@@ -43,14 +43,19 @@ pub fn list_fn(client: Client) -> ListFn {
     })
 }
 
-/// A 429 rate limit becomes `RateLimited` (the panel then says when the next may go); a
-/// spend limit or any other error is shown as the client words it (summary and hint).
+/// A 429 rate limit becomes `RateLimited` (the panel then says when the next may go); an API
+/// that cannot be reached or failed on its side (connection, timeout, 5xx, overloaded) is
+/// `Unavailable`, worth asking again later; a spend limit or any other error is shown as
+/// the client words it (summary and hint).
 pub fn failure(error: ApiError) -> CountFailure {
     match error.kind {
         ErrorKind::RateLimited => CountFailure::RateLimited {
             retry_after: error.retry_after,
             message: error.to_string(),
         },
+        ErrorKind::Connection | ErrorKind::Timeout | ErrorKind::Server | ErrorKind::Overloaded => {
+            CountFailure::Unavailable(error.to_string())
+        }
         _ => CountFailure::Failed(error.to_string()),
     }
 }

@@ -53,6 +53,9 @@ pub type StatusFn = Arc<dyn Fn() -> LimitStatus + Send + Sync>;
 pub struct Job {
     pub revision: u64,
     pub request: Arc<Request>,
+    /// Asked for with the recount key (or a retry after a failure): sent at once, without
+    /// the pause, and not answered from what was counted before. Still through the limiter.
+    pub fresh: bool,
 }
 
 /// The worker's settings and seams.
@@ -100,7 +103,7 @@ impl Worker {
             };
             let body = job.request.count_body();
             let key = crate::request::body_hash(&body);
-            if let Some(tokens) = cache.get(&key) {
+            if let Some(tokens) = cache.get(&key).filter(|_| !job.fresh) {
                 if !send(&out, done(job.revision, Ok(*tokens))) {
                     return;
                 }
@@ -108,6 +111,11 @@ impl Worker {
             }
             // Wait for a pause: any newer content restarts the wait (and is handled from the
             // top, so a newer job that is already cached is answered at once).
+            let pause = if job.fresh {
+                Duration::ZERO
+            } else {
+                self.debounce
+            };
             tokio::select! {
                 changed = rx.changed() => {
                     if changed.is_err() {
@@ -116,7 +124,7 @@ impl Worker {
                     rx.mark_changed();
                     continue;
                 }
-                _ = sleep(self.debounce) => {}
+                _ = sleep(pause) => {}
             }
             let problems = crate::request::validate::validate(&job.request);
             if !problems.is_empty() {

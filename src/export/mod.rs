@@ -24,13 +24,53 @@ pub enum Body {
     /// What count_tokens takes: create-only fields (max_tokens, temperature…) left out.
     Count,
     /// The full messages.create body, every field kept. `max_tokens` (required there) is
-    /// added as [`DEFAULT_MAX_TOKENS`] when the draft has none — for snippets only; JSON
-    /// export never adds anything.
+    /// added when the draft has none ([`default_max_tokens`]); [`max_tokens_note`] says so.
     Create,
 }
 
-/// What `max_tokens` a create snippet gets when the draft has none.
+/// What a create body leaves for the answer when the draft names no `max_tokens`.
 pub const DEFAULT_MAX_TOKENS: u64 = 1024;
+
+/// The `max_tokens` a create body gets when the draft has none: [`DEFAULT_MAX_TOKENS`] for
+/// the answer, on top of the thinking budget when thinking is on (messages.create wants
+/// max_tokens above budget_tokens).
+pub fn default_max_tokens(request: &Request) -> u64 {
+    DEFAULT_MAX_TOKENS + thinking_budget(request).unwrap_or(0)
+}
+
+fn thinking_budget(request: &Request) -> Option<u64> {
+    request
+        .thinking
+        .as_ref()
+        .filter(|t| t.kind == "enabled")
+        .and_then(|t| t.budget_tokens)
+}
+
+/// What to tell the user about `max_tokens` in the create body: that it was added (and
+/// why), or that it is at or below the thinking budget, which messages.create refuses.
+pub fn max_tokens_note(request: &Request) -> Option<String> {
+    match request.extra.get("max_tokens") {
+        None => Some(format!(
+            "the request has no max_tokens, which messages.create requires: the body has \
+             max_tokens {}{} (set max_tokens in the request to choose)",
+            default_max_tokens(request),
+            match thinking_budget(request) {
+                Some(b) => format!(" ({b} for thinking + {DEFAULT_MAX_TOKENS} for the answer)"),
+                None => String::new(),
+            }
+        )),
+        Some(value) => {
+            let max = value.as_u64()?;
+            let budget = thinking_budget(request)?;
+            (max <= budget).then(|| {
+                format!(
+                    "max_tokens {max} is not above thinking.budget_tokens {budget}: \
+                     messages.create refuses that; raise max_tokens above {budget}"
+                )
+            })
+        }
+    }
+}
 
 /// Export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +100,18 @@ impl Format {
 pub fn body_value(request: &Request, body: Body) -> Value {
     match body {
         Body::Count => request.count_body(),
-        Body::Create => serde_json::to_value(request).unwrap_or(Value::Null),
+        Body::Create => {
+            let mut value = serde_json::to_value(request).unwrap_or(Value::Null);
+            if let Value::Object(map) = &mut value
+                && !map.contains_key("max_tokens")
+            {
+                map.insert(
+                    "max_tokens".into(),
+                    Value::from(default_max_tokens(request)),
+                );
+            }
+            value
+        }
     }
 }
 

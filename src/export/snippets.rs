@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Body, DEFAULT_MAX_TOKENS, body_value};
+use super::{Body, body_value};
 use crate::request::Request;
 
 const VERSION_HEADER: &str = "anthropic-version: 2023-06-01";
@@ -16,16 +16,9 @@ fn path(body: Body) -> &'static str {
     }
 }
 
-/// The body a snippet sends: for create, `max_tokens` filled in when missing.
+/// The body a snippet sends (for create, with `max_tokens` filled in when missing).
 fn snippet_body(request: &Request, body: Body) -> Value {
-    let mut value = body_value(request, body);
-    if body == Body::Create
-        && let Value::Object(map) = &mut value
-        && !map.contains_key("max_tokens")
-    {
-        map.insert("max_tokens".into(), Value::from(DEFAULT_MAX_TOKENS));
-    }
-    value
+    body_value(request, body)
 }
 
 /// A curl command. `heredoc`: body in a quoted heredoc (no shell expansion inside);

@@ -76,14 +76,14 @@ pub fn import(path: &Path, text: &str, model: Option<&str>) -> Result<Imported, 
 /// [`import`] reads it.
 pub fn import_leniently(path: &Path, text: &str) -> Result<Imported, InputError> {
     match import(path, text, None) {
-        Err(e) if e.can_open_read_only() => {
+        Err(InputError::Workspace(why)) if why.can_open_read_only() => {
             let Ok(Value::Object(map)) = serde_json::from_str::<Value>(text) else {
-                return Err(e);
+                return Err(InputError::Workspace(why));
             };
             let Decoded {
                 workspace,
                 warnings,
-            } = format::decode_newer_leniently(path, &map)?;
+            } = format::decode_leniently(path, &map, &why)?;
             Ok(Imported {
                 workspace,
                 kind: SourceKind::Workspace,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use tokio::sync::mpsc;
 
-use crate::app::Msg;
+use crate::app::{Msg, SaveFailure};
 use crate::calibration::drift;
 use crate::exact_counter::CountFn;
 use crate::intake;
@@ -37,20 +37,43 @@ pub async fn count_for_costs(
     }
 }
 
-/// Write the workspace to `path`, or to budgie's draft file when there is none.
-pub fn save(path: Option<PathBuf>, workspace: &Workspace) -> Msg {
-    let Some(path) = path.or_else(super::setup::draft_path) else {
-        return Msg::Saved {
-            path: PathBuf::from("draft.budgie.json"),
-            result: Err("no data directory to keep the draft in".into()),
-        };
+/// Write the workspace to `path` (through a symbolic link, to the file it points at).
+/// Without `replace`, a file already there is left alone: the answer says it exists, so the
+/// user can be asked. budgie's own drafts folder is made when missing.
+pub fn save(path: PathBuf, workspace: &Workspace, replace: bool, changes: u64) -> Msg {
+    // The workbench keeps absolute paths: the same file is the same path, wherever typed.
+    let path = std::path::absolute(&path).unwrap_or(path);
+    let result = if !replace && path.exists() {
+        Err(SaveFailure::Exists)
+    } else {
+        if let Some(drafts) = super::setup::drafts_dir()
+            && path.parent() == Some(drafts.as_path())
+        {
+            let _ = std::fs::create_dir_all(&drafts);
+        }
+        workspace::save(workspace, &path, SaveOptions::default())
+            .map_err(|e| SaveFailure::Failed(e.to_string()))
     };
-    let result =
-        workspace::save(workspace, &path, SaveOptions::default()).map_err(|e| e.to_string());
     if result.is_ok() {
         let _ = recent::push(&path);
     }
-    Msg::Saved { path, result }
+    Msg::Saved {
+        path,
+        changes,
+        result,
+    }
+}
+
+/// Read `path` as a workspace for the workbench (see `setup::load`).
+pub fn open(path: PathBuf) -> Msg {
+    let path = std::path::absolute(&path).unwrap_or(path);
+    let result = super::setup::load(&path, false, None)
+        .map(Box::new)
+        .map_err(|e| format!("{e:#}"));
+    if result.is_ok() {
+        let _ = recent::push(&path);
+    }
+    Msg::Opened { path, result }
 }
 
 /// Keep an exact count beside the offline count of the same request in the drift record

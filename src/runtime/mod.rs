@@ -62,7 +62,7 @@ pub fn run(cli: &Cli, settings: Resolved) -> anyhow::Result<()> {
             .terminal
             .size()
             .context("cannot read the terminal size")?;
-        let mut runtime = Runtime::new(model, services, cli.file.clone());
+        let mut runtime = Runtime::new(model, services);
         runtime.queue(Msg::Resize(size.width, size.height));
         runtime.run(&mut guard).await
     })
@@ -78,6 +78,16 @@ enum Done {
     Cleared,
     /// A job with nothing to report.
     Quiet,
+}
+
+/// Why the loop ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quitting {
+    /// The user quit, with nothing unsaved or after choosing to discard it: nothing is left
+    /// to recover.
+    Chosen,
+    /// The terminal went away: whatever is unsaved stays in the recovery file.
+    TerminalGone,
 }
 
 /// The loop's state: the model, the channels and tasks it waits on, and the bookkeeping of
@@ -98,7 +108,9 @@ struct Runtime {
     pending: VecDeque<Incoming>,
     /// The content changed: hand it to the counting worker after this dispatch.
     count_wanted: bool,
-    quitting: bool,
+    /// Count without the pause and not from what was counted before (the recount key).
+    count_fresh: bool,
+    quitting: Option<Quitting>,
     dirty: bool,
     last_draw: Option<Instant>,
     recovery: Recovery,
@@ -108,18 +120,19 @@ struct Runtime {
 /// draft is saved. One write or removal at a time, so a late write never follows a removal.
 struct Recovery {
     store: Option<RecoveryStore>,
-    /// The file the draft belongs to (None: an untitled draft).
+    /// The file the draft belongs to (None: an untitled draft): follows the workspace when
+    /// it is saved under another name or another file is opened.
     origin: Option<PathBuf>,
     autosaver: Autosaver,
-    /// The model revision the autosaver last heard of.
-    seen_revision: u64,
+    /// The model's change count the autosaver last heard of.
+    seen_changes: u64,
     busy: bool,
     /// This session wrote a recovery file that is still there.
     written: bool,
 }
 
 impl Runtime {
-    fn new(model: Model, services: Services, origin: Option<PathBuf>) -> Runtime {
+    fn new(model: Model, services: Services) -> Runtime {
         let (tx, rx) = mpsc::unbounded_channel();
         let to_loop = tx.clone();
         let worker = services.count.as_ref().ok().map(|count| {
@@ -133,16 +146,24 @@ impl Runtime {
                 tx,
             )
         });
+        let mut autosaver = Autosaver::from_millis(model.settings.autosave_ms);
+        if model.unsaved {
+            // Opened on a restored draft: it is in the recovery file already, and stays
+            // there until it is saved or discarded.
+            autosaver.edited(std::time::Instant::now());
+            autosaver.saved_elsewhere(autosaver.revision());
+        }
         let recovery = Recovery {
             store: RecoveryStore::default_location(),
-            origin,
-            autosaver: Autosaver::from_millis(model.settings.autosave_ms),
-            seen_revision: model.revision,
+            origin: recovery_origin(&model),
+            autosaver,
+            seen_changes: model.changes,
             busy: false,
-            written: false,
+            written: model.unsaved,
         };
         Runtime {
             count_wanted: worker.is_some(),
+            count_fresh: false,
             model,
             services,
             rx,
@@ -151,7 +172,7 @@ impl Runtime {
             worker,
             jobs: JoinSet::new(),
             pending: VecDeque::new(),
-            quitting: false,
+            quitting: None,
             dirty: true,
             last_draw: None,
             recovery,
@@ -169,8 +190,8 @@ impl Runtime {
         loop {
             self.dispatch();
             self.autosave();
-            if self.quitting {
-                return self.finish().await;
+            if let Some(why) = self.quitting {
+                return self.finish(why).await;
             }
             self.draw_if_due(guard)?;
             self.wait(&mut events, &mut tick).await?;
@@ -193,12 +214,14 @@ impl Runtime {
                 self.perform(effect);
             }
         }
+        let fresh = std::mem::take(&mut self.count_fresh);
         if std::mem::take(&mut self.count_wanted)
             && let Some((handle, _)) = &self.worker
         {
             handle.submit(Job {
                 revision: self.model.revision,
                 request: Arc::new(self.model.ws.to_request()),
+                fresh,
             });
         }
     }
@@ -206,8 +229,12 @@ impl Runtime {
     /// One effect: the loop's own (quit, count, list models), or a job off the loop.
     fn perform(&mut self, effect: Effect) {
         match effect {
-            Effect::Quit => self.quitting = true,
+            Effect::Quit => self.quitting = Some(Quitting::Chosen),
             Effect::CountExact => self.count_wanted = true,
+            Effect::Recount => {
+                self.count_wanted = true;
+                self.count_fresh = true;
+            }
             Effect::RefreshModels => match &self.services.list_models {
                 Some(list) => {
                     let list = list.clone();
@@ -216,15 +243,27 @@ impl Runtime {
                 }
                 None => self.queue(Msg::Models(Err("no API key".into()))),
             },
-            Effect::Save { path, workspace } => {
-                self.blocking(move || Done::Msg(effects::save(path, &workspace)));
+            Effect::Save {
+                path,
+                workspace,
+                replace,
+                changes,
+            } => {
+                self.blocking(move || Done::Msg(effects::save(path, &workspace, replace, changes)));
             }
+            Effect::Open { path } => self.blocking(move || Done::Msg(effects::open(path))),
             Effect::Export { path, contents } => {
                 self.blocking(move || Done::Msg(effects::export(path, &contents)));
             }
-            Effect::ReadAttachment { path, turn, model } => self.blocking(move || {
+            Effect::ReadAttachment {
+                path,
+                turn,
+                replace,
+                model,
+            } => self.blocking(move || {
                 Done::Msg(Msg::AttachmentRead {
                     turn,
+                    replace,
                     result: read_attachment(&path, &model).map(Box::new),
                 })
             }),
@@ -270,12 +309,12 @@ impl Runtime {
     }
 
     /// Within `autosave_ms` of an edit the draft is in the recovery file; once the draft is
-    /// saved, the recovery file goes.
+    /// saved (or its changes discarded), the recovery file goes.
     fn autosave(&mut self) {
         let now = Instant::now().into_std();
         let r = &mut self.recovery;
-        if self.model.revision != r.seen_revision {
-            r.seen_revision = self.model.revision;
+        if self.model.changes != r.seen_changes {
+            r.seen_changes = self.model.changes;
             r.autosaver.edited(now);
         }
         let Some(store) = r.store.clone() else {
@@ -284,8 +323,22 @@ impl Runtime {
         if r.busy {
             return;
         }
+        let origin = recovery_origin(&self.model);
+        if origin != r.origin {
+            // Saved under another name, or another file opened (after the old one was saved
+            // or its changes discarded): the old recovery file has nothing left to recover.
+            let old = std::mem::replace(&mut r.origin, origin);
+            if std::mem::take(&mut r.written) {
+                r.busy = true;
+                self.blocking(move || {
+                    let _ = store.clear(old.as_deref());
+                    Done::Cleared
+                });
+                return;
+            }
+        }
         if !self.model.unsaved && (r.autosaver.is_dirty() || r.written) {
-            // Saved (or quit through the draft file): nothing left to recover.
+            // Saved: nothing left to recover.
             r.autosaver.saved_elsewhere(r.autosaver.revision());
             r.busy = true;
             r.written = false;
@@ -357,7 +410,7 @@ impl Runtime {
             batch = events.recv() => match batch {
                 Some(Ok(batch)) => self.pending.extend(terminal::incoming(batch)),
                 Some(Err(e)) => return Err(e).context("cannot read the terminal"),
-                None => self.quitting = true,
+                None => self.quitting = Some(Quitting::TerminalGone),
             },
             Some(msg) = self.rx.recv() => self.pending.push_back(Incoming::Msg(msg)),
             Some(joined) = self.jobs.join_next() => match joined {
@@ -395,9 +448,10 @@ impl Runtime {
         Ok(())
     }
 
-    /// Quitting: let every job finish (a save on the way out, a recovery write) and apply
-    /// what they report, then remove the recovery file if the draft is saved.
-    async fn finish(&mut self) -> anyhow::Result<()> {
+    /// Quitting: let every job finish (a save, a recovery write) and apply what they
+    /// report. A quit the user chose leaves nothing to recover; when the terminal went away,
+    /// unsaved work goes to the recovery file first.
+    async fn finish(&mut self, why: Quitting) -> anyhow::Result<()> {
         for job in self.cost_counts.drain(..) {
             job.abort();
         }
@@ -407,12 +461,27 @@ impl Runtime {
             }
             self.dispatch();
         }
-        if !self.model.unsaved
-            && let Some(store) = self.recovery.store.clone()
-        {
-            let origin = self.recovery.origin.clone();
-            let _ = tokio::task::spawn_blocking(move || store.clear(origin.as_deref())).await;
-        }
+        let Some(store) = self.recovery.store.clone() else {
+            return Ok(());
+        };
+        let origin = recovery_origin(&self.model);
+        let unsaved = self.model.unsaved;
+        let workspace = self.model.ws.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            if why == Quitting::TerminalGone && unsaved {
+                store.write(&workspace, origin.as_deref(), SystemTime::now())?;
+                Ok(())
+            } else {
+                store.clear(origin.as_deref())
+            }
+        })
+        .await;
         Ok(())
     }
+}
+
+/// The recovery file of a workspace is named after where it is saved (or, read-only, the
+/// file it came from); untitled drafts share one.
+fn recovery_origin(model: &Model) -> Option<PathBuf> {
+    model.path.clone().or_else(|| model.source.clone())
 }

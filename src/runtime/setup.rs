@@ -11,14 +11,15 @@ use tokio::time::Instant;
 
 use crate::api::pacer::{Pacer, Unpaced};
 use crate::api::{ApiError, Client, ErrorKind};
-use crate::app::{self, Keymap, LimitStatus, Options};
+use crate::app::{self, Keymap, LimitStatus, Loaded, Options};
 use crate::cli::Cli;
 use crate::config::{self, Resolved};
 use crate::exact_counter::{self, CountFn, ListFn, StatusFn};
-use crate::intake::{self, OpenOptions, Opened};
+use crate::intake::{self, OpenOptions, SourceKind};
 use crate::limiter::{LimiterStatus, RateLimiter};
+use crate::request::Request;
 use crate::workspace::recovery::RecoveryStore;
-use crate::workspace::{Workspace, recent};
+use crate::workspace::{EXTENSION, Workspace, recent};
 
 /// What the workbench counts with.
 #[derive(Clone)]
@@ -87,15 +88,21 @@ pub fn limit_status(s: LimiterStatus) -> LimitStatus {
     }
 }
 
-/// Open `file` (a workspace, a request, a messages.create body or a log). A newer or corrupt
-/// workspace is refused with the reason and how to go on: it is never written to.
-fn open_file(file: &Path, read_only: bool, model: Option<&str>) -> anyhow::Result<Opened> {
+/// Open `file` for the workbench: a workspace, a request, a messages.create body or a log.
+/// A `*.budgie.json` that does not exist yet is a new, empty workspace there (written on
+/// the first save). A newer or corrupt workspace is refused with the reason and how to go
+/// on: it is never written to. When budgie ended without saving this file last time, its
+/// autosaved draft is what opens (and says so).
+pub fn load(file: &Path, read_only: bool, model: Option<&str>) -> anyhow::Result<Loaded> {
+    if let Some(loaded) = new_workspace(file, read_only, model)? {
+        return Ok(restore(loaded));
+    }
     let options = OpenOptions {
         read_only,
         model,
         endpoint: None,
     };
-    intake::open_with(&file.to_string_lossy(), options).map_err(|e| {
+    let opened = intake::open_with(&file.to_string_lossy(), options).map_err(|e| {
         if e.can_open_read_only() {
             anyhow::anyhow!(
                 "{e}\nbudgie leaves the file as it is. To look at it: budgie --read-only {file}; \
@@ -105,7 +112,87 @@ fn open_file(file: &Path, read_only: bool, model: Option<&str>) -> anyhow::Resul
         } else {
             anyhow::anyhow!("{e}")
         }
-    })
+    })?;
+    let mut warnings = opened.warnings.clone();
+    // What the API would refuse, named: the file opens all the same (nothing typed is
+    // lost), and the exact count says so again before any request is spent.
+    warnings.extend(opened.problem_lines());
+    // An imported request is saved as a workspace beside it, never over it without asking.
+    let path = opened.save_path();
+    let overwrite_ok = opened.kind == SourceKind::Workspace && !opened.read_only;
+    Ok(restore(Loaded {
+        workspace: opened.workspace,
+        path,
+        source: Some(file.to_path_buf()),
+        overwrite_ok,
+        read_only: opened.read_only,
+        restored: false,
+        warnings,
+    }))
+}
+
+/// A `*.budgie.json` path with nothing there (in a folder that exists): a new workspace.
+fn new_workspace(
+    file: &Path,
+    read_only: bool,
+    model: Option<&str>,
+) -> anyhow::Result<Option<Loaded>> {
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+    if file.exists() || file.is_symlink() || file.as_os_str() == "-" {
+        return Ok(None);
+    }
+    let is_workspace_name = name.as_deref().is_some_and(|n| n.ends_with(EXTENSION));
+    if !is_workspace_name {
+        anyhow::bail!(
+            "{}: no such file; check the path, or give a name ending in {EXTENSION} to start a \
+             new workspace there",
+            file.display()
+        );
+    }
+    if read_only {
+        anyhow::bail!("{}: no such file to open read-only", file.display());
+    }
+    let parent = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !parent.is_dir() {
+        anyhow::bail!(
+            "{}: the folder {} does not exist; create it first",
+            file.display(),
+            parent.display()
+        );
+    }
+    let model = model.unwrap_or(config::DEFAULT_MODEL);
+    Ok(Some(Loaded {
+        workspace: Workspace::from_request(Request::single_text(model, "")),
+        path: Some(file.to_path_buf()),
+        source: Some(file.to_path_buf()),
+        overwrite_ok: false,
+        read_only: false,
+        restored: false,
+        warnings: vec![format!(
+            "new workspace {}: it is written when you save",
+            file.display()
+        )],
+    }))
+}
+
+/// The file's autosaved draft, when budgie ended without saving it (a crash, kill -9, a
+/// closed terminal): newer than the file, so it is what the user was looking at.
+fn restore(mut loaded: Loaded) -> Loaded {
+    let origin = loaded.path.clone().or_else(|| loaded.source.clone());
+    if let Some(recovery) =
+        RecoveryStore::default_location().and_then(|store| store.pending_for(origin.as_deref()))
+    {
+        loaded.workspace = recovery.workspace;
+        loaded.restored = true;
+        loaded.warnings.push(format!(
+            "{RESTORED_NOTE} (autosaved {} ago); Ctrl-S saves it",
+            ago(recovery.saved_at)
+        ));
+    }
+    loaded
 }
 
 /// Everything before the terminal is touched: settings, keymap, the workspace.
@@ -117,47 +204,47 @@ pub fn prepare(
     let settings = resolved.settings;
     let mut warnings = resolved.warnings;
     let keymap = load_keymap(settings.keymap.as_deref(), &mut warnings);
-    let (mut ws, path, read_only) = match &cli.file {
+    let model_flag = resolved.model_flag.as_deref();
+    let mut loaded = match &cli.file {
         Some(file) => {
-            let opened = open_file(file, cli.read_only, resolved.model_flag.as_deref())?;
-            warnings.extend(opened.warnings.iter().cloned());
-            // What the API would refuse, named: the file opens all the same (nothing typed is
-            // lost), and the exact count says so again before any request is spent.
-            warnings.extend(opened.problem_lines());
-            // An imported request is saved as a workspace beside it, never over it.
-            let path = opened.save_path();
-            let read_only = opened.read_only;
-            let _ = recent::push(file);
-            (opened.workspace, path, read_only)
+            // The workbench keeps absolute paths (the recent list, the recovery file's name).
+            let file = &std::path::absolute(file).unwrap_or_else(|_| file.clone());
+            let loaded = load(file, cli.read_only, model_flag)?;
+            if file.exists() {
+                let _ = recent::push(file);
+            }
+            loaded
         }
-        None => match draft_path()
-            .filter(|p| p.exists())
-            .map(|p| intake::open(&p))
-        {
-            // Where the last untitled session left its work on the way out.
-            Some(Ok(opened)) => (opened.workspace, Some(opened.path), false),
-            _ => (app::example::example(), None, cli.read_only),
+        // The last untitled draft (saved to budgie's drafts folder), else the example.
+        None => match last_draft().map(|p| load(&p, cli.read_only, None)) {
+            Some(Ok(loaded)) => loaded,
+            _ => restore(Loaded {
+                workspace: app::example::example(),
+                path: None,
+                source: None,
+                overwrite_ok: false,
+                read_only: cli.read_only,
+                restored: false,
+                warnings: Vec::new(),
+            }),
         },
     };
-    // budgie ended without saving last time (a crash, kill -9, a closed terminal): the
-    // autosaved draft is newer than the file, so it is what the user was looking at.
-    if let Some(recovery) =
-        RecoveryStore::default_location().and_then(|store| store.pending_for(cli.file.as_deref()))
+    warnings.append(&mut loaded.warnings);
+    let mut ws = loaded.workspace;
+    if let Some(model) = model_flag {
+        ws.request.model = model.to_string();
+    } else if cli.file.is_none() && loaded.path.is_none() && settings.model != config::DEFAULT_MODEL
     {
-        ws = recovery.workspace;
-        warnings.push(format!(
-            "{RESTORED_NOTE} (autosaved {} ago); Ctrl-S saves it",
-            ago(recovery.saved_at)
-        ));
-    }
-    if let Some(model) = &resolved.model_flag {
-        ws.request.model = model.clone();
-    } else if cli.file.is_none() && settings.model != config::DEFAULT_MODEL {
         ws.request.model = settings.model.clone();
     }
     let options = Options {
-        path,
-        read_only,
+        path: loaded.path,
+        source: loaded.source,
+        overwrite_ok: loaded.overwrite_ok,
+        read_only: loaded.read_only,
+        restored: loaded.restored,
+        draft_path: new_draft_path(),
+        recent: recent::list(),
         settings,
         keymap,
         offline_reason,
@@ -211,7 +298,51 @@ fn ago(then: SystemTime) -> String {
     }
 }
 
-/// Where unsaved work goes when there is no file: budgie's data directory.
-pub fn draft_path() -> Option<PathBuf> {
-    config::dirs().map(|d| d.data.join("draft.budgie.json"))
+/// Where untitled drafts are kept, each in a file of its own: budgie's data dir.
+pub fn drafts_dir() -> Option<PathBuf> {
+    config::dirs().map(|d| d.data.join("drafts"))
+}
+
+/// A new file name for an untitled draft: `drafts/draft-YYYYMMDD-HHMMSS.budgie.json` (UTC),
+/// with `-2`, `-3`… when that one is taken.
+fn new_draft_path() -> Option<PathBuf> {
+    let dir = drafts_dir()?;
+    let t = time::OffsetDateTime::now_utc();
+    let stamp = format!(
+        "{:04}{:02}{:02}-{:02}{:02}{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
+    (1..1000)
+        .map(|n| match n {
+            1 => dir.join(format!("draft-{stamp}{EXTENSION}")),
+            n => dir.join(format!("draft-{stamp}-{n}{EXTENSION}")),
+        })
+        .find(|p| !p.exists())
+}
+
+/// The most recently saved untitled draft: the newest file in the drafts folder (or the
+/// one draft file budgie kept before drafts had a file each).
+pub fn last_draft() -> Option<PathBuf> {
+    let mut candidates: Vec<PathBuf> = drafts_dir()
+        .and_then(|dir| std::fs::read_dir(dir).ok())
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(EXTENSION))
+        .collect();
+    candidates.extend(config::dirs().map(|d| d.data.join("draft.budgie.json")));
+    candidates
+        .into_iter()
+        .filter_map(|p| {
+            let modified = std::fs::metadata(&p).and_then(|m| m.modified()).ok()?;
+            Some((modified, p))
+        })
+        .max()
+        .map(|(_, p)| p)
 }

@@ -32,8 +32,12 @@ pub fn lines(model: &Model, styles: &Styles) -> Vec<Line<'static>> {
     out.push(Line::from(Span::styled("Editing", styles.title)));
     for (keys, what) in [
         ("arrows, Home, End", "move the cursor"),
-        ("Ctrl-U / Ctrl-R", "undo / redo typing"),
-        ("paste", "inserts in one step"),
+        ("Ctrl-A / Ctrl-E", "start / end of the line"),
+        (
+            "Ctrl-K / Ctrl-W",
+            "delete to the end of the line / the word before",
+        ),
+        ("paste", "inserts in one step (one undo)"),
         ("mouse", "click a pane or block; click a checkbox to toggle"),
     ] {
         out.push(Line::from(vec![

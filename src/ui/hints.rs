@@ -8,7 +8,7 @@ use ratatui::text::Span;
 
 use super::text::{fit, line, styled};
 use super::theme::Styles;
-use crate::app::{Command, Model, Overlay, Pane, Scope};
+use crate::app::{Command, ExactState, Model, Overlay, Pane, Scope};
 
 /// How long a notice stays on the hint line.
 pub const NOTICE_FOR: Duration = Duration::from_secs(6);
@@ -19,7 +19,19 @@ pub fn draw(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
     if let Some((text, at)) = &model.notice
         && model.now.saturating_duration_since(*at) < NOTICE_FOR
     {
-        let text = fit(text, width);
+        // A notice too long for the line says where to read it whole.
+        let log = model
+            .keymap
+            .hint(Scope::Navigate, Command::Log)
+            .unwrap_or_default();
+        let text =
+            if unicode_width::UnicodeWidthStr::width(text.as_str()) > width && !log.is_empty() {
+                let more = format!(" ({log}: in full)");
+                let room = width.saturating_sub(more.chars().count());
+                format!("{}{more}", fit(text, room))
+            } else {
+                fit(text, width)
+            };
         width = width.saturating_sub(unicode_width::UnicodeWidthStr::width(text.as_str()) + 2);
         spans.push(styled(text, styles.notice));
         spans.push(Span::raw("  "));
@@ -69,44 +81,92 @@ fn hints(model: &Model) -> Vec<(String, &'static str)> {
             (Scope::Costs, Command::CachePlan, "cache"),
             (Scope::Costs, Command::Cancel, "close"),
         ],
-        Overlay::ToolEditor { .. } => vec![
-            (Scope::ToolEditor, Command::Confirm, "add tool"),
+        Overlay::ToolEditor { replacing, .. } => vec![
+            (
+                Scope::ToolEditor,
+                Command::Confirm,
+                if replacing.is_some() {
+                    "save tool"
+                } else {
+                    "add tool"
+                },
+            ),
             (Scope::ToolEditor, Command::Cancel, "cancel"),
         ],
-        Overlay::None if model.editor.is_some() => vec![
-            (Scope::Editor, Command::Navigate, "navigate"),
-            (Scope::Global, Command::NextPane, "panes"),
-            (Scope::Global, Command::Save, "save"),
-            (Scope::Global, Command::Quit, "quit"),
-            (Scope::Global, Command::Help, "help"),
+        Overlay::Open { .. } => vec![
+            (Scope::Open, Command::Confirm, "open"),
+            (Scope::Open, Command::Complete, "complete"),
+            (Scope::Open, Command::Cancel, "cancel"),
         ],
-        Overlay::None => match model.pane {
-            Pane::Request => vec![
-                (nav, Command::Edit, "edit"),
-                (nav, Command::NewTurn, "new turn"),
-                (nav, Command::DeleteTurn, "delete"),
-                (nav, Command::SwitchRole, "role"),
-                (nav, Command::Model, "model"),
-                (nav, Command::Budget, "budget"),
-                (nav, Command::Attach, "attach"),
-                (nav, Command::Thinking, "thinking"),
-                (nav, Command::Help, "help"),
+        Overlay::Viewer { .. } => vec![
+            (Scope::Viewer, Command::Cancel, "close"),
+            (Scope::Viewer, Command::PageDown, "page"),
+            (Scope::Viewer, Command::Last, "end"),
+        ],
+        Overlay::Unsaved { .. } => vec![
+            (Scope::Unsaved, Command::Save, "save"),
+            (Scope::Unsaved, Command::Discard, "discard"),
+            (Scope::Unsaved, Command::Cancel, "stay"),
+        ],
+        Overlay::Overwrite { .. } => vec![
+            (Scope::Overwrite, Command::Confirm, "replace"),
+            (Scope::Overwrite, Command::Cancel, "another name"),
+        ],
+        Overlay::None if model.editor.is_some() => {
+            let mut v = vec![(Scope::Editor, Command::Navigate, "navigate")];
+            if matches!(model.exact, ExactState::Failed { .. }) {
+                v.push((Scope::Global, Command::Recount, "count again"));
+            }
+            v.extend([
+                (Scope::Global, Command::NextPane, "panes"),
+                (Scope::Global, Command::Save, "save"),
+                (Scope::Editor, Command::Undo, "undo"),
                 (Scope::Global, Command::Quit, "quit"),
-            ],
-            Pane::Tools => vec![
-                (nav, Command::Toggle, "toggle"),
-                (nav, Command::ToolFromFile, "from file"),
-                (nav, Command::NewTool, "write"),
-                (nav, Command::Remove, "remove"),
-                (nav, Command::Help, "help"),
-            ],
-            Pane::Attachments => vec![
-                (nav, Command::Toggle, "toggle"),
-                (nav, Command::Attach, "attach"),
-                (nav, Command::Remove, "remove"),
-                (nav, Command::Help, "help"),
-            ],
-        },
+                (Scope::Global, Command::Help, "help"),
+            ]);
+            v
+        }
+        Overlay::None => {
+            let mut v = match model.pane {
+                Pane::Request => vec![
+                    (nav, Command::Edit, "edit"),
+                    (nav, Command::View, "read"),
+                    (nav, Command::NewTurn, "new turn"),
+                    (nav, Command::DeleteTurn, "delete"),
+                    (nav, Command::Undo, "undo"),
+                    (nav, Command::SwitchRole, "role"),
+                    (nav, Command::Model, "model"),
+                    (nav, Command::Budget, "budget"),
+                    (nav, Command::Attach, "attach"),
+                    (nav, Command::Thinking, "thinking"),
+                    (nav, Command::Help, "help"),
+                    (Scope::Global, Command::Quit, "quit"),
+                ],
+                Pane::Tools => vec![
+                    (nav, Command::Toggle, "on/off"),
+                    (nav, Command::Edit, "edit"),
+                    (nav, Command::ToolFromFile, "from file"),
+                    (nav, Command::NewTool, "write"),
+                    (nav, Command::Remove, "remove"),
+                    (nav, Command::Undo, "undo"),
+                    (nav, Command::Help, "help"),
+                ],
+                Pane::Attachments => vec![
+                    (nav, Command::Toggle, "on/off"),
+                    (nav, Command::Edit, "other file"),
+                    (nav, Command::View, "details"),
+                    (nav, Command::Attach, "attach"),
+                    (nav, Command::Remove, "remove"),
+                    (nav, Command::Undo, "undo"),
+                    (nav, Command::Help, "help"),
+                ],
+            };
+            if matches!(model.exact, ExactState::Failed { .. }) {
+                v.insert(0, (nav, Command::Recount, "count again"));
+                v.insert(1, (nav, Command::Log, "full error"));
+            }
+            v
+        }
     };
     list.into_iter()
         .map(|(s, c, what)| (key(s, c), what))

@@ -10,10 +10,7 @@ use crate::app::Slot;
 use crate::app::doc::{self, SlotContent};
 use crate::app::{Model, Pane, Pointer, Target};
 
-/// Below this width the side panel folds into a one-line summary.
-pub const SIDE_MIN_TOTAL_WIDTH: u16 = 72;
-/// Below this height, likewise.
-pub const SIDE_MIN_HEIGHT: u16 = 14;
+pub use crate::app::screen::{SIDE_MIN_HEIGHT, SIDE_MIN_TOTAL_WIDTH};
 /// Columns left of the editor for its focus bar.
 pub const EDITOR_GUTTER: u16 = 2;
 /// Preview lines of a block that is not being edited.
@@ -47,7 +44,7 @@ pub fn areas(model: &Model, area: Rect) -> Areas {
         out.hints = Some(Rect::new(main.x, main.bottom() - 1, main.width, 1));
         main.height -= 1;
     }
-    if main.width < SIDE_MIN_TOTAL_WIDTH || main.height < SIDE_MIN_HEIGHT {
+    if !crate::app::screen::side_panel_drawn((area.width, area.height)) {
         out.summary = Some(Rect::new(main.x, main.y, main.width, 1));
         main.y += 1;
         main.height -= 1;
@@ -66,7 +63,8 @@ fn side_areas(model: &Model, side: Rect) -> SideAreas {
     let budget_lines: u16 = if model.limit.shared.is_some() { 8 } else { 7 };
     const MODEL: u16 = 6;
     const BREAKDOWN: u16 = 7;
-    let tools_want = (model.tool_count() as u16).max(1) + 2;
+    // A row per tool and one for the shared tool-use prompt.
+    let tools_want = (model.tool_count() as u16 + u16::from(model.tool_count() > 0)).max(1) + 2;
     let attachments_want = (doc::attachments(&model.ws.request).len() as u16).max(1) + 2;
     // Heights first, in priority order: budget, model, tools, attachments, breakdown.
     let mut left = side.height;
@@ -252,15 +250,16 @@ pub fn hit(model: &Model, column: u16, row: u16) -> Target {
     let Some(side) = a.side else {
         return Target::Nothing;
     };
-    let list_hit = |r: Rect, len: usize, selected: usize| -> Option<(usize, bool)> {
+    // `footer`: rows at the bottom that are not items (the tools' shared-prompt row).
+    let list_hit = |r: Rect, len: usize, selected: usize, footer: u16| -> Option<(usize, bool)> {
         if !inside(r) {
             return None;
         }
         let first = r.y + 1;
-        if row < first || row + 1 >= r.bottom() {
+        if row < first || row + 1 + footer >= r.bottom() {
             return Some((usize::MAX, false));
         }
-        let rows = usize::from(r.height.saturating_sub(2));
+        let rows = usize::from(r.height.saturating_sub(2 + footer));
         let index = super::lists::list_offset(selected, rows) + usize::from(row - first);
         let checkbox = column > r.x && column <= r.x + CHECKBOX;
         Some(if index < len {
@@ -270,7 +269,12 @@ pub fn hit(model: &Model, column: u16, row: u16) -> Target {
         })
     };
     if let Some(r) = side.tools
-        && let Some((index, checkbox)) = list_hit(r, model.tool_count(), model.tool_sel)
+        && let Some((index, checkbox)) = list_hit(
+            r,
+            model.tool_count(),
+            model.tool_sel,
+            u16::from(model.tool_count() > 0 && r.height >= 4),
+        )
     {
         return if index == usize::MAX {
             Target::Pane(Pane::Tools)
@@ -280,7 +284,7 @@ pub fn hit(model: &Model, column: u16, row: u16) -> Target {
     }
     if let Some(r) = side.attachments {
         let len = doc::attachments(&model.ws.request).len();
-        if let Some((index, checkbox)) = list_hit(r, len, model.attach_sel) {
+        if let Some((index, checkbox)) = list_hit(r, len, model.attach_sel, 0) {
             return if index == usize::MAX {
                 Target::Pane(Pane::Attachments)
             } else {

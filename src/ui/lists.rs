@@ -39,7 +39,34 @@ pub fn tools(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
         );
         return;
     }
-    let rows = usize::from(inner.height);
+    // The last row says what any tool brings along: the shared tool-use prompt.
+    let shared_row = inner.height >= 2;
+    let rows = usize::from(inner.height) - usize::from(shared_row);
+    if shared_row {
+        let any_on = tools
+            .iter()
+            .any(|t| !model.ws.disabled_tools.contains(&t.name));
+        let text = if any_on {
+            "+ shared tool-use prompt"
+        } else {
+            "+ tool-use prompt if any on"
+        };
+        let cost = format!("~{}", group(model.offline.tool_prompt));
+        let width = usize::from(inner.width);
+        let text = fit(text, width.saturating_sub(cost.len() + 1));
+        let pad =
+            width.saturating_sub(unicode_width::UnicodeWidthStr::width(text.as_str()) + cost.len());
+        line(
+            buf,
+            inner,
+            inner.bottom() - 1,
+            vec![
+                styled(text, styles.dim),
+                Span::raw(" ".repeat(pad)),
+                styled(cost, styles.dim),
+            ],
+        );
+    }
     let offset = list_offset(model.tool_sel, rows);
     for (i, tool) in tools.iter().enumerate().skip(offset).take(rows) {
         let on = !model.ws.disabled_tools.contains(&tool.name);

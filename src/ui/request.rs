@@ -27,22 +27,34 @@ pub fn draw(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
     } else {
         area
     };
+    let mut bottom = inner.y;
     for entry in layout::entries(model, inner) {
         if let Some(h) = entry.header {
             header(model, styles, entry.slot, h, buf);
         }
         body(model, styles, entry.slot, entry.body, buf);
+        bottom = entry.body.bottom();
+    }
+    if model.ws.request.messages.is_empty() {
+        // The API takes no request without a turn: say so where the turns would be.
+        let new_turn = model
+            .keymap
+            .hint(crate::app::Scope::Navigate, crate::app::Command::NewTurn)
+            .unwrap_or_default();
+        let text = format!(
+            "no turns: the API needs at least one user message ({new_turn} in navigation adds one)"
+        );
+        line(
+            buf,
+            inner,
+            bottom,
+            vec![styled(fit(&text, usize::from(inner.width)), styles.error)],
+        );
     }
 }
 
 fn title(model: &Model) -> String {
-    let name = model
-        .path
-        .as_ref()
-        .and_then(|p| p.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "example".into());
-    let mut t = format!("Request · {name}");
+    let mut t = format!("Request · {}", model.name());
     if model.read_only {
         t.push_str(" (read-only)");
     }

@@ -12,7 +12,8 @@ use super::theme::{Styles, level_style};
 use crate::app::budget::{group, short};
 use crate::app::{BudgetView, ExactState, Level, Model};
 
-/// "exact · 2 s ago", "offline", "counting…", "rate-limited, next in 3 s", or the error.
+/// "exact · 2 s ago", "offline", "counting…", "rate-limited · next count in 3 s", or the
+/// error with when it is tried again. Every wait says what it waits for.
 pub fn source_text(model: &Model) -> (String, SourceKind) {
     // The offline figure carries how this model's offline counts have compared with the
     // API's: "offline, exact on 48/50 recent".
@@ -20,17 +21,25 @@ pub fn source_text(model: &Model) -> (String, SourceKind) {
         Some(label) => format!("offline, {label}"),
         None => "offline".to_string(),
     };
+    // The limiter holds the request back (its own spacing, or a server's retry-after).
+    let held = model.limit.next_slot_in;
+    let held_back = held >= std::time::Duration::from_secs(1);
+    let limited = |secs: u64| format!("rate-limited · next count in {secs} s");
     match &model.exact {
         ExactState::Offline { reason } => (format!("{offline} ({reason})"), SourceKind::Offline),
+        ExactState::Pending if held_back => (
+            format!("{offline} · {}", limited(secs_of(held))),
+            SourceKind::Offline,
+        ),
         ExactState::Pending => (
             format!("{offline} · exact after a pause"),
             SourceKind::Offline,
         ),
+        ExactState::Counting if held_back => (limited(secs_of(held)), SourceKind::Problem),
         ExactState::Counting => ("counting…".into(), SourceKind::Offline),
-        ExactState::RateLimited { until } => (
-            format!("rate-limited, next in {} s", secs_until(model.now, *until)),
-            SourceKind::Problem,
-        ),
+        ExactState::RateLimited { until } => {
+            (limited(secs_until(model.now, *until)), SourceKind::Problem)
+        }
         ExactState::Exact { at, .. } => (
             format!(
                 "exact · {} s ago",
@@ -38,8 +47,18 @@ pub fn source_text(model: &Model) -> (String, SourceKind) {
             ),
             SourceKind::Exact,
         ),
-        ExactState::Failed { message } => (message.clone(), SourceKind::Problem),
+        ExactState::Failed { message } => {
+            let again = match model.retry {
+                Some(retry) => format!("retry in {} s · ", secs_until(model.now, retry.at)),
+                None => String::new(),
+            };
+            (format!("{again}{message}"), SourceKind::Problem)
+        }
     }
+}
+
+fn secs_of(wait: std::time::Duration) -> u64 {
+    wait.as_millis().div_ceil(1000) as u64
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -237,7 +256,10 @@ pub fn model(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
         vec![Span::raw(fit(
             &format!(
                 "thinking {thinking} · max out {}",
-                group(model.output_reserve())
+                match model.output_reserve() {
+                    0 => "not set".to_string(),
+                    n => group(n),
+                }
             ),
             width,
         ))],

@@ -142,11 +142,13 @@ pub fn decode_value(path: &Path, map: Map<String, Value>) -> Result<Decoded, Wor
     })
 }
 
-/// Read what can be read of a workspace from a newer budgie: its `request`, `budget` and
-/// `notes`, ignoring everything else. For opening read-only; the file is never written.
-pub fn decode_newer_leniently(
+/// Read what can be read of a workspace budgie could not decode (`why`: one from a newer
+/// budgie, or one with a damaged field): its `request`, `budget` and `notes`, ignoring
+/// everything else. For opening read-only; the file is never written.
+pub fn decode_leniently(
     path: &Path,
     value: &Map<String, Value>,
+    why: &WorkspaceError,
 ) -> Result<Decoded, WorkspaceError> {
     let corrupt = |field: String, message: String| WorkspaceError::Corrupt {
         path: path.into(),
@@ -175,12 +177,19 @@ pub fn decode_newer_leniently(
             .map(String::from)
             .collect();
     }
-    Ok(Decoded {
-        workspace,
-        warnings: vec![format!(
+    let warning = match why {
+        WorkspaceError::Corrupt { field, message, .. } => format!(
+            "{}: corrupt workspace ({field}: {message}); opened read-only, showing what could be read",
+            path.display()
+        ),
+        _ => format!(
             "{}: written by a newer budgie; opened read-only, showing only what this version understands",
             path.display()
-        )],
+        ),
+    };
+    Ok(Decoded {
+        workspace,
+        warnings: vec![warning],
     })
 }
 

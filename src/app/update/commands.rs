@@ -1,59 +1,101 @@
 //! What each bound command does to the draft, and the replies its effects come back with
-//! (an attachment read, a tool file read).
+//! (an attachment read, a tool file read). Every structural edit goes through the history
+//! (`super::change`), so it can be undone.
 
 use ratatui_textarea::{TextArea, WrapMode};
 
-use super::{content_changed, notice, structure_changed};
+use super::{change, exact, files, key_for, notice, recount_after};
 use crate::app::doc::{self, Slot};
-use crate::app::keymap::{Command, Scope};
-use crate::app::model::{ExactState, Model, Overlay, Pane, PromptKind};
+use crate::app::history::Change;
+use crate::app::keymap::Command;
+use crate::app::model::{ExactState, Model, Overlay, Pane, PromptKind, Then};
 use crate::app::msg::Effect;
 use crate::app::tool_edit;
+use crate::app::viewer;
 use crate::request::{Content, ContentBlock, Role};
+use crate::workspace::ANNOTATION;
+
+/// How many items PgUp and PgDn move in a list.
+const PAGE: isize = 10;
 
 pub(super) fn run(model: &mut Model, command: Command) -> Vec<Effect> {
     match command {
-        Command::Quit => quit(model),
-        Command::Save => save(model),
+        Command::Quit => files::quit(model),
+        Command::QuitHint => {
+            let quit = model
+                .keymap
+                .hint(crate::app::keymap::Scope::Global, Command::Quit)
+                .unwrap_or_default();
+            let nav = key_for(model, Command::Quit);
+            notice(
+                model,
+                format!(
+                    "{quit} quits ({nav} in navigation); it asks first when there are unsaved \
+                     changes"
+                ),
+            );
+            Vec::new()
+        }
+        Command::Save => files::save(model, Then::Stay),
+        Command::SaveAs => {
+            model.after_save = None;
+            files::ask_name(model, None);
+            Vec::new()
+        }
+        Command::Open => {
+            files::open_window(model);
+            Vec::new()
+        }
         Command::Help => {
             model.overlay = Overlay::Help { scroll: 0 };
             Vec::new()
         }
         Command::NextPane => {
-            focus_pane(model, model.pane.next());
+            cycle_pane(model, Pane::next);
             Vec::new()
         }
         Command::PrevPane => {
-            focus_pane(model, model.pane.prev());
+            cycle_pane(model, Pane::prev);
             Vec::new()
         }
         Command::Navigate => {
             model.editor = None;
             Vec::new()
         }
-        Command::Edit => {
-            match model.pane {
-                Pane::Request => {
-                    model.open_editor();
-                }
-                Pane::Tools | Pane::Attachments => return run(model, Command::Toggle),
+        Command::Edit => edit(model),
+        Command::View => {
+            view(model);
+            Vec::new()
+        }
+        Command::Log => {
+            let mut text: Vec<&str> = model.log.iter().rev().map(String::as_str).collect();
+            if text.is_empty() {
+                text.push("(no messages yet)");
             }
+            model.overlay = Overlay::Viewer {
+                title: "Messages, newest first".into(),
+                text: text.join("\n\n"),
+                scroll: 0,
+            };
             Vec::new()
         }
-        Command::Up => {
-            move_selection(model, -1);
-            Vec::new()
-        }
-        Command::Down => {
-            move_selection(model, 1);
-            Vec::new()
-        }
+        Command::Up => move_selection(model, -1),
+        Command::Down => move_selection(model, 1),
+        Command::PageUp => move_selection(model, -PAGE),
+        Command::PageDown => move_selection(model, PAGE),
+        Command::First => move_selection(model, isize::MIN),
+        Command::Last => move_selection(model, isize::MAX),
         Command::NewTurn => new_turn(model),
         Command::DeleteTurn => delete_turn(model),
-        Command::Undo => undo_delete(model),
+        Command::Undo => undo(model, false),
+        Command::Redo => undo(model, true),
         Command::SwitchRole => switch_role(model),
         Command::Tools => {
-            focus_pane(model, Pane::Tools);
+            if model.pane_drawn(Pane::Tools) {
+                focus_pane(model, Pane::Tools);
+            } else {
+                hidden_pane(model);
+            }
             Vec::new()
         }
         Command::Attach => {
@@ -90,6 +132,7 @@ pub(super) fn run(model: &mut Model, command: Command) -> Vec<Effect> {
             open_prompt(model, PromptKind::ExportPath, "request.json".into());
             Vec::new()
         }
+        Command::Recount => exact::recount(model),
         Command::Toggle => toggle(model),
         Command::Remove => remove(model),
         Command::ToolFromFile => {
@@ -97,18 +140,7 @@ pub(super) fn run(model: &mut Model, command: Command) -> Vec<Effect> {
             Vec::new()
         }
         Command::NewTool => {
-            let mut editor = TextArea::new(
-                tool_edit::TEMPLATE
-                    .lines()
-                    .map(str::to_string)
-                    .collect::<Vec<_>>(),
-            );
-            editor.set_wrap_mode(WrapMode::WordOrGlyph);
-            let error = tool_edit::check(tool_edit::TEMPLATE, &model.ws).err();
-            model.overlay = Overlay::ToolEditor {
-                editor: Box::new(editor),
-                error,
-            };
+            open_tool_editor(model, tool_edit::TEMPLATE, None);
             Vec::new()
         }
         Command::Compare | Command::CachePlan => {
@@ -117,40 +149,35 @@ pub(super) fn run(model: &mut Model, command: Command) -> Vec<Effect> {
         }
         Command::Breakpoint => super::costs::breakpoint(model),
         // A window's own commands: bound in the panes, they have nothing to act on.
-        Command::Cancel
+        Command::Discard
+        | Command::Cancel
         | Command::Confirm
         | Command::Complete
-        | Command::PageUp
-        | Command::PageDown
         | Command::CountExactly => Vec::new(),
     }
 }
 
-pub(super) fn quit(model: &mut Model) -> Vec<Effect> {
-    // Nothing typed is lost: unsaved work goes to the draft file on the way out.
-    if model.unsaved {
-        vec![
-            Effect::Save {
-                path: None,
-                workspace: Box::new(model.ws.clone()),
-            },
-            Effect::Quit,
-        ]
-    } else {
-        vec![Effect::Quit]
+/// Tab and Shift-Tab: the next pane the screen shows.
+fn cycle_pane(model: &mut Model, step: fn(Pane) -> Pane) {
+    let mut pane = step(model.pane);
+    while !model.pane_drawn(pane) {
+        pane = step(pane);
     }
+    if pane == model.pane && pane == Pane::Request && !model.pane_drawn(Pane::Tools) {
+        hidden_pane(model);
+    }
+    focus_pane(model, pane);
 }
 
-fn save(model: &mut Model) -> Vec<Effect> {
-    let path = if model.read_only {
-        None
-    } else {
-        model.path.clone()
-    };
-    vec![Effect::Save {
-        path,
-        workspace: Box::new(model.ws.clone()),
-    }]
+fn hidden_pane(model: &mut Model) {
+    notice(
+        model,
+        format!(
+            "the tools and attachments panes need a terminal of at least {}×{}",
+            crate::app::screen::SIDE_MIN_TOTAL_WIDTH,
+            crate::app::screen::SIDE_MIN_HEIGHT + 1
+        ),
+    );
 }
 
 pub(super) fn focus_pane(model: &mut Model, pane: Pane) {
@@ -160,23 +187,109 @@ pub(super) fn focus_pane(model: &mut Model, pane: Pane) {
     }
 }
 
+/// A one-line prompt. A prompt opened on a current value shows it selected: typing
+/// replaces it, the arrows and Backspace edit it.
 pub(super) fn open_prompt(model: &mut Model, kind: PromptKind, input: String) {
     model.editor = None;
     model.overlay = Overlay::Prompt {
         kind,
+        fresh: !input.is_empty(),
         input,
         error: None,
         completions: Vec::new(),
     };
 }
 
-pub(super) fn move_selection(model: &mut Model, delta: isize) {
+/// Enter: type in the selected block; edit the selected tool's JSON; pick another file for
+/// the selected attachment.
+fn edit(model: &mut Model) -> Vec<Effect> {
+    match model.pane {
+        Pane::Request => {
+            if !model.open_editor() {
+                // Not text: read it instead (a tool call, an image…).
+                view(model);
+            }
+        }
+        Pane::Tools => {
+            let Some(tool) = model
+                .ws
+                .request
+                .tools
+                .as_ref()
+                .and_then(|t| t.get(model.tool_sel))
+            else {
+                notice(model, "no tool to edit".into());
+                return Vec::new();
+            };
+            let text = serde_json::to_string_pretty(tool).unwrap_or_default();
+            let at = model.tool_sel;
+            open_tool_editor(model, &text, Some(at));
+        }
+        Pane::Attachments => {
+            let Some((slot, block)) = doc::attachments(&model.ws.request)
+                .get(model.attach_sel)
+                .map(|(s, b)| (*s, *b))
+            else {
+                notice(model, "no attachment to edit".into());
+                return Vec::new();
+            };
+            let path = match block {
+                ContentBlock::Image(mb) | ContentBlock::Document(mb) => mb
+                    .extra
+                    .get(ANNOTATION)
+                    .and_then(|a| a.get("path"))
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                _ => String::new(),
+            };
+            open_prompt(model, PromptKind::ReplaceAttachment(slot), path);
+        }
+    }
+    Vec::new()
+}
+
+fn open_tool_editor(model: &mut Model, text: &str, replacing: Option<usize>) {
+    let mut editor = TextArea::new(text.lines().map(str::to_string).collect::<Vec<_>>());
+    editor.set_wrap_mode(WrapMode::WordOrGlyph);
+    let error = tool_edit::check(text, &model.ws, replacing).err();
+    model.editor = None;
+    model.overlay = Overlay::ToolEditor {
+        editor: Box::new(editor),
+        error,
+        replacing,
+    };
+}
+
+/// Read the selected block, tool or attachment in full, without editing it.
+fn view(model: &mut Model) {
+    let shown = match model.pane {
+        Pane::Request => viewer::slot(model, model.focus),
+        Pane::Tools => viewer::tool(model, model.tool_sel),
+        Pane::Attachments => doc::attachments(&model.ws.request)
+            .get(model.attach_sel)
+            .and_then(|(slot, _)| viewer::slot(model, *slot)),
+    };
+    match shown {
+        Some((title, text)) => {
+            model.editor = None;
+            model.overlay = Overlay::Viewer {
+                title,
+                text,
+                scroll: 0,
+            };
+        }
+        None => notice(model, "nothing selected to read".into()),
+    }
+}
+
+/// Move the selection by `delta` (isize::MIN/MAX: to the first/last) in the focused list.
+pub(super) fn move_selection(model: &mut Model, delta: isize) -> Vec<Effect> {
     match model.pane {
         Pane::Request => {
             let slots = doc::slots(&model.ws.request);
             let i = slots.iter().position(|s| *s == model.focus).unwrap_or(0);
-            let j = (i as isize + delta).clamp(0, slots.len().saturating_sub(1) as isize) as usize;
-            if let Some(slot) = slots.get(j) {
+            if let Some(slot) = slots.get(step(i, delta, slots.len())) {
                 model.focus = *slot;
             }
             model.editor = None;
@@ -189,26 +302,30 @@ pub(super) fn move_selection(model: &mut Model, delta: isize) {
             model.attach_sel = step(model.attach_sel, delta, n);
         }
     }
+    Vec::new()
 }
 
 pub(super) fn step(i: usize, delta: isize, len: usize) -> usize {
     if len == 0 {
         return 0;
     }
-    (i as isize + delta).clamp(0, len as isize - 1) as usize
+    let last = len as isize - 1;
+    (i as isize).saturating_add(delta).clamp(0, last) as usize
 }
 
 fn new_turn(model: &mut Model) -> Vec<Effect> {
-    let messages = &mut model.ws.request.messages;
+    let messages = &model.ws.request.messages;
     let (at, role) = match model.focus.turn() {
         Some(t) if t < messages.len() => (t + 1, doc::other_role(messages[t].role)),
         _ => (0, Role::User),
     };
-    messages.insert(at, doc::new_turn(role));
+    let what = format!("new {} turn", doc::role_name(role));
+    let message = doc::new_turn(role);
+    let effects = change(model, what, Change::InsertTurn { at, message }).unwrap_or_default();
     model.pane = Pane::Request;
     model.focus = Slot::Turn(at, 0);
     model.open_editor();
-    structure_changed(model)
+    effects
 }
 
 fn delete_turn(model: &mut Model) -> Vec<Effect> {
@@ -216,16 +333,15 @@ fn delete_turn(model: &mut Model) -> Vec<Effect> {
         notice(model, "the system prompt is not a turn".into());
         return Vec::new();
     };
-    if t >= model.ws.request.messages.len() {
+    let Some(role) = model.ws.request.messages.get(t).map(|m| m.role) else {
         return Vec::new();
-    }
-    let removed = model.ws.request.messages.remove(t);
-    model.undo.push((t, removed));
-    let undo_key = model
-        .keymap
-        .hint(Scope::Navigate, Command::Undo)
-        .unwrap_or_default();
-    notice(model, format!("turn deleted ({undo_key} brings it back)"));
+    };
+    let what = format!("{} #{} deleted", doc::role_name(role), t + 1);
+    let Some(effects) = change(model, what.clone(), Change::RemoveTurn { at: t }) else {
+        return Vec::new();
+    };
+    let undo_key = key_for(model, Command::Undo);
+    notice(model, format!("{what} ({undo_key} brings it back)"));
     model.editor = None;
     let slots = doc::slots(&model.ws.request);
     model.focus = slots
@@ -235,30 +351,53 @@ fn delete_turn(model: &mut Model) -> Vec<Effect> {
         .or_else(|| slots.iter().find(|s| s.turn() == Some(t)))
         .copied()
         .unwrap_or(Slot::System(0));
-    structure_changed(model)
+    effects
 }
 
-fn undo_delete(model: &mut Model) -> Vec<Effect> {
-    let Some((t, message)) = model.undo.pop() else {
-        notice(model, "nothing to undo".into());
-        return Vec::new();
+/// Undo (or redo) the last structural edit, and show what it was about.
+pub(super) fn undo(model: &mut Model, redo: bool) -> Vec<Effect> {
+    let result = if redo {
+        model.history.redo(&mut model.ws)
+    } else {
+        model.history.undo(&mut model.ws)
     };
-    let t = t.min(model.ws.request.messages.len());
-    model.ws.request.messages.insert(t, message);
-    model.focus = Slot::Turn(t, 0);
-    notice(model, "turn restored".into());
-    structure_changed(model)
+    let (what, applied) = match result {
+        Ok(done) => done,
+        Err(e) => {
+            notice(model, e);
+            return Vec::new();
+        }
+    };
+    model.editor = None;
+    if let Some(t) = applied.turn() {
+        let slots = doc::slots(&model.ws.request);
+        if let Some(slot) = slots.iter().find(|s| s.turn() == Some(t)) {
+            model.focus = *slot;
+        }
+    }
+    if let Some(i) = applied.tool() {
+        model.tool_sel = i;
+    }
+    let text = if redo {
+        format!("redone: {what}")
+    } else {
+        let key = key_for(model, Command::Redo);
+        format!("undone: {what} ({key} redoes)")
+    };
+    notice(model, text);
+    recount_after(model, applied.recount())
 }
 
 fn switch_role(model: &mut Model) -> Vec<Effect> {
     let Some(t) = model.focus.turn() else {
         return Vec::new();
     };
-    let Some(message) = model.ws.request.messages.get_mut(t) else {
+    let Some(role) = model.ws.request.messages.get(t).map(|m| m.role) else {
         return Vec::new();
     };
-    message.role = doc::other_role(message.role);
-    structure_changed(model)
+    let role = doc::other_role(role);
+    let what = format!("turn #{} made {}", t + 1, doc::role_name(role));
+    change(model, what, Change::SetRole { turn: t, role }).unwrap_or_default()
 }
 
 fn toggle(model: &mut Model) -> Vec<Effect> {
@@ -287,60 +426,78 @@ pub(super) fn toggle_tool(model: &mut Model, i: usize) -> Vec<Effect> {
     else {
         return Vec::new();
     };
-    if !model.ws.disabled_tools.remove(&name) {
-        model.ws.disabled_tools.insert(name);
-    }
-    model.offline.rebuild_structure(&model.ws);
-    content_changed(model)
+    let enabled = model.ws.disabled_tools.contains(&name);
+    let what = format!(
+        "tool {name} switched {}",
+        if enabled { "on" } else { "off" }
+    );
+    change(model, what, Change::SetToolEnabled { name, enabled }).unwrap_or_default()
 }
 
 pub(super) fn toggle_attachment(model: &mut Model, i: usize) -> Vec<Effect> {
-    let Some((slot, enabled)) = doc::attachments(&model.ws.request)
+    let Some((slot, name, enabled)) = doc::attachments(&model.ws.request)
         .get(i)
-        .map(|(s, b)| (*s, crate::workspace::block_enabled(b)))
+        .map(|(s, b)| (*s, attachment_label(b), crate::workspace::block_enabled(b)))
     else {
         return Vec::new();
     };
-    doc::set_attachment_enabled(&mut model.ws.request, slot, !enabled);
-    model.offline.rebuild_structure(&model.ws);
-    content_changed(model)
+    let what = format!("{name} switched {}", if enabled { "off" } else { "on" });
+    let switch = Change::SetAttachmentEnabled {
+        slot,
+        enabled: !enabled,
+    };
+    change(model, what, switch).unwrap_or_default()
 }
 
+/// "attachment budgie.png", "image" when it names no file.
+fn attachment_label(block: &ContentBlock) -> String {
+    match block {
+        ContentBlock::Image(mb) | ContentBlock::Document(mb) => match doc::attachment_name(mb) {
+            Some(name) => format!("attachment {name}"),
+            None => format!("attached {}", block.kind()),
+        },
+        other => other.kind().to_string(),
+    }
+}
+
+/// Remove the selected tool or attachment; the notice says which key brings it back.
 fn remove(model: &mut Model) -> Vec<Effect> {
-    match model.pane {
+    let (what, edit) = match model.pane {
         Pane::Tools => {
-            let Some(tools) = &mut model.ws.request.tools else {
-                return Vec::new();
-            };
-            if model.tool_sel >= tools.len() {
-                return Vec::new();
-            }
-            let tool = tools.remove(model.tool_sel);
-            if tools.is_empty() {
-                model.ws.request.tools = None;
-            }
-            model.ws.disabled_tools.remove(&tool.name);
-            model.tool_sel = model.tool_sel.min(model.tool_count().saturating_sub(1));
-            notice(model, format!("tool {} removed", tool.name));
-            structure_changed(model)
-        }
-        Pane::Attachments => {
-            let Some(slot) = doc::attachments(&model.ws.request)
-                .get(model.attach_sel)
-                .map(|(s, _)| *s)
+            let Some(tool) = model
+                .ws
+                .request
+                .tools
+                .as_ref()
+                .and_then(|t| t.get(model.tool_sel))
             else {
                 return Vec::new();
             };
-            doc::remove_block(&mut model.ws.request, slot);
-            let n = doc::attachments(&model.ws.request).len();
-            model.attach_sel = model.attach_sel.min(n.saturating_sub(1));
-            model.focus = Slot::System(0);
-            model.editor = None;
-            notice(model, "attachment removed".into());
-            structure_changed(model)
+            (
+                format!("tool {} removed", tool.name),
+                Change::RemoveTool { at: model.tool_sel },
+            )
         }
-        Pane::Request => Vec::new(),
-    }
+        Pane::Attachments => {
+            let Some((Slot::Turn(turn, at), block)) = doc::attachments(&model.ws.request)
+                .get(model.attach_sel)
+                .map(|(s, b)| (*s, *b))
+            else {
+                return Vec::new();
+            };
+            (
+                format!("{} removed", attachment_label(block)),
+                Change::RemoveBlock { turn, at },
+            )
+        }
+        Pane::Request => return Vec::new(),
+    };
+    let Some(effects) = change(model, what.clone(), edit) else {
+        return Vec::new();
+    };
+    let undo_key = key_for(model, Command::Undo);
+    notice(model, format!("{what} ({undo_key} brings it back)"));
+    effects
 }
 
 /// The turn an attachment goes into: the focused user turn, else the last user turn, else a
@@ -356,9 +513,13 @@ pub(super) fn attach_target(model: &Model) -> usize {
     }
 }
 
+/// An attachment read from disk: into turn `turn` (before its text, as the API docs
+/// recommend for images), or in place of the attachment at `replace`. The selection moves
+/// to it.
 pub(super) fn on_attachment(
     model: &mut Model,
     turn: usize,
+    replace: Option<Slot>,
     result: Result<Box<ContentBlock>, String>,
 ) -> Vec<Effect> {
     let block = match result {
@@ -368,41 +529,84 @@ pub(super) fn on_attachment(
             return Vec::new();
         }
     };
-    let messages = &mut model.ws.request.messages;
-    if turn >= messages.len() {
-        messages.push(doc::new_turn(Role::User));
-    }
-    let t = turn.min(messages.len() - 1);
-    let message = &mut messages[t];
-    // Images go before the text, as the API docs recommend.
-    let blocks = match std::mem::replace(&mut message.content, Content::Blocks(Vec::new())) {
-        Content::Text(text) if text.is_empty() => vec![block],
-        Content::Text(text) => vec![block, ContentBlock::text(text)],
-        Content::Blocks(mut blocks) => {
-            let at = blocks
-                .iter()
-                .position(|b| !matches!(b, ContentBlock::Image(_) | ContentBlock::Document(_)))
-                .unwrap_or(blocks.len());
-            blocks.insert(at, block);
-            blocks
-        }
+    let label = attachment_label(&block);
+    let messages = &model.ws.request.messages;
+    let (edit, slot) = if let Some(Slot::Turn(t, b)) = replace {
+        let Some(mut message) = messages.get(t).cloned() else {
+            return Vec::new();
+        };
+        let Content::Blocks(blocks) = &mut message.content else {
+            return Vec::new();
+        };
+        let Some(old) = blocks.get_mut(b) else {
+            return Vec::new();
+        };
+        *old = block;
+        (Change::SetTurn { at: t, message }, Slot::Turn(t, b))
+    } else if turn >= messages.len() {
+        let mut message = doc::new_turn(Role::User);
+        message.content = Content::Blocks(vec![block]);
+        let at = messages.len();
+        (Change::InsertTurn { at, message }, Slot::Turn(at, 0))
+    } else {
+        let mut message = messages[turn].clone();
+        let (blocks, at) =
+            match std::mem::replace(&mut message.content, Content::Text(String::new())) {
+                Content::Text(text) if text.is_empty() => (vec![block], 0),
+                Content::Text(text) => (vec![block, ContentBlock::text(text)], 0),
+                Content::Blocks(mut blocks) => {
+                    let at = blocks
+                        .iter()
+                        .position(|b| {
+                            !matches!(b, ContentBlock::Image(_) | ContentBlock::Document(_))
+                        })
+                        .unwrap_or(blocks.len());
+                    blocks.insert(at, block);
+                    (blocks, at)
+                }
+            };
+        message.content = Content::Blocks(blocks);
+        (Change::SetTurn { at: turn, message }, Slot::Turn(turn, at))
     };
-    message.content = Content::Blocks(blocks);
+    attached(model, edit, slot, label)
+}
+
+fn attached(model: &mut Model, edit: Change, slot: Slot, label: String) -> Vec<Effect> {
+    let what = format!("{label} attached");
+    let Some(effects) = change(model, what.clone(), edit) else {
+        return Vec::new();
+    };
     model.editor = None;
-    model.focus = Slot::Turn(t, 0);
-    model.pane = Pane::Attachments;
-    notice(model, "attached".into());
-    structure_changed(model)
+    model.focus = slot;
+    if let Some(i) = doc::attachments(&model.ws.request)
+        .iter()
+        .position(|(s, _)| *s == slot)
+    {
+        model.attach_sel = i;
+    }
+    if model.pane_drawn(Pane::Attachments) {
+        model.pane = Pane::Attachments;
+    }
+    notice(model, what);
+    effects
 }
 
 pub(super) fn add_tools_from_text(model: &mut Model, text: &str, origin: &str) -> Vec<Effect> {
     match tool_edit::parse_tools(text, &model.ws) {
         Ok(tools) => {
-            let mut effects = Vec::new();
-            for tool in tools {
-                effects = add_tool(model, tool);
-            }
-            effects
+            let names: Vec<String> = tools.iter().map(|t| t.name.clone()).collect();
+            let first = model.tool_count();
+            let inserts = tools
+                .into_iter()
+                .enumerate()
+                .map(|(i, tool)| Change::InsertTool {
+                    at: first + i,
+                    tool,
+                    enabled: true,
+                })
+                .collect();
+            let what = format!("tool {} added", names.join(", "));
+            tool_added(model, what, Change::Many(inserts), first + names.len() - 1)
         }
         Err(e) => {
             notice(model, format!("{origin}: {e}"));
@@ -411,17 +615,39 @@ pub(super) fn add_tools_from_text(model: &mut Model, text: &str, origin: &str) -
     }
 }
 
-pub(super) fn add_tool(model: &mut Model, tool: crate::request::Tool) -> Vec<Effect> {
-    let name = tool.name.clone();
-    model
-        .ws
-        .request
-        .tools
-        .get_or_insert_with(Vec::new)
-        .push(tool);
-    model.tool_sel = model.tool_count().saturating_sub(1);
-    model.pane = Pane::Tools;
+/// A tool written in the tool editor: a new one, or in place of the one at `replacing`.
+pub(super) fn save_tool(
+    model: &mut Model,
+    tool: crate::request::Tool,
+    replacing: Option<usize>,
+) -> Vec<Effect> {
+    match replacing {
+        Some(at) => {
+            let what = format!("tool {} edited", tool.name);
+            tool_added(model, what, Change::SetTool { at, tool }, at)
+        }
+        None => {
+            let at = model.tool_count();
+            let what = format!("tool {} added", tool.name);
+            let insert = Change::InsertTool {
+                at,
+                tool,
+                enabled: true,
+            };
+            tool_added(model, what, insert, at)
+        }
+    }
+}
+
+fn tool_added(model: &mut Model, what: String, edit: Change, select: usize) -> Vec<Effect> {
+    let Some(effects) = change(model, what.clone(), edit) else {
+        return Vec::new();
+    };
+    model.tool_sel = select.min(model.tool_count().saturating_sub(1));
+    if model.pane_drawn(Pane::Tools) {
+        model.pane = Pane::Tools;
+    }
     model.editor = None;
-    notice(model, format!("tool {name} added"));
-    structure_changed(model)
+    notice(model, what);
+    effects
 }

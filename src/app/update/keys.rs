@@ -5,7 +5,8 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::{Input, Key as TaKey, TextArea};
 
-use super::commands::{quit, run};
+use super::commands::{run, undo};
+use super::files::quit;
 use super::overlays::on_overlay_key;
 use super::{content_changed, notice, structure_changed};
 use crate::app::doc::{self, Slot};
@@ -27,10 +28,28 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         return run(model, command);
     }
     if model.editor.is_some() {
-        if let Some(command) = model.keymap.lookup(Scope::Editor, &key) {
-            return run(model, command);
-        }
-        return edit(model, |area| area.input(to_input(&key)));
+        return match model.keymap.lookup(Scope::Editor, &key) {
+            // Typing is undone in the editor; with no typing left to undo, the last change
+            // to the structure is (a turn just added, say).
+            Some(Command::Undo) => {
+                let mut typed = false;
+                let effects = edit(model, |area| {
+                    typed = area.undo();
+                    typed
+                });
+                if typed { effects } else { undo(model, false) }
+            }
+            Some(Command::Redo) => {
+                let mut typed = false;
+                let effects = edit(model, |area| {
+                    typed = area.redo();
+                    typed
+                });
+                if typed { effects } else { undo(model, true) }
+            }
+            Some(command) => run(model, command),
+            None => edit(model, |area| area.input(to_input(&key))),
+        };
     }
     match model.keymap.lookup(Scope::Navigate, &key) {
         Some(command) => run(model, command),
@@ -38,12 +57,54 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
+/// One key on its own. A character typed into the editor is remembered: when a burst of
+/// typing follows at once (a paste without bracketed paste, whose first key the terminal
+/// delivered alone), the burst takes it in, so one undo takes back the whole paste.
+pub(super) fn on_lone_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let changes = model.changes;
+    let typed = typed_text(model, &key);
+    let effects = on_key(model, key);
+    if let (Some(c), Some(editor)) = (typed, &model.editor)
+        && model.changes != changes
+    {
+        model.lone_key = Some((editor.slot, c));
+    }
+    effects
+}
+
+/// The character a key types into the open editor (Enter a newline), if it is typing and
+/// not a binding.
+fn typed_text(model: &Model, key: &KeyEvent) -> Option<char> {
+    let plain = !key
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    let text = match key.code {
+        KeyCode::Char(c) if plain => Some(c),
+        KeyCode::Enter if plain => Some('\n'),
+        _ => None,
+    };
+    text.filter(|_| {
+        matches!(model.overlay, Overlay::None)
+            && model.editor.is_some()
+            && model.keymap.lookup(Scope::Global, key).is_none()
+            && model.keymap.lookup(Scope::Editor, key).is_none()
+    })
+}
+
 /// A burst of keys: runs of plain typing are inserted with one edit (the editor re-wraps
 /// its text on every edit, so 2,000 single edits cost far more than one); anything bound to
-/// a command, or any key outside the editor, goes through `on_key` in order.
-pub(super) fn on_keys(model: &mut Model, keys: Vec<KeyEvent>) -> Vec<Effect> {
+/// a command, or any key outside the editor, goes through `on_key` in order. `lone_key`: a
+/// character typed alone just before, which a burst of typing takes in (see `on_lone_key`).
+pub(super) fn on_keys(
+    model: &mut Model,
+    keys: Vec<KeyEvent>,
+    lone_key: Option<(Slot, char)>,
+) -> Vec<Effect> {
     let mut effects = Vec::new();
     let mut pending = String::new();
+    // The lone key's slot, while the burst has only typed into the same block since.
+    let mut merge =
+        lone_key.filter(|(slot, _)| model.editor.as_ref().is_some_and(|e| e.slot == *slot));
     for key in keys {
         let plain = !key
             .modifiers
@@ -53,27 +114,36 @@ pub(super) fn on_keys(model: &mut Model, keys: Vec<KeyEvent>) -> Vec<Effect> {
             KeyCode::Enter if plain => Some('\n'),
             _ => None,
         };
-        let typing = text.is_some()
-            && matches!(model.overlay, Overlay::None)
-            && model.editor.is_some()
-            && model.keymap.lookup(Scope::Global, &key).is_none()
-            && model.keymap.lookup(Scope::Editor, &key).is_none();
+        let typing = text.is_some() && typed_text(model, &key).is_some();
         match text {
             Some(c) if typing => pending.push(c),
             _ => {
                 if !pending.is_empty() {
                     let run = std::mem::take(&mut pending);
-                    effects.extend(edit(model, |area| area.insert_str(&run)));
+                    effects.extend(insert_run(model, &run, merge.take()));
                 }
+                merge = None;
                 effects.extend(on_key(model, key));
             }
         }
     }
     if !pending.is_empty() {
-        effects.extend(edit(model, |area| area.insert_str(&pending)));
+        effects.extend(insert_run(model, &pending, merge));
     }
     effects.dedup();
     effects
+}
+
+/// Insert a run of typing as one edit; with `lone`, the character typed alone just before
+/// is taken back first and goes in with the run (one undo for both).
+fn insert_run(model: &mut Model, run: &str, lone: Option<(Slot, char)>) -> Vec<Effect> {
+    edit(model, |area| {
+        let text = match lone {
+            Some((_, c)) if area.undo() => format!("{c}{run}"),
+            _ => run.to_string(),
+        };
+        area.insert_str(&text)
+    })
 }
 
 /// Run `change` on the open editor; if the text changed, write it back and recount it.
@@ -112,13 +182,37 @@ pub(super) fn on_paste(model: &mut Model, text: &str) -> Vec<Effect> {
     let paste = normalize_paste(text);
     let text = paste.text;
     match &mut model.overlay {
-        Overlay::Prompt { input, .. } => {
+        Overlay::Prompt {
+            input,
+            fresh,
+            completions,
+            ..
+        } => {
+            if std::mem::take(fresh) {
+                input.clear();
+            }
             input.push_str(text.lines().next().unwrap_or(""));
+            completions.clear();
             return Vec::new();
         }
-        Overlay::ToolEditor { editor, error } => {
+        Overlay::Open {
+            input,
+            selected,
+            completions,
+            ..
+        } => {
+            input.push_str(text.lines().next().unwrap_or("").trim());
+            *selected = None;
+            completions.clear();
+            return Vec::new();
+        }
+        Overlay::ToolEditor {
+            editor,
+            error,
+            replacing,
+        } => {
             editor.insert_str(&text);
-            *error = tool_edit::check(&editor.lines().join("\n"), &model.ws).err();
+            *error = tool_edit::check(&editor.lines().join("\n"), &model.ws, *replacing).err();
             return Vec::new();
         }
         Overlay::ModelPicker { filter, selected } => {
@@ -126,7 +220,12 @@ pub(super) fn on_paste(model: &mut Model, text: &str) -> Vec<Effect> {
             *selected = 0;
             return Vec::new();
         }
-        Overlay::Help { .. } | Overlay::Compare(_) | Overlay::Cache(_) => return Vec::new(),
+        Overlay::Help { .. }
+        | Overlay::Compare(_)
+        | Overlay::Cache(_)
+        | Overlay::Viewer { .. }
+        | Overlay::Unsaved { .. }
+        | Overlay::Overwrite { .. } => return Vec::new(),
         Overlay::None => {}
     }
     if model.editor.is_none() && model.pane == Pane::Request {

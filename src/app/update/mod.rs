@@ -5,40 +5,53 @@
 //! input comes from:
 //! - `keys`: key presses, bursts of typing and pastes, into the editor or to a command
 //! - `commands`: what each bound command does to the draft (and the replies it waits for)
-//! - `overlays`: keys while a window is open (help, model picker, prompts, tool editor)
+//! - `files`: saving, opening and quitting, and the questions they ask first
+//! - `exact`: the exact count's news, and asking again after a failure
+//! - `overlays`: keys while a window is open (help, model picker, prompts, tool editor…)
 //! - `pointer`: clicks and scrolling
 //! - `costs`: the model comparison and the cache view, cache breakpoints
 
 mod commands;
 mod costs;
+mod exact;
+mod files;
 mod keys;
 mod overlays;
 mod pointer;
 
-use super::model::{ExactState, Model, Overlay};
-use super::msg::{CountEvent, CountFailure, Effect, Msg};
+use super::doc;
+use super::history::{Change, Recount};
+use super::model::{ExactState, Model, Overlay, Pane};
+use super::msg::{Effect, Msg};
+
+/// How many messages the messages window keeps.
+const LOG_LINES: usize = 500;
 
 /// Apply one `Msg`; return what the runtime must do.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    // News from the background leaves a lone key typed just before a burst as it was.
+    let lone_key = match msg {
+        Msg::Tick(_) | Msg::Limit(_) | Msg::Count(_) | Msg::Models(_) => model.lone_key,
+        _ => model.lone_key.take(),
+    };
     match msg {
-        Msg::Key(key) => keys::on_key(model, key),
-        Msg::Keys(keys) => keys::on_keys(model, keys),
+        Msg::Key(key) => keys::on_lone_key(model, key),
+        Msg::Keys(keys) => keys::on_keys(model, keys, lone_key),
         Msg::Paste(text) => keys::on_paste(model, &text),
         Msg::Pointer(pointer) => pointer::on_pointer(model, pointer),
         Msg::Resize(w, h) => {
             model.size = (w, h);
+            // A pane the screen has no room for cannot keep the keys.
+            if !model.pane_drawn(model.pane) {
+                commands::focus_pane(model, Pane::Request);
+            }
             Vec::new()
         }
         Msg::Tick(now) => {
             model.now = now;
-            if let ExactState::RateLimited { until } = model.exact
-                && now >= until
-            {
-                model.exact = ExactState::Counting;
-            }
-            Vec::new()
+            exact::on_tick(model)
         }
-        Msg::Count(event) => on_count(model, event),
+        Msg::Count(event) => exact::on_count(model, event),
         Msg::Drift {
             model: id,
             summary,
@@ -61,19 +74,12 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::Saved { path, result } => {
-            match result {
-                Ok(()) => {
-                    model.unsaved = false;
-                    if model.path.is_none() && !model.read_only {
-                        model.path = Some(path.clone());
-                    }
-                    notice(model, format!("saved {}", path.display()));
-                }
-                Err(e) => notice(model, format!("not saved: {}: {e}", path.display())),
-            }
-            Vec::new()
-        }
+        Msg::Saved {
+            path,
+            changes,
+            result,
+        } => files::on_saved(model, path, changes, result),
+        Msg::Opened { path, result } => files::on_opened(model, path, result),
         Msg::Exported { path, result } => {
             match result {
                 Ok(()) => notice(model, format!("exported {}", path.display())),
@@ -81,7 +87,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::AttachmentRead { turn, result } => commands::on_attachment(model, turn, result),
+        Msg::AttachmentRead {
+            turn,
+            replace,
+            result,
+        } => commands::on_attachment(model, turn, replace, result),
         Msg::ToolRead { path, result } => match result {
             Ok(text) => commands::add_tools_from_text(model, &text, &path.display().to_string()),
             Err(e) => {
@@ -94,35 +104,42 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Completions { input, options } => {
-            if let Overlay::Prompt {
-                input: current,
-                completions,
-                ..
-            } = &mut model.overlay
-                && *current == input
-            {
-                if options.len() == 1 {
-                    *current = options[0].clone();
-                    completions.clear();
-                } else {
-                    *current = overlays::common_prefix(&input, &options);
-                    *completions = options;
-                }
-            }
+            overlays::on_completions(model, input, options);
             Vec::new()
         }
     }
 }
 
+/// Show `text` on the hint line and keep it in the messages window.
 pub(super) fn notice(model: &mut Model, text: String) {
+    log(model, text.clone());
     model.notice = Some((text, model.now));
+}
+
+/// Keep `text` in the messages window (once, when it repeats the last one).
+pub(super) fn log(model: &mut Model, text: String) {
+    if model.log.last() != Some(&text) {
+        model.log.push(text);
+        if model.log.len() > LOG_LINES {
+            model.log.remove(0);
+        }
+    }
+}
+
+/// The key bound to `command` in navigation, for a notice ("u undoes").
+pub(super) fn key_for(model: &Model, command: super::keymap::Command) -> String {
+    model
+        .keymap
+        .hint(super::keymap::Scope::Navigate, command)
+        .unwrap_or_default()
 }
 
 /// The counted content changed: recount offline (already done by the caller) and ask for an
 /// exact count after the pause.
 pub(super) fn content_changed(model: &mut Model) -> Vec<Effect> {
     model.revision += 1;
-    model.unsaved = true;
+    model.mark_changed();
+    model.retry = None;
     if matches!(model.exact, ExactState::Offline { .. }) {
         return Vec::new();
     }
@@ -136,37 +153,54 @@ pub(super) fn structure_changed(model: &mut Model) -> Vec<Effect> {
     content_changed(model)
 }
 
-fn on_count(model: &mut Model, event: CountEvent) -> Vec<Effect> {
-    let offline = matches!(model.exact, ExactState::Offline { .. });
-    let mut effects = Vec::new();
-    match event {
-        // Reports about older content are stale: a newer request replaces them.
-        CountEvent::RateLimited { revision, .. }
-        | CountEvent::Started { revision }
-        | CountEvent::Done { revision, .. }
-            if revision != model.revision || offline => {}
-        CountEvent::RateLimited { until, .. } => model.exact = ExactState::RateLimited { until },
-        CountEvent::Started { .. } => model.exact = ExactState::Counting,
-        CountEvent::Done { result, at, .. } => {
-            model.exact = match result {
-                Ok(tokens) => {
-                    // The offline count of the very content the exact count is for.
-                    effects.push(Effect::RecordDrift {
-                        request: Box::new(model.ws.to_request()),
-                        offline: model.offline.total(),
-                        exact: tokens,
-                    });
-                    ExactState::Exact { tokens, at }
-                }
-                Err(CountFailure::RateLimited {
-                    retry_after: Some(wait),
-                    ..
-                }) => ExactState::RateLimited { until: at + wait },
-                Err(failure) => ExactState::Failed {
-                    message: failure.message().to_string(),
-                },
-            }
-        }
+/// Make a structural edit through the history, so it can be undone; then recount what it
+/// touched. `None` when the edit did not apply (nothing changed).
+pub(super) fn change(model: &mut Model, what: String, change: Change) -> Option<Vec<Effect>> {
+    let recount = change.recount();
+    if !model.history.apply(&mut model.ws, what, change) {
+        return None;
     }
-    effects
+    Some(recount_after(model, recount))
+}
+
+pub(super) fn recount_after(model: &mut Model, recount: Recount) -> Vec<Effect> {
+    fix_selection(model);
+    match recount {
+        Recount::Nothing => {
+            model.mark_changed();
+            Vec::new()
+        }
+        Recount::Structure => {
+            model.offline.rebuild_structure(&model.ws);
+            content_changed(model)
+        }
+        Recount::All => structure_changed(model),
+    }
+}
+
+/// After the structure changed: the focus on a block that exists, selections within their
+/// lists, the editor on the focused block only.
+pub(super) fn fix_selection(model: &mut Model) {
+    let slots = doc::slots(&model.ws.request);
+    if !slots.contains(&model.focus) {
+        model.focus = slots
+            .iter()
+            .rev()
+            .find(|s| **s <= model.focus)
+            .or(slots.first())
+            .copied()
+            .unwrap_or(doc::Slot::System(0));
+    }
+    if model.editor.as_ref().is_some_and(|e| e.slot != model.focus) {
+        model.editor = None;
+    }
+    model.tool_sel = model.tool_sel.min(model.tool_count().saturating_sub(1));
+    let attachments = doc::attachments(&model.ws.request).len();
+    model.attach_sel = model.attach_sel.min(attachments.saturating_sub(1));
+    if !matches!(model.overlay, Overlay::None) {
+        return;
+    }
+    if !model.pane_drawn(model.pane) {
+        model.pane = Pane::Request;
+    }
 }

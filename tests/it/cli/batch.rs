@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use budgie::commands::batch::{
-    BatchOptions, ExpandError, Input, Progress, expand, progress_line, run_batch,
+    BatchOptions, ExpandError, Input, Pace, Progress, eta, expand, progress_line, run_batch,
+    status_line,
 };
 
 fn touch(path: &Path) {
@@ -164,7 +165,7 @@ async fn results_are_reported_in_input_order_with_bounded_concurrency() {
         BatchOptions {
             concurrency: 3,
             progress: Progress::Lines(Box::new(progress.clone())),
-            limit_line: None,
+            pace: None,
         },
     )
     .await;
@@ -205,7 +206,7 @@ async fn an_interrupt_reports_what_was_counted_and_stops() {
         BatchOptions {
             concurrency: 4,
             progress: Progress::Lines(Box::new(progress.clone())),
-            limit_line: None,
+            pace: None,
         },
     )
     .await;
@@ -217,6 +218,65 @@ async fn an_interrupt_reports_what_was_counted_and_stops() {
         progress
             .text()
             .contains("interrupted: counted 3 of 10 inputs")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_long_wait_is_said_every_few_seconds_with_what_it_waits_for() {
+    let progress = Shared::default();
+    // The limiter says the next request may go in 25 s.
+    let pace: budgie::commands::batch::PaceFn = Arc::new(|| Pace {
+        per_request: Duration::from_millis(650),
+        next_in: Duration::from_secs(25),
+        ..Pace::default()
+    });
+    run_batch(
+        inputs(1),
+        |_| async {
+            tokio::time::sleep(Duration::from_secs(28)).await;
+        },
+        |_, ()| {},
+        std::future::pending::<()>(),
+        BatchOptions {
+            concurrency: 1,
+            progress: Progress::Lines(Box::new(progress.clone())),
+            pace: Some(pace),
+        },
+    )
+    .await;
+    let text = progress.text();
+    let waits: Vec<&str> = text.lines().collect();
+    // 28 s of waiting: a line at 5, 10, 15, 20 and 25 s, none for the one result itself.
+    assert_eq!(waits.len(), 5, "{text}");
+    assert!(
+        waits
+            .iter()
+            .all(|l| *l == "counting 1/1: waiting for the rate limiter, next request in 25 s"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_eta_is_never_sooner_than_the_limiter_allows() {
+    let pace = Pace {
+        per_request: Duration::from_secs(1),
+        next_in: Duration::ZERO,
+        ..Pace::default()
+    };
+    // 10 done in 5 s would say 10 s for the other 20, but the limiter lets one go a second.
+    assert_eq!(
+        status_line(10, 30, Duration::from_secs(5), Some(pace)),
+        "counted 10/30 (2.0/s, ETA 19 s)"
+    );
+    // Before anything is done, the limiter alone gives an ETA.
+    let waiting = Pace {
+        per_request: Duration::from_millis(500),
+        next_in: Duration::from_secs(2),
+        ..Pace::default()
+    };
+    assert_eq!(
+        eta(0, 30, Duration::ZERO, Some(waiting)),
+        Some(Duration::from_millis(16_500))
     );
 }
 

@@ -153,6 +153,75 @@ async fn plain_output_is_one_line_per_file_and_errors_go_to_stderr() {
 }
 
 #[tokio::test]
+async fn a_slow_count_is_reported_on_stderr_when_it_is_not_a_terminal() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/messages/count_tokens"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_delay(std::time::Duration::from_secs(6))
+                .set_body_json(json!({ "input_tokens": 11 })),
+        )
+        .mount(&server)
+        .await;
+    let dir = files(&[("a.json", A)]);
+    let out = budgie(
+        dir.path(),
+        &["--json", "a.json"],
+        Some((&server.uri(), TEST_KEY)),
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json_lines(&out)[0]["input_tokens"], 11);
+    // Five seconds without news: a line says the run is waiting, and for what.
+    assert!(
+        stderr(&out).contains("counting 1/1: waiting for an answer (5 s so far)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test]
+async fn explain_says_the_parts_in_plain_words_offline_and_beside_an_exact_count() {
+    let with_tool = r#"{"model":"claude-opus-4-7","system":"A","messages":[{"role":"user","content":"Hello"}],
+        "tools":[{"name":"get_weather","input_schema":{"type":"object"}}]}"#;
+    let dir = files(&[("a.json", A), ("t.json", with_tool)]);
+    let out = budgie(dir.path(), &["--offline", "--explain", "t.json"], None, "");
+    let text = stdout(&out);
+    assert!(text.contains("tool get_weather"), "{text}");
+    assert!(
+        text.contains("tool-use prompt") && text.contains("added once to any request with tools"),
+        "{text}"
+    );
+    assert!(text.contains("resting on a guess:"), "{text}");
+    // No internal names: constants, type names, document sections.
+    for word in [
+        "tool_definitions_join",
+        "system_part_separator",
+        "Structural",
+        "§",
+        "family v",
+    ] {
+        assert!(!text.contains(word), "{word} in {text}");
+    }
+    // With a key: the exact count, and the offline parts beside it.
+    let server = fake_api().await;
+    let out = budgie(
+        dir.path(),
+        &["--explain", "a.json"],
+        Some((&server.uri(), TEST_KEY)),
+        "",
+    );
+    let text = stdout(&out);
+    assert!(text.contains("a.json: 11 tokens"), "{text}");
+    assert!(
+        text.contains("the API counted 11; budgie's offline count comes to"),
+        "{text}"
+    );
+    assert!(text.contains("system prompt"), "{text}");
+}
+
+#[tokio::test]
 async fn over_budget_exits_1_and_says_by_how_much() {
     let server = fake_api().await;
     let dir = files(&[("a.json", A), ("b.json", B)]);

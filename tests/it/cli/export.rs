@@ -53,6 +53,28 @@ fn an_sdk_log_becomes_a_curl_command() {
 }
 
 #[test]
+fn a_create_export_without_max_tokens_sets_one_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("req.json"),
+        r#"{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}]}"#,
+    )
+    .unwrap();
+    let out = budgie(
+        &["export", "req.json", "-f", "json", "--create"],
+        dir.path(),
+    );
+    assert!(out.status.success());
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(body["max_tokens"], 1024);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no max_tokens, which messages.create requires"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn bad_input_exits_2_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

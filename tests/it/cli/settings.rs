@@ -60,6 +60,45 @@ fn bad_flags_are_refused_before_anything_runs() {
     }
 }
 
+/// The options `--help` lists.
+fn options_in_help(dir: &Path, args: &[&str]) -> Vec<String> {
+    let out = budgie(dir, args, None);
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter(|w| w.starts_with("--"))
+        .map(|w| w.trim_end_matches(',').to_string())
+        .collect()
+}
+
+#[test]
+fn each_command_lists_only_the_options_that_apply_to_it() {
+    let dir = dir_with_request();
+    let workbench = options_in_help(dir.path(), &["--help"]);
+    let count = options_in_help(dir.path(), &["count", "--help"]);
+    let export = options_in_help(dir.path(), &["export", "--help"]);
+    let models = options_in_help(dir.path(), &["models", "--help"]);
+    let has = |list: &[String], flag: &str| list.iter().any(|w| w == flag);
+    assert!(has(&workbench, "--read-only") && has(&workbench, "--rpm"));
+    assert!(!has(&workbench, "--explain") && !has(&workbench, "--offline"));
+    assert!(has(&count, "--explain") && has(&count, "--budget") && has(&count, "--tier"));
+    assert!(!has(&count, "--read-only"), "{count:?}");
+    assert!(has(&export, "--create") && has(&export, "--model"));
+    for flag in ["--read-only", "--budget", "--tier", "--rpm"] {
+        assert!(!has(&export, flag), "{flag} in {export:?}");
+    }
+    for flag in ["--read-only", "--budget", "--tier", "--rpm", "--model"] {
+        assert!(!has(&models, flag), "{flag} in {models:?}");
+    }
+    // A workbench option before a subcommand is not dropped in silence.
+    let out = budgie(dir.path(), &["--model", "x", "count", "a.json"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("options go after the subcommand (budgie count --model"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 #[test]
 fn a_missing_config_file_is_named_and_refused() {
     let dir = dir_with_request();

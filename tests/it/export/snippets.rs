@@ -224,9 +224,29 @@ fn no_export_holds_a_key_value() {
 }
 
 #[test]
-fn create_snippets_get_max_tokens_when_missing() {
-    let request = Request::single_text("m", "hi");
+fn create_bodies_get_max_tokens_when_missing_and_say_so() {
+    let mut request = Request::single_text("m", "hi");
     let snippet = export::export(&request, Body::Create, Format::Python);
     assert!(snippet.contains("\"max_tokens\": 1024"), "{snippet}");
-    assert!(!export::json(&request, Body::Create).contains("max_tokens"));
+    // The JSON body too: messages.create refuses a body without it.
+    assert!(export::json(&request, Body::Create).contains("\"max_tokens\": 1024"));
+    assert!(!export::json(&request, Body::Count).contains("max_tokens"));
+    let note = export::max_tokens_note(&request).expect("a note");
+    assert!(note.contains("max_tokens 1024"), "{note}");
+    // With thinking, room for the thinking budget and the answer.
+    request.thinking = Some(budgie::request::Thinking {
+        kind: "enabled".into(),
+        budget_tokens: Some(4000),
+        extra: Default::default(),
+    });
+    assert!(export::json(&request, Body::Create).contains("\"max_tokens\": 5024"));
+    // An explicit max_tokens at or below the thinking budget is named: the API refuses it.
+    request
+        .extra
+        .insert("max_tokens".into(), serde_json::Value::from(1024));
+    let note = export::max_tokens_note(&request).expect("a note");
+    assert!(
+        note.contains("not above thinking.budget_tokens 4000"),
+        "{note}"
+    );
 }

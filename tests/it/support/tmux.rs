@@ -3,6 +3,7 @@
 //!
 //! Skipped when tmux is missing, except under CI (`CI` set), where that is a failure.
 
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -16,6 +17,11 @@ pub struct Tmux {
 impl Tmux {
     /// Start `command` in a 120×40 window; `None` (a loud skip) when tmux is not installed.
     pub fn start(name: &str, command: &str) -> Option<Tmux> {
+        Self::start_sized(name, command, 120, 40)
+    }
+
+    /// Start `command` in a `width`×`height` window.
+    pub fn start_sized(name: &str, command: &str, width: u16, height: u16) -> Option<Tmux> {
         if Command::new("tmux").arg("-V").output().is_err() {
             assert!(
                 std::env::var_os("CI").is_none(),
@@ -31,9 +37,9 @@ impl Tmux {
                 "new-session",
                 "-d",
                 "-x",
-                "120",
+                &width.to_string(),
                 "-y",
-                "40",
+                &height.to_string(),
                 "-s",
                 "main",
                 command,
@@ -68,6 +74,19 @@ impl Tmux {
         self.cmd(&["send-keys", "-t", "main", name]);
     }
 
+    /// Resize the window (the program sees a terminal resize).
+    pub fn resize(&self, width: u16, height: u16) {
+        self.cmd(&[
+            "resize-window",
+            "-t",
+            "main",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+        ]);
+    }
+
     /// A tmux format about the pane ("#{alternate_on}", "#{pane_pid}").
     pub fn format(&self, f: &str) -> String {
         String::from_utf8_lossy(&self.cmd(&["display-message", "-p", "-t", "main", f]).stdout)
@@ -100,5 +119,40 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+/// budgie with `args`, in `home` (also its BUDGIE_HOME), with `env` set; after it exits, its
+/// status and the terminal's mode are printed.
+pub fn shell_command(home: &Path, env: &str, args: &str) -> String {
+    format!(
+        "sh -c 'cd {home} && env -u ANTHROPIC_API_KEY -u ANTHROPIC_BASE_URL -u NO_COLOR BUDGIE_HOME={home} {env} {bin} {args}; \
+         echo BUDGIE_EXIT=$?; stty -a; echo BUDGIE_DONE; sleep 600'",
+        home = home.display(),
+        bin = env!("CARGO_BIN_EXE_budgie"),
+    )
+}
+
+pub fn assert_restored(t: &Tmux) {
+    let screen = t.wait_for("budgie to exit", |s| s.contains("BUDGIE_DONE"));
+    assert!(screen.contains("BUDGIE_EXIT=0"), "{screen}");
+    assert_eq!(
+        t.format("#{alternate_on}"),
+        "0",
+        "left the alternate screen"
+    );
+    assert_eq!(t.format("#{mouse_any_flag}"), "0", "mouse capture off");
+    // stty after exit: canonical mode and echo are back (raw mode would show -icanon -echo).
+    let words: Vec<&str> = screen.split_whitespace().collect();
+    assert!(words.contains(&"icanon"), "{screen}");
+    assert!(words.contains(&"echo"), "{screen}");
+}
+
+/// Poll `done` (a file appearing, say) until it holds; panic after [`WAIT`].
+pub fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < WAIT, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
     }
 }

@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use super::e2e::{assert_restored, shell_command};
 use crate::support::fake_rate_api::{FakeRateApi, FakeRateConfig};
 use crate::support::tmux::Tmux;
+use crate::support::tmux::{assert_restored, shell_command};
 
 /// About 1,800 tokens of system prompt on v3 (over Sonnet 4.5's minimum of 1,024, under
 /// Haiku 4.5's 4,096), with a breakpoint.

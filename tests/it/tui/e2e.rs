@@ -3,10 +3,8 @@
 //!
 //! Skipped when tmux is missing, except under CI (`CI` set), where that is a failure.
 
-use std::path::Path;
-
 use crate::support::fake_rate_api::{FakeRateApi, FakeRateConfig};
-use crate::support::tmux::Tmux;
+use crate::support::tmux::{Tmux, assert_restored, shell_command};
 
 /// The line of the budget panel with the count ("~85 tokens  of 2,000 (4 %)").
 fn count_line(screen: &str) -> Option<String> {
@@ -19,32 +17,6 @@ fn count_line(screen: &str) -> Option<String> {
             .trim()
             .to_string()
     })
-}
-
-/// budgie with `args`, in `home` (also its BUDGIE_HOME), with `env` set; after it exits, its
-/// status and the terminal's mode are printed.
-pub(super) fn shell_command(home: &Path, env: &str, args: &str) -> String {
-    format!(
-        "sh -c 'cd {home} && env -u ANTHROPIC_API_KEY -u ANTHROPIC_BASE_URL -u NO_COLOR BUDGIE_HOME={home} {env} {bin} {args}; \
-         echo BUDGIE_EXIT=$?; stty -a; echo BUDGIE_DONE; sleep 600'",
-        home = home.display(),
-        bin = env!("CARGO_BIN_EXE_budgie"),
-    )
-}
-
-pub(super) fn assert_restored(t: &Tmux) {
-    let screen = t.wait_for("budgie to exit", |s| s.contains("BUDGIE_DONE"));
-    assert!(screen.contains("BUDGIE_EXIT=0"), "{screen}");
-    assert_eq!(
-        t.format("#{alternate_on}"),
-        "0",
-        "left the alternate screen"
-    );
-    assert_eq!(t.format("#{mouse_any_flag}"), "0", "mouse capture off");
-    // stty after exit: canonical mode and echo are back (raw mode would show -icanon -echo).
-    let words: Vec<&str> = screen.split_whitespace().collect();
-    assert!(words.contains(&"icanon"), "{screen}");
-    assert!(words.contains(&"echo"), "{screen}");
 }
 
 #[test]
@@ -66,11 +38,20 @@ fn type_see_the_offline_count_change_quit_restored() {
         count_line(s).is_some_and(|c| c != before) && s.contains("Berkeley?")
     });
     assert_ne!(count_line(&after), Some(before));
+    // Unsaved work: quitting asks; saving an untitled draft asks where, suggesting a file
+    // of its own in budgie's drafts folder.
     t.key("C-q");
+    t.wait_for_text("has unsaved changes");
+    t.keys("s");
+    t.wait_for_text("Save the workspace as");
+    t.key("Enter");
     assert_restored(&t);
-    // Unsaved work was kept in the draft on the way out.
-    let draft = home.path().join("data/draft.budgie.json");
-    let text = std::fs::read_to_string(&draft).expect("the draft was written");
+    let drafts: Vec<_> = std::fs::read_dir(home.path().join("data/drafts"))
+        .expect("the drafts folder")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(drafts.len(), 1, "{drafts:?}");
+    let text = std::fs::read_to_string(&drafts[0]).expect("the draft was written");
     assert!(text.contains("Berkeley?"));
 }
 
@@ -113,6 +94,8 @@ fn with_a_fake_api_the_exact_count_lands_once_per_pause() {
     t.key("Left");
     t.key("Right");
     t.key("C-q");
+    t.wait_for_text("has unsaved changes");
+    t.keys("d");
     assert_restored(&t);
     assert_eq!(requests(), 2);
     // Each exact count was kept beside the offline count of the same content (drift).
@@ -149,6 +132,30 @@ fn a_request_the_api_would_refuse_opens_with_its_block_named() {
     t.wait_for("the problem named", |s| {
         s.contains("fake-pdf.json: messages[0].content[0]: document data is not a PDF")
     });
+    t.key("C-q");
+    assert_restored(&t);
+}
+
+#[test]
+fn on_a_tiny_terminal_nothing_acts_on_the_hidden_panes() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let command = shell_command(home.path(), "", "");
+    let Some(t) = Tmux::start_sized("tiny", &command, 40, 12) else {
+        return;
+    };
+    t.wait_for_text("offline");
+    // Tab, t, Space and x at 40×12: the tools and attachments panes are not drawn, so
+    // nothing is focused there and nothing is switched or removed blind.
+    t.key("Escape");
+    t.wait_for_text("Enter edit");
+    t.key("Tab");
+    t.wait_for_text("the tools and");
+    for k in ["t", "Space", "x", "Tab", "Space", "x"] {
+        t.key(k);
+    }
+    // Nothing changed: quitting asks nothing (on a screen big enough to read the status).
+    t.resize(120, 40);
+    t.wait_for_text("Tools");
     t.key("C-q");
     assert_restored(&t);
 }

@@ -50,6 +50,7 @@ fn job(revision: u64, text: &str) -> Job {
     Job {
         revision,
         request: Arc::new(Request::single_text("claude-sonnet-4-5", text)),
+        fresh: false,
     }
 }
 
@@ -128,6 +129,24 @@ async fn content_already_counted_sends_nothing() {
     assert_eq!(drain_done(&mut rx), vec![(1, 5), (2, 6), (3, 5)]);
     sleep(Duration::from_secs(1)).await;
     assert_eq!(api.calls.load(Ordering::SeqCst), 2, "the cache answered");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_recount_asks_again_at_once_even_for_content_already_counted() {
+    let api = FakeApi::default();
+    let (handle, mut rx) = start(&api, Duration::from_millis(50));
+    handle.submit(job(1, "Hello"));
+    sleep(Duration::from_secs(1)).await;
+    assert_eq!(api.calls.load(Ordering::SeqCst), 1);
+    drain_done(&mut rx);
+    handle.submit(Job {
+        fresh: true,
+        ..job(1, "Hello")
+    });
+    // No pause first: well within the debounce, the request has gone.
+    sleep(Duration::from_millis(100)).await;
+    assert_eq!(api.calls.load(Ordering::SeqCst), 2, "not from the cache");
+    assert_eq!(drain_done(&mut rx), vec![(1, 5)]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -217,6 +236,7 @@ async fn content_the_api_would_refuse_is_named_not_sent() {
     handle.submit(Job {
         revision: 1,
         request: Arc::new(request),
+        fresh: false,
     });
     sleep(DEBOUNCE * 2).await;
     assert_eq!(api.calls.load(Ordering::SeqCst), 0, "nothing was sent");

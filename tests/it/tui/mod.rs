@@ -3,7 +3,10 @@
 mod costs;
 mod costs_e2e;
 mod e2e;
+mod editing;
 mod exact_counter;
+mod files;
 mod props;
 mod reducer;
 mod screens;
+mod waits;

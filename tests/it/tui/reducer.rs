@@ -241,36 +241,63 @@ fn attachments_toggle_and_leave_the_sent_request() {
 }
 
 #[test]
-fn ctrl_q_quits_from_anywhere_keeping_unsaved_work() {
+fn ctrl_q_quits_at_once_when_saved_and_asks_when_not() {
     let mut m = example_offline();
     assert_eq!(send(&mut m, [ctrl('q')]), vec![Effect::Quit]);
     type_text(&mut m, "x");
     send(&mut m, [key(KeyCode::Esc), ch('?')]);
     assert!(matches!(m.overlay, Overlay::Help { .. }));
-    let effects = send(&mut m, [ctrl('q')]);
+    // From anywhere, even a window: the question, and nothing else yet.
+    assert_eq!(send(&mut m, [ctrl('q')]), vec![]);
     assert!(
-        matches!(effects[0], Effect::Save { path: None, .. }),
-        "{effects:?}"
+        matches!(m.overlay, Overlay::Unsaved { .. }),
+        "{:?}",
+        m.overlay
     );
-    assert_eq!(effects[1], Effect::Quit);
+    // Esc: stay, nothing lost.
+    assert_eq!(send(&mut m, [key(KeyCode::Esc)]), vec![]);
+    assert!(matches!(m.overlay, Overlay::None));
+    assert!(m.unsaved);
+    // d: discard and quit.
+    send(&mut m, [ctrl('q')]);
+    assert_eq!(send(&mut m, [ch('d')]), vec![Effect::Quit]);
 }
 
 #[test]
-fn ctrl_s_saves_to_the_open_file_but_never_over_a_read_only_one() {
+fn ctrl_s_saves_to_the_open_file_but_asks_a_name_for_a_read_only_one() {
     let mut m = example_offline();
     m.path = Some(PathBuf::from("/tmp/x.budgie.json"));
+    m.overwrite_ok = true;
     let effects = send(&mut m, [ctrl('s')]);
-    let Effect::Save { path, workspace } = &effects[0] else {
+    let Effect::Save {
+        path,
+        workspace,
+        replace,
+        ..
+    } = &effects[0]
+    else {
         panic!("{effects:?}")
     };
-    assert_eq!(
-        path.as_deref(),
-        Some(std::path::Path::new("/tmp/x.budgie.json"))
+    assert_eq!(path, std::path::Path::new("/tmp/x.budgie.json"));
+    assert!(
+        *replace,
+        "the workspace's own file is replaced without asking"
     );
     assert_eq!(**workspace, m.ws);
     m.read_only = true;
     let effects = send(&mut m, [ctrl('s')]);
-    assert!(matches!(&effects[0], Effect::Save { path: None, .. }));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(
+        matches!(
+            m.overlay,
+            Overlay::Prompt {
+                kind: budgie::app::PromptKind::SaveAs,
+                ..
+            }
+        ),
+        "{:?}",
+        m.overlay
+    );
 }
 
 #[test]
@@ -377,6 +404,7 @@ fn an_attachment_read_goes_before_the_text_of_the_user_turn() {
         &mut m,
         [Msg::AttachmentRead {
             turn,
+            replace: None,
             result: Ok(Box::new(block)),
         }],
     );

@@ -154,7 +154,7 @@ fn rate_limited_and_api_error_states() {
     );
     let buf = render(&mut m, 160, 48);
     insta::assert_snapshot!("rate_limited_160x48", text(&buf));
-    assert!(text(&buf).contains("rate-limited, next in 3 s"));
+    assert!(text(&buf).contains("rate-limited · next count in 3 s"));
 
     update(
         &mut m,
@@ -215,6 +215,31 @@ fn help_lists_every_binding() {
     assert!(
         t.contains("Esc closes"),
         "the title names the keys in force"
+    );
+}
+
+/// The README's key table as the keymap and the help say it: one row per binding.
+fn readme_key_table(keymap: &budgie::app::Keymap) -> String {
+    let mut out = String::from("| where | keys | what |\n|---|---|---|\n");
+    for (scope, command, keys) in keymap.all() {
+        let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            scope.title(),
+            keys.join(", "),
+            command.describe_in(scope)
+        ));
+    }
+    out
+}
+
+#[test]
+fn the_readme_lists_the_keys_the_help_shows() {
+    let readme = include_str!("../../../README.md");
+    let table = readme_key_table(&budgie::app::Keymap::default());
+    assert!(
+        readme.contains(&table),
+        "README.md's key table differs from the keymap and the help; it should read:\n{table}"
     );
 }
 

@@ -67,6 +67,30 @@ fn save_then_open_keeps_everything() {
     assert_eq!(body["future_field"], json!({"kept": true}));
 }
 
+#[cfg(unix)]
+#[test]
+fn saving_through_a_symlink_writes_its_target_and_keeps_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("real")).unwrap();
+    let target = dir.path().join("real/req.budgie.json");
+    let link = dir.path().join("req.budgie.json");
+    workspace::save(&draft(), &target, SaveOptions::default()).unwrap();
+    std::os::unix::fs::symlink("real/req.budgie.json", &link).unwrap();
+    let mut ws = intake::open(&link).unwrap().workspace;
+    ws.notes = "edited through the link".into();
+    workspace::save(&ws, &link, SaveOptions::default()).unwrap();
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        intake::open(&target).unwrap().workspace.notes,
+        "edited through the link"
+    );
+}
+
 #[test]
 fn attachments_are_saved_by_reference_and_come_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -275,6 +299,20 @@ fn open_read_only_reads_what_it_can_of_a_newer_workspace() {
     assert!(opened.read_only);
     assert_eq!(opened.workspace.request, request);
     assert_eq!(opened.workspace.notes, "n");
+    assert!(opened.warnings[0].contains("written by a newer budgie"));
+}
+
+#[test]
+fn a_corrupt_workspace_opened_read_only_is_called_corrupt_not_newer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.budgie.json");
+    let request = Request::single_text("claude-sonnet-4-5", "hi");
+    let text = json!({"budgie_workspace": 1, "request": request, "budget": "lots"});
+    std::fs::write(&path, text.to_string()).unwrap();
+    let opened = intake::open_read_only(&path).unwrap();
+    let warning = opened.warnings.join("\n");
+    assert!(warning.contains("corrupt workspace (budget:"), "{warning}");
+    assert!(!warning.contains("newer"), "{warning}");
 }
 
 #[test]
