@@ -14,6 +14,15 @@ pub fn group(n: u64) -> String {
     out
 }
 
+/// [`group`] for a count that can be negative (an exact share can be): "−1,234".
+pub fn group_signed(n: i64) -> String {
+    if n < 0 {
+        format!("−{}", group(n.unsigned_abs()))
+    } else {
+        group(n.unsigned_abs())
+    }
+}
+
 /// 200000 → "200K", 1000000 → "1M".
 pub fn short(n: u64) -> String {
     if n >= 1_000_000 && n.is_multiple_of(1_000_000) {

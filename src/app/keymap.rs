@@ -165,6 +165,7 @@ commands! {
     CachePlan "cache_plan" "prompt cache: breakpoints, minimums, costs",
     Breakpoint "breakpoint" "put/remove a cache breakpoint here",
     CountExactly "count_exactly" "count the figures shown exactly (API)",
+    Attribute "attribute" "count each section exactly (again: stop)",
 }
 
 impl Command {

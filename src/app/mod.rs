@@ -1,6 +1,7 @@
 //! The workbench's state (`Model`), what happens to it (`Msg`), what it asks the runtime to
 //! do (`Effect`), and the pure `update`.
 
+pub mod breakdown;
 pub mod budget;
 pub mod costs;
 pub mod doc;
@@ -20,6 +21,7 @@ pub use doc::Slot;
 pub use keymap::{Command, Keymap, Scope};
 pub use model::{ExactState, Model, Options, Overlay, Pane, PromptKind, Retry, Then};
 pub use msg::{
-    CountEvent, CountFailure, Effect, LimitStatus, Loaded, Msg, Pointer, SaveFailure, Target,
+    AttributionEvent, CountEvent, CountFailure, Effect, LimitStatus, Loaded, Msg, Pointer,
+    SaveFailure, Target,
 };
 pub use update::update;

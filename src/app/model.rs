@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
+use super::breakdown::Attribution;
 use super::budget::BudgetView;
 use super::costs::{CacheView, CompareView, ExactCosts};
 use super::doc::{self, Slot, SlotContent};
@@ -26,24 +27,33 @@ pub enum Pane {
     Request,
     Tools,
     Attachments,
+    /// The sections of the count, largest first (selecting one jumps to it).
+    Breakdown,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 3] = [Pane::Request, Pane::Tools, Pane::Attachments];
+    pub const ALL: [Pane; 4] = [
+        Pane::Request,
+        Pane::Tools,
+        Pane::Attachments,
+        Pane::Breakdown,
+    ];
 
     pub fn next(self) -> Pane {
         match self {
             Pane::Request => Pane::Tools,
             Pane::Tools => Pane::Attachments,
-            Pane::Attachments => Pane::Request,
+            Pane::Attachments => Pane::Breakdown,
+            Pane::Breakdown => Pane::Request,
         }
     }
 
     pub fn prev(self) -> Pane {
         match self {
-            Pane::Request => Pane::Attachments,
+            Pane::Request => Pane::Breakdown,
             Pane::Tools => Pane::Request,
             Pane::Attachments => Pane::Tools,
+            Pane::Breakdown => Pane::Attachments,
         }
     }
 }
@@ -226,6 +236,12 @@ pub struct Model {
     pub editor: Option<Editor>,
     pub tool_sel: usize,
     pub attach_sel: usize,
+    /// The selected row of the breakdown (largest first).
+    pub breakdown_sel: usize,
+    /// Exact per-section figures (`B`), or where asking for them stands.
+    pub attribution: Attribution,
+    /// What the last structural edit changed the total by, and when (shown a few seconds).
+    pub last_delta: Option<(i64, Instant)>,
     pub overlay: Overlay,
     pub offline: OfflineCount,
     /// Bumped on every change to what is counted.
@@ -307,6 +323,9 @@ impl Model {
             editor: None,
             tool_sel: 0,
             attach_sel: 0,
+            breakdown_sel: 0,
+            attribution: Attribution::Idle,
+            last_delta: None,
             overlay: Overlay::None,
             offline,
             revision: 0,
@@ -349,6 +368,9 @@ impl Model {
         self.pane = Pane::Request;
         self.tool_sel = 0;
         self.attach_sel = 0;
+        self.breakdown_sel = 0;
+        self.attribution = Attribution::Idle;
+        self.last_delta = None;
         self.overlay = Overlay::None;
         self.offline.rebuild(&self.ws);
         self.revision += 1;
@@ -391,7 +413,7 @@ impl Model {
 
     /// Whether `pane` is drawn at the terminal's size (a hidden pane cannot be focused).
     pub fn pane_drawn(&self, pane: Pane) -> bool {
-        super::screen::pane_drawn(pane, self.size)
+        super::screen::pane_drawn(pane, self.size, self.limit.shared.is_some())
     }
 
     /// `max_tokens` when the request sets it.

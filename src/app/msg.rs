@@ -75,6 +75,27 @@ pub enum Msg {
         hash: String,
         result: Result<u64, String>,
     },
+    /// News of the exact attribution (`B`).
+    Attribution(AttributionEvent),
+}
+
+/// How the exact attribution of the content of `revision` goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AttributionEvent {
+    /// `done` of `of` counts made (the total first).
+    Progress {
+        revision: u64,
+        done: usize,
+        of: usize,
+    },
+    /// Every section counted: the total and each section's share, largest first.
+    Done {
+        revision: u64,
+        total: u64,
+        shares: Vec<crate::attribution::Share>,
+    },
+    /// A count failed; what was counted is dropped.
+    Failed { revision: u64, message: String },
 }
 
 /// Why a save did not happen.
@@ -118,8 +139,16 @@ pub enum Target {
     Nothing,
     Pane(Pane),
     Slot(Slot),
-    Tool { index: usize, checkbox: bool },
-    Attachment { index: usize, checkbox: bool },
+    Tool {
+        index: usize,
+        checkbox: bool,
+    },
+    Attachment {
+        index: usize,
+        checkbox: bool,
+    },
+    /// A row of the breakdown (largest first).
+    Section(usize),
 }
 
 /// The counting worker's reports, each for one revision of the content.
@@ -227,4 +256,13 @@ pub enum Effect {
     /// Count these requests exactly for the cost views (hash, request), one at a time through
     /// the limiter, answering each with `Msg::CostCounted`.
     CountForCosts(Vec<(String, crate::request::Request)>),
+    /// Attribute `request` (the content of `revision`) exactly: the total, then the request
+    /// without each section, through the limiter and the cache of exact counts; answered
+    /// with `Msg::Attribution`.
+    Attribute {
+        revision: u64,
+        request: Box<crate::request::Request>,
+    },
+    /// Stop the attribution under way.
+    CancelAttribution,
 }

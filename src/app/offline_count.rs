@@ -49,6 +49,10 @@ pub struct OfflineCount {
     /// Marginal cost of each attachment (by slot): the count with it minus the count
     /// without it.
     pub attachment_costs: HashMap<Slot, u64>,
+    /// What switching each tool (by name) would change the total by: its definition, the
+    /// tool-use prompt when it is the first on or the last off, and any join that comes or
+    /// goes with it.
+    pub tool_switch: HashMap<String, i64>,
 }
 
 impl OfflineCount {
@@ -104,6 +108,7 @@ impl OfflineCount {
         self.skeleton = estimate::estimate(&blank);
         self.system_join = estimate::system_join_tokens(&blank);
         self.tool_costs.clear();
+        self.tool_switch.clear();
         self.tool_prompt = 0;
         if let Some(tools) = ws.request.tools.as_ref().filter(|t| !t.is_empty()) {
             // Every tool on: each definition's own share is its section of the count; the
@@ -120,6 +125,15 @@ impl OfflineCount {
                 self.tool_costs.insert(tool.name.clone(), own);
             }
             self.tool_prompt = crate::explain::tool_prompt(&all_on.to_request(), &with_all);
+            let now = self.structure_with_join(ws);
+            for tool in tools {
+                let mut switched = ws.clone_structure();
+                if !switched.disabled_tools.remove(&tool.name) {
+                    switched.disabled_tools.insert(tool.name.clone());
+                }
+                let delta = signed(self.structure_with_join(&switched)) - signed(now);
+                self.tool_switch.insert(tool.name.clone(), delta);
+            }
         }
         self.attachment_costs.clear();
         for (slot, _) in doc::attachments(&ws.request) {
@@ -130,6 +144,18 @@ impl OfflineCount {
             let cost = structure_total(&with).saturating_sub(structure_total(&without));
             self.attachment_costs.insert(slot, cost);
         }
+    }
+
+    /// The total of `ws` with its texts counted as they are now: what changes with the
+    /// structure (the skeleton) and the join a system prompt with text brings.
+    fn structure_with_join(&self, ws: &Workspace) -> u64 {
+        let blank = doc::blank_texts(&ws.to_request());
+        let join = if self.system_filled.is_empty() {
+            0
+        } else {
+            estimate::system_join_tokens(&blank)
+        };
+        estimate::estimate(&blank).input_tokens + join
     }
 
     /// A tool's cost in words, with the shared tool-use prompt explained.
@@ -159,6 +185,35 @@ impl OfflineCount {
         e.breakdown.messages = plus(e.breakdown.messages, self.message_text);
         e.input_tokens = self.total();
         e
+    }
+
+    /// The count per section (system, each tool, each turn, each attachment, thinking,
+    /// framing), as `estimate::estimate(&ws.to_request()).sections` gives them: the skeleton's
+    /// sections with each text's share added to the section holding it. They add up to
+    /// [`OfflineCount::total`].
+    pub fn sections(&self, ws: &Workspace) -> Vec<(Section, i64)> {
+        let mut sections = self.skeleton.sections.clone();
+        let mut add = |section: Section, n: i64| {
+            if n == 0 {
+                return;
+            }
+            match sections.iter_mut().find(|(s, _)| *s == section) {
+                Some((_, tokens)) => *tokens += n,
+                None => sections.push((section, n)),
+            }
+        };
+        let system_is_list = matches!(ws.request.system, Some(crate::request::System::Blocks(_)));
+        for (slot, tokens) in &self.texts {
+            let section = match *slot {
+                Slot::System(i) if system_is_list => Section::System(Some(i)),
+                Slot::System(_) => Section::System(None),
+                Slot::Turn(m, _) => Section::Message(m),
+            };
+            add(section, signed(*tokens) - signed(self.blank));
+        }
+        add(Section::Framing, self.system_join_now());
+        sections.retain(|(section, tokens)| *tokens != 0 || *section != Section::Framing);
+        sections
     }
 
     pub fn total(&self) -> u64 {
@@ -300,6 +355,39 @@ mod tests {
         );
         let c = OfflineCount::new(&ws);
         assert_eq!(c.total(), estimate::estimate(&ws.to_request()).input_tokens);
+    }
+
+    fn sorted(mut sections: Vec<(Section, i64)>) -> Vec<(Section, i64)> {
+        sections.retain(|(_, n)| *n != 0);
+        sections.sort();
+        sections
+    }
+
+    #[test]
+    fn sections_are_the_estimators_sections() {
+        for body in [
+            r#"{"model":"claude-sonnet-4-5","system":"You are a scientist","messages":[
+                {"role":"user","content":"Hello, Claude"},
+                {"role":"assistant","content":[{"type":"text","text":"Hi there, friend"}]}]}"#,
+            r#"{"model":"claude-sonnet-4-0","system":[{"type":"text","text":"One"},{"type":"text","text":"Two, longer"}],
+                "tools":[{"name":"get_weather","description":"Weather","input_schema":{"type":"object","properties":{"city":{"type":"string"}}}}],
+                "thinking":{"type":"enabled","budget_tokens":2000},
+                "messages":[{"role":"user","content":[{"type":"text","text":"Weather in Paris?"},{"type":"text","text":"And Rome."}]},
+                {"role":"assistant","content":[{"type":"text","text":"Checking."},{"type":"tool_use","id":"t1","name":"get_weather","input":{"city":"Paris"}}]},
+                {"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"sunny"}]}]}"#,
+            r#"{"model":"claude-opus-4-7","messages":[{"role":"user","content":"trailing space   "}]}"#,
+        ] {
+            let ws = Workspace::from_request(parse(body).expect("valid"));
+            let c = OfflineCount::new(&ws);
+            let full = estimate::estimate(&ws.to_request());
+            assert_eq!(
+                sorted(c.sections(&ws)),
+                sorted(full.sections.clone()),
+                "{body}"
+            );
+            let sum: i64 = c.sections(&ws).iter().map(|(_, n)| n).sum();
+            assert_eq!(sum, c.total() as i64);
+        }
     }
 
     #[test]

@@ -16,10 +16,39 @@ pub fn side_panel_drawn((width, height): (u16, u16)) -> bool {
     width >= SIDE_MIN_TOTAL_WIDTH && main_height >= SIDE_MIN_HEIGHT
 }
 
-/// Whether `pane` is drawn at this size.
-pub fn pane_drawn(pane: Pane, size: (u16, u16)) -> bool {
+/// The side panel's fixed parts, top down: the budget panel (a line more when the rate
+/// limit is shared, which takes two lines to say) and the model panel.
+pub fn budget_height(shared: bool) -> u16 {
+    if shared { 8 } else { 7 }
+}
+pub const MODEL_HEIGHT: u16 = 6;
+/// The breakdown's least height (it grows with its rows when there is room), and what it
+/// leaves at least for the tools and attachments lists.
+pub const BREAKDOWN_MIN: u16 = 7;
+pub const LISTS_MIN: u16 = 6;
+
+/// The side panel's heights for a side column `height` rows tall: (budget, model, whether
+/// the breakdown is drawn).
+pub fn side_heights(height: u16, shared: bool) -> (u16, u16, bool) {
+    let budget = budget_height(shared).min(height);
+    let left = height - budget;
+    let model = if left >= MODEL_HEIGHT + 6 {
+        MODEL_HEIGHT
+    } else {
+        0
+    };
+    (budget, model, left - model >= BREAKDOWN_MIN + LISTS_MIN)
+}
+
+/// Whether `pane` is drawn at this size (`shared`: the rate limit is shared, see
+/// [`budget_height`]).
+pub fn pane_drawn(pane: Pane, size: (u16, u16), shared: bool) -> bool {
     match pane {
         Pane::Request => true,
         Pane::Tools | Pane::Attachments => side_panel_drawn(size),
+        Pane::Breakdown => {
+            let main_height = if size.1 >= 3 { size.1 - 1 } else { size.1 };
+            side_panel_drawn(size) && side_heights(main_height, shared).2
+        }
     }
 }

@@ -136,6 +136,43 @@ pub fn tool(model: &Model, i: usize) -> Option<(String, String)> {
     Some((format!("tool {}", tool.name), text))
 }
 
+/// The whole breakdown: every section with its tokens, its share of the total, where its
+/// figure comes from, and what stood in for it in an exact count.
+pub fn breakdown(model: &Model) -> Option<(String, String)> {
+    let (rows, total) = crate::app::breakdown::rows(model);
+    if rows.is_empty() {
+        return None;
+    }
+    let width = rows
+        .iter()
+        .map(|r| r.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut lines = Vec::with_capacity(rows.len() + 2);
+    for row in &rows {
+        let share = if total == 0 {
+            0.0
+        } else {
+            row.tokens as f64 * 100.0 / total as f64
+        };
+        lines.push(format!(
+            "{:<width$}  {:>9}  {share:>5.1} %  {}",
+            row.label,
+            crate::numbers::group_signed(row.tokens),
+            row.source.name()
+        ));
+        if let Some(note) = &row.note {
+            lines.push(format!("    {note}"));
+        }
+    }
+    lines.push(format!(
+        "{:<width$}  {:>9}",
+        "total",
+        crate::numbers::group(total)
+    ));
+    Some(("Where the tokens go".into(), lines.join("\n")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,6 +37,64 @@ pub async fn count_for_costs(
     }
 }
 
+/// Attribute `request` exactly (`attribution::exact`): the total first, then the request
+/// without each section, one at a time through `count` (which waits for the limiter). A body
+/// counted before, in this session or another, is answered from `cache` and not sent again;
+/// what is sent is recorded there. Progress and the result go out on `out`.
+pub async fn attribute(
+    count: CountFn,
+    cache: Option<std::sync::Arc<crate::exact_cache::ExactCache>>,
+    revision: u64,
+    request: Request,
+    out: mpsc::UnboundedSender<Msg>,
+) {
+    use crate::app::AttributionEvent;
+    let estimate = crate::estimate::estimate(&request);
+    let counted = crate::attribution::exact(
+        &request,
+        &estimate,
+        |r: Request| {
+            let count = count.clone();
+            let cache = cache.clone();
+            async move {
+                if let Some(problem) = crate::request::validate::validate(&r).first() {
+                    return Err(format!("not sent, the API would refuse it: {problem}"));
+                }
+                let hash = r.content_hash();
+                if let Some(tokens) = cache.as_ref().and_then(|c| c.get(&hash)) {
+                    return Ok(tokens);
+                }
+                let tokens = count(r.count_body())
+                    .await
+                    .map_err(|f| f.message().to_string())?;
+                if let Some(cache) = &cache {
+                    // A cache that cannot be written costs a request next time, nothing more.
+                    let _ = cache.put(&hash, &r.model, tokens);
+                }
+                Ok(tokens)
+            }
+        },
+        |p| {
+            let _ = out.send(Msg::Attribution(AttributionEvent::Progress {
+                revision,
+                done: p.done,
+                of: p.of,
+            }));
+        },
+    )
+    .await;
+    let event = match counted {
+        Ok((total, shares)) => AttributionEvent::Done {
+            revision,
+            total,
+            shares,
+        },
+        Err(message) => AttributionEvent::Failed { revision, message },
+    };
+    // A closed channel means the app is quitting.
+    let _ = out.send(Msg::Attribution(event));
+}
+
 /// Write the workspace to `path` (through a symbolic link, to the file it points at).
 /// Without `replace`, a file already there is left alone: the answer says it exists, so the
 /// user can be asked. budgie's own drafts folder is made when missing.

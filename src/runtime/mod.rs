@@ -102,6 +102,10 @@ struct Runtime {
     /// The cost views' exact counts in progress (stopped on quitting: they may wait minutes
     /// for the rate limit, and nothing is lost without them).
     cost_counts: Vec<JoinHandle<()>>,
+    /// The exact attribution under way (`B`), stopped by `B` again or on quitting.
+    attribution: Option<JoinHandle<()>>,
+    /// Exact counts on disk, shared with `budgie count`: an attribution asks nothing twice.
+    exact_cache: Option<Arc<crate::exact_cache::ExactCache>>,
     worker: Option<(exact_counter::Handle, JoinHandle<()>)>,
     /// Jobs off the loop: blocking work and the model list. Awaited before quitting.
     jobs: JoinSet<Done>,
@@ -169,6 +173,10 @@ impl Runtime {
             rx,
             tx: to_loop,
             cost_counts: Vec::new(),
+            attribution: None,
+            exact_cache: crate::config::dirs()
+                .and_then(|d| crate::exact_cache::ExactCache::open(&d.data).ok())
+                .map(Arc::new),
             worker,
             jobs: JoinSet::new(),
             pending: VecDeque::new(),
@@ -295,6 +303,34 @@ impl Runtime {
                     }
                 }
             },
+            Effect::Attribute { revision, request } => {
+                if let Some(job) = self.attribution.take() {
+                    job.abort();
+                }
+                match self.services.count.clone() {
+                    Ok(count) => {
+                        let job = effects::attribute(
+                            count,
+                            self.exact_cache.clone(),
+                            revision,
+                            *request,
+                            self.tx.clone(),
+                        );
+                        self.attribution = Some(tokio::spawn(job));
+                    }
+                    Err(message) => {
+                        self.queue(Msg::Attribution(crate::app::AttributionEvent::Failed {
+                            revision,
+                            message,
+                        }))
+                    }
+                }
+            }
+            Effect::CancelAttribution => {
+                if let Some(job) = self.attribution.take() {
+                    job.abort();
+                }
+            }
             Effect::Complete { input } => self.blocking(move || {
                 Done::Msg(Msg::Completions {
                     options: effects::complete(&input),
@@ -453,6 +489,9 @@ impl Runtime {
     /// unsaved work goes to the recovery file first.
     async fn finish(&mut self, why: Quitting) -> anyhow::Result<()> {
         for job in self.cost_counts.drain(..) {
+            job.abort();
+        }
+        if let Some(job) = self.attribution.take() {
             job.abort();
         }
         while let Some(joined) = self.jobs.join_next().await {

@@ -8,6 +8,7 @@ use ratatui::text::Span;
 
 use super::text::{fit, line, styled};
 use super::theme::Styles;
+use crate::app::breakdown::Attribution;
 use crate::app::{Command, ExactState, Model, Overlay, Pane, Scope};
 
 /// How long a notice stays on the hint line.
@@ -157,6 +158,22 @@ fn hints(model: &Model) -> Vec<(String, &'static str)> {
                     (nav, Command::View, "details"),
                     (nav, Command::Attach, "attach"),
                     (nav, Command::Remove, "remove"),
+                    (nav, Command::Undo, "undo"),
+                    (nav, Command::Help, "help"),
+                ],
+                Pane::Breakdown => vec![
+                    (nav, Command::Edit, "go to"),
+                    (
+                        nav,
+                        Command::Attribute,
+                        if matches!(model.attribution, Attribution::Running { .. }) {
+                            "stop"
+                        } else {
+                            "exact"
+                        },
+                    ),
+                    (nav, Command::Toggle, "on/off"),
+                    (nav, Command::View, "all"),
                     (nav, Command::Undo, "undo"),
                     (nav, Command::Help, "help"),
                 ],

@@ -59,23 +59,27 @@ pub fn areas(model: &Model, area: Rect) -> Areas {
 }
 
 fn side_areas(model: &Model, side: Rect) -> SideAreas {
-    // One more line when the rate limit is shared (it takes two lines to say).
-    let budget_lines: u16 = if model.limit.shared.is_some() { 8 } else { 7 };
-    const MODEL: u16 = 6;
-    const BREAKDOWN: u16 = 7;
+    use crate::app::screen::{BREAKDOWN_MIN, side_heights};
     // A row per tool and one for the shared tool-use prompt.
     let tools_want = (model.tool_count() as u16 + u16::from(model.tool_count() > 0)).max(1) + 2;
     let attachments_want = (doc::attachments(&model.ws.request).len() as u16).max(1) + 2;
     // Heights first, in priority order: budget, model, tools, attachments, breakdown.
-    let mut left = side.height;
-    let budget_h = budget_lines.min(left);
-    left -= budget_h;
-    let model_h = if left >= MODEL + 6 { MODEL } else { 0 };
-    left -= model_h;
-    let breakdown_h = if left >= BREAKDOWN + 6 { BREAKDOWN } else { 0 };
-    let lists = left - breakdown_h;
+    let (budget_h, model_h, breakdown_fits) =
+        side_heights(side.height, model.limit.shared.is_some());
+    let left = side.height - budget_h - model_h;
+    let reserved = if breakdown_fits { BREAKDOWN_MIN } else { 0 };
+    let lists = left - reserved;
     let tools_h = tools_want.min(lists.saturating_sub(3).max(3)).min(lists);
     let attachments_h = attachments_want.min(lists - tools_h);
+    // The breakdown takes what the lists leave, up to a row per section (and its frame).
+    let breakdown_want = (crate::app::breakdown::rows(model).0.len() as u16 + 2).max(BREAKDOWN_MIN);
+    let drawn = |h: u16| if h >= 3 { h } else { 0 };
+    let breakdown_h = if breakdown_fits {
+        let room = left - drawn(tools_h) - drawn(attachments_h);
+        breakdown_want.min(room).max(BREAKDOWN_MIN)
+    } else {
+        0
+    };
     let mut y = side.y;
     let mut take = |h: u16| {
         let r = Rect::new(side.x, y, side.width, h);
@@ -289,6 +293,16 @@ pub fn hit(model: &Model, column: u16, row: u16) -> Target {
                 Target::Pane(Pane::Attachments)
             } else {
                 Target::Attachment { index, checkbox }
+            };
+        }
+    }
+    if let Some(r) = side.breakdown {
+        let len = crate::app::breakdown::rows(model).0.len();
+        if let Some((index, _)) = list_hit(r, len, model.breakdown_sel, 0) {
+            return if index == usize::MAX {
+                Target::Pane(Pane::Breakdown)
+            } else {
+                Target::Section(index)
             };
         }
     }

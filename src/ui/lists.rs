@@ -7,9 +7,11 @@ use ratatui::text::Span;
 
 use super::text::{draw_block, fit, line, panel, styled};
 use super::theme::Styles;
+use crate::app::breakdown;
 use crate::app::budget::group;
 use crate::app::doc;
 use crate::app::{Model, Pane};
+use crate::attribution::Source;
 use crate::request::ContentBlock;
 
 /// The first row shown so that `selected` is visible in `rows` rows.
@@ -70,12 +72,21 @@ pub fn tools(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
     let offset = list_offset(model.tool_sel, rows);
     for (i, tool) in tools.iter().enumerate().skip(offset).take(rows) {
         let on = !model.ws.disabled_tools.contains(&tool.name);
-        let cost = model
-            .offline
-            .tool_costs
-            .get(&tool.name)
-            .map(|c| format!("~{}", group(*c)))
-            .unwrap_or_default();
+        let selected = focused && i == model.tool_sel;
+        let cost = if selected {
+            // What switching it would do to the total, before doing it.
+            what_if(on, breakdown::toggle_tool_delta(model, i))
+        } else {
+            None
+        };
+        let cost = cost.unwrap_or_else(|| {
+            model
+                .offline
+                .tool_costs
+                .get(&tool.name)
+                .map(|c| format!("~{}", group(*c)))
+                .unwrap_or_default()
+        });
         let server = if tool.is_custom() { "" } else { " (server)" };
         row(
             buf,
@@ -84,7 +95,7 @@ pub fn tools(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
             on,
             &format!("{}{server}", tool.name),
             &cost,
-            focused && i == model.tool_sel,
+            selected,
             styles,
         );
     }
@@ -109,12 +120,20 @@ pub fn attachments(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer)
     let rows = usize::from(inner.height);
     let offset = list_offset(model.attach_sel, rows);
     for (i, (slot, block)) in list.iter().enumerate().skip(offset).take(rows) {
-        let cost = model
-            .offline
-            .attachment_costs
-            .get(slot)
-            .map(|c| format!("~{}", group(*c)))
-            .unwrap_or_default();
+        let on = crate::workspace::block_enabled(block);
+        let cost = if focused && i == model.attach_sel {
+            what_if(on, breakdown::toggle_attachment_delta(model, i))
+        } else {
+            None
+        };
+        let cost = cost.unwrap_or_else(|| {
+            model
+                .offline
+                .attachment_costs
+                .get(slot)
+                .map(|c| format!("~{}", group(*c)))
+                .unwrap_or_default()
+        });
         row(
             buf,
             inner,
@@ -126,6 +145,19 @@ pub fn attachments(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer)
             styles,
         );
     }
+}
+
+/// The selected row's what-if: "off −570" (switching it off saves 570), "on ~+7" ("~":
+/// offline).
+fn what_if(on: bool, delta: Option<(i64, Source)>) -> Option<String> {
+    let (delta, source) = delta?;
+    let approx = if source == Source::Offline { "~" } else { "" };
+    let sign = if delta < 0 { "−" } else { "+" };
+    let switch = if on { "off" } else { "on" };
+    Some(format!(
+        "{switch} {approx}{sign}{}",
+        group(delta.unsigned_abs())
+    ))
 }
 
 /// "budgie.png 56×42 4.3 KB" / "report.pdf 120 KB".

@@ -1,5 +1,6 @@
 //! Pure drawing of the workbench, one file per pane. Nothing here changes the model.
 
+pub mod breakdown;
 pub mod costs;
 pub mod help;
 pub mod hints;
@@ -42,7 +43,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
             lists::attachments(model, &styles, r, buf);
         }
         if let Some(r) = s.breakdown {
-            side::breakdown(model, &styles, r, buf);
+            breakdown::breakdown(model, &styles, r, buf);
         }
     }
     if let Some(r) = areas.hints {

@@ -66,42 +66,34 @@ fn title(model: &Model) -> String {
 
 fn header(model: &Model, styles: &Styles, slot: Slot, area: Rect, buf: &mut Buffer) {
     let request = &model.ws.request;
-    let (label, style, tokens) = match slot {
-        Slot::System(_) => {
-            let blocks = match &request.system {
-                Some(crate::request::System::Blocks(b)) => b.len().max(1),
-                _ => 1,
-            };
-            let tokens: u64 = (0..blocks)
-                .filter_map(|i| model.offline.text_tokens(Slot::System(i)))
-                .sum();
-            ("system".to_string(), styles.system, tokens)
-        }
+    let (label, style) = match slot {
+        Slot::System(_) => ("system".to_string(), styles.system),
         Slot::Turn(t, _) => {
             let role = request.messages.get(t).map_or(Role::User, |m| m.role);
-            let blocks = match request.messages.get(t).map(|m| &m.content) {
-                Some(crate::request::Content::Blocks(b)) => b.len().max(1),
-                _ => 1,
-            };
-            let tokens: u64 = (0..blocks)
-                .filter_map(|b| model.offline.text_tokens(Slot::Turn(t, b)))
-                .sum();
             let style = match role {
                 Role::User => styles.user,
                 Role::Assistant | Role::System => styles.assistant,
             };
-            (
-                format!("{} #{}", doc::role_name(role), t + 1),
-                style,
-                tokens,
-            )
+            (format!("{} #{}", doc::role_name(role), t + 1), style)
         }
     };
-    let right = format!("~{} tok", group(tokens));
+    // The same figure as the breakdown's row for this turn (or the system prompt).
+    let (tokens, source) = crate::app::breakdown::header_figure(model, slot);
+    let approx = if source == crate::attribution::Source::Offline {
+        "~"
+    } else {
+        ""
+    };
+    let right = format!("{approx}{} tok", crate::numbers::group_signed(tokens));
     let width = usize::from(area.width);
-    let left = fit(&format!("▍{label}"), width.saturating_sub(right.len() + 1));
-    let pad =
-        width.saturating_sub(unicode_width::UnicodeWidthStr::width(left.as_str()) + right.len());
+    let left = fit(
+        &format!("▍{label}"),
+        width.saturating_sub(unicode_width::UnicodeWidthStr::width(right.as_str()) + 1),
+    );
+    let pad = width.saturating_sub(
+        unicode_width::UnicodeWidthStr::width(left.as_str())
+            + unicode_width::UnicodeWidthStr::width(right.as_str()),
+    );
     let spans = if pad > 0 {
         vec![
             styled(left, style),

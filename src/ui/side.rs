@@ -102,16 +102,23 @@ pub fn budget(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
     let view = model.budget_view();
     let style = level_style(model.theme, view.level);
     let mut y = inner.y;
-    line(
-        buf,
-        inner,
-        y,
-        vec![
-            styled(format!("{} tokens", count_text(model)), styles.title),
-            Span::raw("  "),
-            styled(budget_label(&view), style),
-        ],
-    );
+    line(buf, inner, y, {
+        let mut spans = vec![styled(
+            format!("{} tokens", count_text(model)),
+            styles.title,
+        )];
+        // What the last structural edit changed, for a few seconds.
+        if let Some(delta) = crate::app::breakdown::recent_delta(model) {
+            let sign = if delta < 0 { "−" } else { "+" };
+            spans.push(styled(
+                format!(" {sign}{}", group(delta.unsigned_abs())),
+                styles.title,
+            ));
+        }
+        spans.push(Span::raw("  "));
+        spans.push(styled(budget_label(&view), style));
+        spans
+    });
     y += 1;
     bar_line(model, buf, inner, y, &view, "budget ");
     y += 1;
@@ -284,34 +291,6 @@ fn trim_price(p: f64) -> String {
     } else {
         format!("{p}")
     }
-}
-
-pub fn breakdown(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
-    let inner = draw_block(panel("Breakdown (offline)", false, styles), area, buf);
-    let e = model.estimate();
-    let rows = [
-        ("system", e.breakdown.system),
-        ("tools", e.breakdown.tools),
-        ("turns", e.breakdown.messages),
-        ("attachments", e.breakdown.attachments),
-        ("framing", e.breakdown.overhead),
-    ];
-    let width = usize::from(inner.width);
-    for (i, (name, n)) in rows.iter().enumerate() {
-        let value = group(*n);
-        let pad = width.saturating_sub(name.len() + value.len());
-        line(
-            buf,
-            inner,
-            inner.y + i as u16,
-            vec![
-                Span::raw(name.to_string()),
-                Span::raw(" ".repeat(pad)),
-                Span::raw(value),
-            ],
-        );
-    }
-    let _ = styles;
 }
 
 /// One line for small screens: "~1,234 / 2,000 61 % · offline".

@@ -148,6 +148,7 @@ pub(super) fn run(model: &mut Model, command: Command) -> Vec<Effect> {
             Vec::new()
         }
         Command::Breakpoint => super::costs::breakpoint(model),
+        Command::Attribute => super::breakdown::attribute(model),
         // A window's own commands: bound in the panes, they have nothing to act on.
         Command::Discard
         | Command::Cancel
@@ -245,6 +246,7 @@ fn edit(model: &mut Model) -> Vec<Effect> {
             };
             open_prompt(model, PromptKind::ReplaceAttachment(slot), path);
         }
+        Pane::Breakdown => return super::breakdown::go_to(model),
     }
     Vec::new()
 }
@@ -269,6 +271,7 @@ fn view(model: &mut Model) {
         Pane::Attachments => doc::attachments(&model.ws.request)
             .get(model.attach_sel)
             .and_then(|(slot, _)| viewer::slot(model, *slot)),
+        Pane::Breakdown => viewer::breakdown(model),
     };
     match shown {
         Some((title, text)) => {
@@ -301,6 +304,7 @@ pub(super) fn move_selection(model: &mut Model, delta: isize) -> Vec<Effect> {
             let n = doc::attachments(&model.ws.request).len();
             model.attach_sel = step(model.attach_sel, delta, n);
         }
+        Pane::Breakdown => super::breakdown::move_selection(model, delta),
     }
     Vec::new()
 }
@@ -378,14 +382,19 @@ pub(super) fn undo(model: &mut Model, redo: bool) -> Vec<Effect> {
     if let Some(i) = applied.tool() {
         model.tool_sel = i;
     }
+    let before = model.offline.total();
+    let effects = recount_after(model, applied.recount());
+    let delta = super::breakdown::delta_since(model, before)
+        .map(|d| format!(": {d}"))
+        .unwrap_or_default();
     let text = if redo {
-        format!("redone: {what}")
+        format!("redone: {what}{delta}")
     } else {
         let key = key_for(model, Command::Redo);
-        format!("undone: {what} ({key} redoes)")
+        format!("undone: {what}{delta} ({key} redoes)")
     };
     notice(model, text);
-    recount_after(model, applied.recount())
+    effects
 }
 
 fn switch_role(model: &mut Model) -> Vec<Effect> {
@@ -404,6 +413,7 @@ fn toggle(model: &mut Model) -> Vec<Effect> {
     match model.pane {
         Pane::Tools => toggle_tool(model, model.tool_sel),
         Pane::Attachments => toggle_attachment(model, model.attach_sel),
+        Pane::Breakdown => super::breakdown::toggle(model),
         Pane::Request => {
             // On an attachment block in the request pane, toggle it too.
             let attachments = doc::attachments(&model.ws.request);
@@ -490,13 +500,14 @@ fn remove(model: &mut Model) -> Vec<Effect> {
                 Change::RemoveBlock { turn, at },
             )
         }
-        Pane::Request => return Vec::new(),
+        Pane::Request | Pane::Breakdown => return Vec::new(),
     };
     let Some(effects) = change(model, what.clone(), edit) else {
         return Vec::new();
     };
     let undo_key = key_for(model, Command::Undo);
-    notice(model, format!("{what} ({undo_key} brings it back)"));
+    let delta = super::breakdown::recent_delta_text(model);
+    notice(model, format!("{what}{delta} ({undo_key} brings it back)"));
     effects
 }
 

@@ -129,6 +129,13 @@ pub(super) fn breakpoint(model: &mut Model) -> Vec<Effect> {
                 return Vec::new();
             }
         },
+        Pane::Breakdown => {
+            notice(
+                model,
+                "breakpoints go on a block, a tool or an attachment: select it in its pane".into(),
+            );
+            return Vec::new();
+        }
     };
     match toggle_breakpoint(&mut model.ws.request, at) {
         Ok(on) => {

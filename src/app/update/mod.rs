@@ -11,6 +11,7 @@
 //! - `pointer`: clicks and scrolling
 //! - `costs`: the model comparison and the cache view, cache breakpoints
 
+mod breakdown;
 mod commands;
 mod costs;
 mod exact;
@@ -31,7 +32,9 @@ const LOG_LINES: usize = 500;
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     // News from the background leaves a lone key typed just before a burst as it was.
     let lone_key = match msg {
-        Msg::Tick(_) | Msg::Limit(_) | Msg::Count(_) | Msg::Models(_) => model.lone_key,
+        Msg::Tick(_) | Msg::Limit(_) | Msg::Count(_) | Msg::Models(_) | Msg::Attribution(_) => {
+            model.lone_key
+        }
         _ => model.lone_key.take(),
     };
     match msg {
@@ -61,6 +64,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             if let Some(warning) = warning {
                 notice(model, warning);
             }
+            Vec::new()
+        }
+        Msg::Attribution(event) => {
+            breakdown::on_event(model, event);
             Vec::new()
         }
         Msg::Limit(status) => {
@@ -157,10 +164,17 @@ pub(super) fn structure_changed(model: &mut Model) -> Vec<Effect> {
 /// touched. `None` when the edit did not apply (nothing changed).
 pub(super) fn change(model: &mut Model, what: String, change: Change) -> Option<Vec<Effect>> {
     let recount = change.recount();
-    if !model.history.apply(&mut model.ws, what, change) {
+    let before = model.offline.total();
+    if !model.history.apply(&mut model.ws, what.clone(), change) {
         return None;
     }
-    Some(recount_after(model, recount))
+    let effects = recount_after(model, recount);
+    // What it changed, said at once ("tool x switched off: −387 tokens (−$0.0012 per
+    // request)"); the undo key brings it back.
+    if let Some(delta) = breakdown::delta_since(model, before) {
+        notice(model, format!("{what}: {delta}"));
+    }
+    Some(effects)
 }
 
 pub(super) fn recount_after(model: &mut Model, recount: Recount) -> Vec<Effect> {

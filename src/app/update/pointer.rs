@@ -53,5 +53,11 @@ pub(super) fn on_pointer(model: &mut Model, pointer: Pointer) -> Vec<Effect> {
                 Vec::new()
             }
         }
+        // A click on a section goes to it.
+        Target::Section(index) => {
+            focus_pane(model, Pane::Breakdown);
+            model.breakdown_sel = index;
+            super::breakdown::go_to(model)
+        }
     }
 }

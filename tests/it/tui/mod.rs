@@ -1,5 +1,7 @@
 //! The workbench: reducer, screens, counting worker, properties, and the real binary in tmux.
 
+mod breakdown;
+mod breakdown_e2e;
 mod costs;
 mod costs_e2e;
 mod e2e;
