@@ -124,6 +124,16 @@ proptest! {
         for op in &ops {
             apply(&mut m, op);
             prop_assert_eq!(m.offline.total(), full_estimate(&m), "after {:?}", op);
+            // The breakdown's sections are the estimator's, and add up to the total.
+            let mut ours = m.offline.sections(&m.ws);
+            let mut full = budgie::estimate::estimate(&m.ws.to_request()).sections;
+            ours.retain(|(_, n)| *n != 0);
+            full.retain(|(_, n)| *n != 0);
+            ours.sort();
+            full.sort();
+            prop_assert_eq!(ours, full, "after {:?}", op);
+            let (rows, total) = budgie::app::breakdown::rows(&m);
+            prop_assert_eq!(rows.iter().map(|r| r.tokens).sum::<i64>(), total as i64);
         }
     }
 }
