@@ -122,6 +122,14 @@ impl Drop for Tmux {
     }
 }
 
+/// The environment that points budgie at a (fake) API at `base_url`, with the test key.
+pub fn api_env(base_url: &str) -> String {
+    format!(
+        "ANTHROPIC_API_KEY={} ANTHROPIC_BASE_URL={base_url}",
+        crate::support::TEST_KEY
+    )
+}
+
 /// budgie with `args`, in `home` (also its BUDGIE_HOME), with `env` set; after it exits, its
 /// status and the terminal's mode are printed.
 pub fn shell_command(home: &Path, env: &str, args: &str) -> String {

@@ -26,11 +26,7 @@ fn b_attributes_exactly_from_the_server_and_a_second_session_asks_nothing() {
     let home = tempfile::tempdir().expect("tempdir");
     let runtime = tokio::runtime::Runtime::new().expect("runtime for the fake API");
     let api = runtime.block_on(FakeRateApi::start(FakeRateConfig::new(1_000_000)));
-    let env = format!(
-        "ANTHROPIC_API_KEY={} ANTHROPIC_BASE_URL={}",
-        crate::support::TEST_KEY,
-        api.uri()
-    );
+    let env = crate::support::tmux::api_env(&api.uri());
     let Some(t) = Tmux::start(
         "attribute",
         &shell_command(home.path(), &env, "--rpm 100000"),

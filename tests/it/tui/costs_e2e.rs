@@ -72,11 +72,7 @@ fn exact_prefix_counts_come_from_the_api_on_demand() {
     // one-word stand-in message) is 8, which is nothing like the offline count.
     let runtime = tokio::runtime::Runtime::new().expect("runtime for the fake API");
     let api = runtime.block_on(FakeRateApi::start(FakeRateConfig::new(1_000_000)));
-    let env = format!(
-        "ANTHROPIC_API_KEY={} ANTHROPIC_BASE_URL={}",
-        crate::support::TEST_KEY,
-        api.uri()
-    );
+    let env = crate::support::tmux::api_env(&api.uri());
     let Some(t) = Tmux::start(
         "costs-exact",
         &shell_command(home.path(), &env, "contract.budgie.json"),

@@ -68,11 +68,7 @@ fn with_a_fake_api_the_exact_count_lands_once_per_pause() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime for the fake API");
     let api = runtime.block_on(FakeRateApi::start(FakeRateConfig::new(1_000_000)));
     let requests = || api.stats().ok;
-    let env = format!(
-        "ANTHROPIC_API_KEY={} ANTHROPIC_BASE_URL={}",
-        crate::support::TEST_KEY,
-        api.uri()
-    );
+    let env = crate::support::tmux::api_env(&api.uri());
     let Some(t) = Tmux::start("exact", &shell_command(home.path(), &env, "")) else {
         return;
     };

@@ -155,11 +155,7 @@ fn after_a_server_error_the_exact_count_arrives_without_a_keystroke() {
             .await;
         server
     });
-    let env = format!(
-        "ANTHROPIC_API_KEY={} ANTHROPIC_BASE_URL={}",
-        crate::support::TEST_KEY,
-        server.uri()
-    );
+    let env = crate::support::tmux::api_env(&server.uri());
     let Some(t) = Tmux::start("retry", &shell_command(home.path(), &env, "")) else {
         return;
     };
