@@ -4,7 +4,7 @@
 # RUNS runs each by the wall clock, process start to exit. Also checks that both runs print
 # the same lines in the same (input) order.
 #
-# The 200 requests (about 40 KB each, a text block per document) are cut from the mixed UDHR
+# The 200 requests (about 160 KB each, a text block per document) share out the 32 MB of UDHR
 # + Rosetta Code texts that scripts/build_count_requests.py builds from ctok 1.3.0's fixtures
 # (fetched by scripts/fetch-test-data.sh into .cache/).
 #
@@ -21,7 +21,7 @@ python3 scripts/build_count_requests.py "$cache/ctok-1.3.0/tests/fixtures" "$req
 batch="$cache/count-batch/$files"
 rm -rf "$batch"
 mkdir -p "$batch"
-python3 - "$requests/mixed.texts.json" "$batch" "$model" "$files" <<'PY'
+python3 - "$requests/mixed-32mb.texts.json" "$batch" "$model" "$files" <<'PY'
 import json, sys
 texts, out, model, n = json.load(open(sys.argv[1], encoding="utf-8")), sys.argv[2], sys.argv[3], int(sys.argv[4])
 for i in range(n):
