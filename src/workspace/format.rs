@@ -147,7 +147,15 @@ pub fn decode_reader(
     reader: impl std::io::Read,
     model: Option<&str>,
 ) -> Option<Decoded> {
-    let file: WorkspaceFile = serde_json::from_reader(reader).ok()?;
+    decoded(path, serde_json::from_reader(reader).ok()?, model)
+}
+
+/// [`decode_reader`] for a file's bytes already in memory (faster to parse).
+pub fn decode_slice(path: &Path, bytes: &[u8], model: Option<&str>) -> Option<Decoded> {
+    decoded(path, serde_json::from_slice(bytes).ok()?, model)
+}
+
+fn decoded(path: &Path, file: WorkspaceFile, model: Option<&str>) -> Option<Decoded> {
     if !(1..=FORMAT_VERSION).contains(&file.budgie_workspace) {
         return None;
     }

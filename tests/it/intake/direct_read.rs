@@ -76,8 +76,13 @@ fn well_formed_requests_and_workspaces_are_read_fast_and_the_same() {
         write(dir.path(), "unknown.budgie.json", &with_unknown.to_string()),
     ];
     for path in &cases {
-        for model in [None, Some("claude-opus-4-7")] {
-            let fast = direct::import_file(path, model)
+        // Parsed from memory, and as the file is read (how files over 16 MB are read).
+        for (model, whole) in [
+            (None, u64::MAX),
+            (Some("claude-opus-4-7"), u64::MAX),
+            (None, 0),
+        ] {
+            let fast = direct::import_file_with(path, model, whole)
                 .unwrap_or_else(|| panic!("{}: not read fast", path.display()));
             let general = through_text(path, model).expect("general reader");
             assert_eq!(fast.workspace, general.workspace, "{}", path.display());
@@ -142,10 +147,12 @@ fn anything_unusual_goes_the_general_way_with_the_same_message() {
     ];
     for (name, text) in &cases {
         let path = write(dir.path(), name, text);
-        assert!(
-            direct::import_file(&path, None).is_none(),
-            "{name}: read fast"
-        );
+        for whole in [u64::MAX, 0] {
+            assert!(
+                direct::import_file_with(&path, None, whole).is_none(),
+                "{name}: read fast"
+            );
+        }
         assert_same(&path, None);
     }
     // A missing model named on the command line: the general reader fills it in.
