@@ -11,6 +11,9 @@ Writes, each a Messages API body with one user message holding one text block pe
   code.json         Rosetta Code samples
   mixed-1mb.json, mixed-7mb.json   the mixed texts cut to about 1 MB and 7 MB of JSON
   single-7mb.json   the same 7 MB of texts as one text block (blank lines between them)
+  mixed-32mb.json, single-32mb.json   the mixed texts repeated to about 33,000,000 bytes of
+                    JSON (the API takes at most 32 MiB, 33,554,432 bytes), as a text block per
+                    document and as one text block
 and, beside each request, NAME.texts.json: the same texts as a JSON list, for ctok.
 The per-corpus requests repeat their texts up to PER_CORPUS_BYTES, so that process start-up
 does not dominate a small corpus. Prints one line per file: name, request bytes, text bytes.
@@ -22,6 +25,8 @@ import sys
 from pathlib import Path
 
 PER_CORPUS_BYTES = 2_000_000
+# Just under the API's request limit of 32 MiB (33,554,432 bytes).
+LIMIT_SIZED_BYTES = 33_000_000
 CJK_SCRIPTS = {"Hans", "Hant", "Hani", "Jpan", "Kore", "Hang"}
 
 
@@ -99,6 +104,10 @@ def main():
         "mixed-7mb": cut_to(mixed, 7_000_000),
     }
     corpora["single-7mb"] = ["\n\n".join(corpora["mixed-7mb"])]
+    corpora["mixed-32mb"] = cut_to(
+        repeat_to(mixed, LIMIT_SIZED_BYTES + 1_000_000), LIMIT_SIZED_BYTES
+    )
+    corpora["single-32mb"] = ["\n\n".join(corpora["mixed-32mb"])]
     for name, docs in corpora.items():
         body = json.dumps(request(model, docs), ensure_ascii=False)
         (out_dir / f"{name}.json").write_text(body, encoding="utf-8")

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Whole-request offline counting throughput, process start to exit, beside ctok's pure-Python
-# counter on the same texts in the same run; then peak resident memory for ~1 MB and ~7 MB
-# requests.
+# counter on the same texts in the same run. (Peak memory: scripts/count-memory.sh.)
 #
 # The requests are built by scripts/build_count_requests.py from ctok 1.3.0's fixture texts
 # (fetched by scripts/fetch-test-data.sh): `mixed` holds every UDHR translation and every
@@ -102,19 +101,3 @@ for corpus in "${corpora[@]}"; do
     fi
 done
 
-echo
-echo "peak resident memory (/usr/bin/time -v), budgie count --offline"
-for corpus in mixed-1mb mixed-7mb single-7mb; do
-    file="$requests/$corpus.json"
-    for binary in "$budgie" ${BASELINE:+"$BASELINE"}; do
-        if [ ! -x /usr/bin/time ]; then
-            echo "$corpus: /usr/bin/time not installed (apt-get install time)"
-            break
-        fi
-        rss=$(/usr/bin/time -v "$binary" count --offline "$file" 2>&1 >/dev/null |
-            awk '/Maximum resident set size/ { print $NF }')
-        label=$([ "$binary" = "$budgie" ] && echo "" || echo " (baseline)")
-        awk -v c="$corpus" -v b="$(stat -c %s "$file")" -v kb="$rss" -v l="$label" \
-            'BEGIN { printf "%-10s %6.2f MB request: %6.1f MB peak RSS (%.1fx the file)%s\n", c, b / 1e6, kb / 1024, kb * 1024 / b, l }'
-    done
-done

@@ -29,7 +29,7 @@ use crate::exact_cache::ExactCache;
 use crate::intake::{self, InputError, OpenOptions, Opened};
 use crate::limiter::{HEADROOM, RateLimiter, batch_concurrency};
 use crate::request::Request;
-use crate::request::cache_control::{Breakpoint, Position, prefix_requests};
+use crate::request::cache_control::{Breakpoint, Position, breakpoints, cut_after};
 use crate::request::validate::{Endpoint, Problem};
 
 /// Run the command; returns the process exit status (see `commands::exit`).
@@ -47,7 +47,10 @@ pub fn run(settings: &Resolved, args: &CountArgs) -> i32 {
             return exit::API;
         }
     };
-    runtime.block_on(run_async(settings, args))
+    let status = runtime.block_on(run_async(settings, args));
+    // Offline counts still running after Ctrl-C are not waited for.
+    runtime.shutdown_background();
+    status
 }
 
 async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
@@ -85,16 +88,19 @@ async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
     };
     let inputs = expand(&args.files);
     let options = BatchOptions {
-        concurrency: batch_concurrency(rpm),
+        concurrency: match ctx.mode {
+            Mode::Offline => offline_concurrency(),
+            Mode::Exact { .. } => batch_concurrency(rpm),
+        },
         // A bar on a terminal; plain "counted N/M" lines on stderr in a log, and a line
         // every few seconds while a count keeps the run waiting (the rate limiter, the API).
         progress: Progress::Auto,
         pace,
     };
-    let ctx = &ctx;
+    let ctx = Arc::new(ctx);
     let summary = run_batch(
         inputs,
-        |input| async move { count_one(&input, ctx).await },
+        |input| count_on_any_core(input, ctx.clone()),
         |_, outcome: Outcome| {
             report.print(&outcome);
             status = status.max(outcome.exit_status());
@@ -419,6 +425,36 @@ impl Outcome {
     }
 }
 
+/// How many inputs an offline batch counts at once: one per core.
+fn offline_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+/// [`count_one`], offline on a blocking thread of its own: an offline count is all CPU work,
+/// so a batch keeps every core busy (the batch still reports in input order). Exact counts
+/// stay on the runtime's thread, where the limiter paces them.
+async fn count_on_any_core(input: Input, ctx: Arc<Context>) -> Outcome {
+    if !matches!(ctx.mode, Mode::Offline) {
+        return count_one(&input, &ctx).await;
+    }
+    let counting = tokio::task::spawn_blocking(move || count_offline(&input, &ctx));
+    match counting.await {
+        Ok(outcome) => outcome,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
+
+/// Read, parse, validate and count one input offline, without waiting on anything.
+fn count_offline(input: &Input, ctx: &Context) -> Outcome {
+    Outcome {
+        file: input.to_string(),
+        result: load(input, ctx).map(|opened| {
+            let budget = ctx.settings.budget_for(opened.workspace.budget);
+            offline(&opened.workspace.sent_request(), ctx, budget, None)
+        }),
+    }
+}
+
 /// Read, parse, validate and count one input.
 pub async fn count_one(input: &Input, ctx: &Context) -> Outcome {
     let file = input.to_string();
@@ -430,7 +466,7 @@ pub async fn count_one(input: &Input, ctx: &Context) -> Outcome {
 }
 
 async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
-    let request = opened.workspace.to_request();
+    let request = opened.workspace.sent_request();
     let budget = ctx.settings.budget_for(opened.workspace.budget);
     let Mode::Exact { client, required } = &ctx.mode else {
         return Ok(offline(&request, ctx, budget, None));
@@ -585,10 +621,14 @@ pub(super) async fn exact_prefixes(
     ctx: &Context,
 ) -> Result<Vec<(Breakpoint, u64)>, ApiError> {
     let mut prefixes = Vec::new();
-    for (breakpoint, cut) in prefix_requests(request) {
+    // One cut at a time: each is counted and dropped before the next is made.
+    for breakpoint in breakpoints(request) {
         let tokens = if breakpoint.at == Position::Auto {
             total
         } else {
+            let Some(cut) = cut_after(request, breakpoint.at) else {
+                continue;
+            };
             exact_tokens(client, ctx, &cut).await?.tokens
         };
         prefixes.push((breakpoint, tokens));

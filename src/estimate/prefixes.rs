@@ -6,7 +6,7 @@
 use super::Estimator;
 use crate::request::Request;
 use crate::request::cache_control::{
-    Breakpoint, Position, cut_after, prefix_requests, stable_positions,
+    Breakpoint, Position, breakpoints, cut_after, stable_positions,
 };
 
 /// Each breakpoint of `request` with its prefix's offline count. `total` is the whole
@@ -16,15 +16,16 @@ pub fn breakpoint_prefixes(
     request: &Request,
     total: u64,
 ) -> Vec<(Breakpoint, u64)> {
-    prefix_requests(request)
+    // One cut at a time: each is counted and dropped before the next is made.
+    breakpoints(request)
         .into_iter()
-        .map(|(b, cut)| {
+        .filter_map(|b| {
             let tokens = if b.at == Position::Auto {
                 total
             } else {
-                estimator.estimate(&cut).input_tokens
+                estimator.estimate(&cut_after(request, b.at)?).input_tokens
             };
-            (b, tokens)
+            Some((b, tokens))
         })
         .collect()
 }

@@ -167,6 +167,15 @@ fn from_request_value(
 ) -> Result<Imported, InputError> {
     set_model(&mut value, model);
     let request = request::from_value(value).map_err(|e| parse_error(path, e))?;
+    Ok(imported_request(path, request, kind))
+}
+
+/// A parsed request as a workspace; a messages.create body is said to be one.
+pub(super) fn imported_request(
+    path: &Path,
+    request: request::Request,
+    kind: SourceKind,
+) -> Imported {
     let mut warnings = Vec::new();
     let kept: Vec<&str> = CREATE_ONLY_FIELDS
         .iter()
@@ -185,11 +194,11 @@ fn from_request_value(
             kept.join(", ")
         ));
     }
-    Ok(Imported {
+    Imported {
         workspace: Workspace::from_request(request),
         kind,
         warnings,
-    })
+    }
 }
 
 /// A request that does not parse, as an input error naming the file. A missing model says

@@ -4,6 +4,8 @@
 //! workbench all read here.
 //!
 //! - `read`: bytes and text from a path or standard input, with size caps and UTF-8 checks
+//! - `direct`: a well-formed request or workspace file read straight into its types (fast,
+//!   small); anything else goes through `import`
 //! - `import`: what a text holds (workspace, count_tokens body, messages.create body, log)
 //! - `log`: request bodies inside logs (JSON lines, Python and JavaScript literals)
 //! - `open`: a request file opened: read, imported, attachments read back, checked
@@ -14,6 +16,7 @@
 //! The API's limits and rules themselves are in `request::limits` and `request::validate`.
 
 pub mod attachment;
+pub mod direct;
 mod error;
 pub mod import;
 pub mod log;

@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use super::InputError;
+use super::direct;
 use super::import::{self, Imported, SourceKind};
 use super::read::read_text;
 use super::references;
@@ -91,16 +92,12 @@ pub fn open_read_only(path: &Path) -> Result<Opened, InputError> {
 
 /// Open `source` (a path, or `-` for standard input).
 pub fn open_with(source: &str, options: OpenOptions<'_>) -> Result<Opened, InputError> {
-    let (path, text) = read_text(source)?;
+    let (path, imported) = read_and_import(source, options)?;
     let Imported {
         mut workspace,
         kind,
         mut warnings,
-    } = if options.read_only {
-        import::import_leniently(&path, &text)?
-    } else {
-        import::import(&path, &text, options.model)?
-    };
+    } = imported;
     if options.read_only
         && let Some(model) = options.model
     {
@@ -126,6 +123,34 @@ pub fn open_with(source: &str, options: OpenOptions<'_>) -> Result<Opened, Input
     })
 }
 
+/// Read and import `source`: a well-formed request or workspace file straight into its types,
+/// anything else (standard input, a log, a file with something wrong) through its text, which
+/// is dropped once imported, so a large file is not held twice while it is checked and
+/// counted.
+fn read_and_import(
+    source: &str,
+    options: OpenOptions<'_>,
+) -> Result<(PathBuf, Imported), InputError> {
+    // Read-only, the model is set once the file is open (the lenient reader takes none).
+    let model = if options.read_only {
+        None
+    } else {
+        options.model
+    };
+    if source != "-"
+        && let Some(imported) = direct::import_file(Path::new(source), model)
+    {
+        return Ok((PathBuf::from(source), imported));
+    }
+    let (path, text) = read_text(source)?;
+    let imported = if options.read_only {
+        import::import_leniently(&path, &text)?
+    } else {
+        import::import(&path, &text, model)?
+    };
+    Ok((path, imported))
+}
+
 /// What the API would refuse in what the workspace sends. An attachment whose file is gone
 /// and of which the workspace holds no copy is named as such (its warning says how to go
 /// on), not as a block without data.
@@ -142,7 +167,7 @@ fn problems(workspace: &Workspace, endpoint: Endpoint) -> Vec<Problem> {
         })
         .collect();
     problems.extend(
-        validate::validate_for(&workspace.to_request(), endpoint)
+        validate::validate_for(&workspace.sent_request(), endpoint)
             .into_iter()
             .filter(|p| !missing.iter().any(|(field, _)| *field == p.path)),
     );

@@ -287,7 +287,17 @@ pub const STAND_IN_MESSAGE: &str = ".";
 /// tool that is cut away becomes `any` (the same tool-use prompt, less the name). `None` when
 /// the request has no such block.
 pub fn cut_after(request: &Request, at: Position) -> Option<Request> {
-    let mut r = request.clone();
+    // Only what the prefix keeps is copied: the cuts of a large request are counted one by
+    // one, none of them a whole copy of it.
+    let mut r = Request {
+        model: request.model.clone(),
+        system: None,
+        messages: Vec::new(),
+        tools: None,
+        tool_choice: request.tool_choice.clone(),
+        thinking: request.thinking.clone(),
+        extra: request.extra.clone(),
+    };
     let stand_in = || {
         vec![Message {
             role: Role::User,
@@ -296,49 +306,55 @@ pub fn cut_after(request: &Request, at: Position) -> Option<Request> {
         }]
     };
     match at {
-        Position::Auto => return Some(r),
+        Position::Auto => return Some(request.clone()),
         Position::Tool(i) => {
-            let tools = r.tools.as_mut()?;
+            let tools = request.tools.as_ref()?;
             if i >= tools.len() {
                 return None;
             }
-            tools.truncate(i + 1);
-            let kept: Vec<String> = tools.iter().map(|t| t.name.clone()).collect();
+            let kept = &tools[..=i];
             if let Some(choice) = &mut r.tool_choice
                 && choice.kind == "tool"
-                && !choice.name.as_ref().is_some_and(|n| kept.contains(n))
+                && !choice
+                    .name
+                    .as_ref()
+                    .is_some_and(|n| kept.iter().any(|t| t.name == *n))
             {
                 choice.kind = "any".into();
                 choice.name = None;
             }
-            r.system = None;
+            r.tools = Some(kept.to_vec());
             r.messages = stand_in();
         }
         Position::System(i) => {
-            match &mut r.system {
-                Some(System::Blocks(blocks)) if i < blocks.len() => blocks.truncate(i + 1),
+            r.tools = request.tools.clone();
+            r.system = Some(match &request.system {
+                Some(System::Blocks(blocks)) if i < blocks.len() => {
+                    System::Blocks(blocks[..=i].to_vec())
+                }
                 // A string system prompt is one block (a breakpoint there makes it a list).
-                Some(System::Text(_)) if i == 0 => {}
+                Some(System::Text(text)) if i == 0 => System::Text(text.clone()),
                 _ => return None,
-            }
+            });
             r.messages = stand_in();
         }
         Position::Block { message, block } => {
-            if message >= r.messages.len() {
-                return None;
-            }
-            r.messages.truncate(message + 1);
-            let last = r.messages.last_mut()?;
-            match &mut last.content {
-                Content::Blocks(blocks) => {
-                    if block >= blocks.len() {
-                        return None;
-                    }
-                    blocks.truncate(block + 1);
+            let last = request.messages.get(message)?;
+            let content = match &last.content {
+                Content::Blocks(blocks) if block < blocks.len() => {
+                    Content::Blocks(blocks[..=block].to_vec())
                 }
-                Content::Text(_) if block == 0 => {}
-                Content::Text(_) => return None,
-            }
+                Content::Text(text) if block == 0 => Content::Text(text.clone()),
+                _ => return None,
+            };
+            r.tools = request.tools.clone();
+            r.system = request.system.clone();
+            r.messages = request.messages[..message].to_vec();
+            r.messages.push(Message {
+                role: last.role,
+                content,
+                extra: last.extra.clone(),
+            });
         }
     }
     Some(r)

@@ -274,22 +274,48 @@ fn with_type<T: Serialize>(kind: &str, body: &T) -> Result<Value, serde_json::Er
     Ok(value)
 }
 
+/// A typed block as it goes on the wire: `type` first, then the block's own fields, written
+/// straight to the serializer so that sizing, hashing or sending a request copies none of its
+/// texts.
+#[derive(Serialize)]
+struct Tagged<'a, T> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+fn tagged<S: Serializer, T: Serialize>(
+    kind: &str,
+    body: &T,
+    extra: &Map<String, Value>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::Error;
+    if extra.contains_key("type") {
+        // A `type` among the block's other fields (parsing never leaves one there) gives way
+        // to the block's own, once.
+        let value = with_type(kind, body).map_err(S::Error::custom)?;
+        return value.serialize(serializer);
+    }
+    Tagged { kind, body }.serialize(serializer)
+}
+
 impl Serialize for ContentBlock {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::Error;
-        let value = match self {
-            ContentBlock::Text(b) => serde_json::to_value(b),
-            ContentBlock::Image(b) => with_type("image", b),
-            ContentBlock::Document(b) => with_type("document", b),
-            ContentBlock::ToolUse(b) => with_type("tool_use", b),
-            ContentBlock::ToolResult(b) => with_type("tool_result", b),
-            ContentBlock::Thinking(b) => with_type("thinking", b),
-            ContentBlock::RedactedThinking(b) => with_type("redacted_thinking", b),
-            ContentBlock::SearchResult(b) => with_type("search_result", b),
-            ContentBlock::Other(map) => return map.serialize(serializer),
+        match self {
+            ContentBlock::Text(b) => b.serialize(serializer),
+            ContentBlock::Image(b) => tagged("image", b, &b.extra, serializer),
+            ContentBlock::Document(b) => tagged("document", b, &b.extra, serializer),
+            ContentBlock::ToolUse(b) => tagged("tool_use", b, &b.extra, serializer),
+            ContentBlock::ToolResult(b) => tagged("tool_result", b, &b.extra, serializer),
+            ContentBlock::Thinking(b) => tagged("thinking", b, &b.extra, serializer),
+            ContentBlock::RedactedThinking(b) => {
+                tagged("redacted_thinking", b, &b.extra, serializer)
+            }
+            ContentBlock::SearchResult(b) => tagged("search_result", b, &b.extra, serializer),
+            ContentBlock::Other(map) => map.serialize(serializer),
         }
-        .map_err(S::Error::custom)?;
-        value.serialize(serializer)
     }
 }
 

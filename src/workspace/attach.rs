@@ -41,6 +41,37 @@ fn collect<'a>(
     }
 }
 
+/// Every image and document block, read-only, with its field path.
+pub fn media_blocks(workspace: &Workspace) -> Vec<(String, &MediaBlock)> {
+    let mut found = Vec::new();
+    for (i, message) in workspace.request.messages.iter().enumerate() {
+        if let Content::Blocks(blocks) = &message.content {
+            collect_ref(blocks, &format!("messages[{i}].content"), &mut found);
+        }
+    }
+    found
+}
+
+fn collect_ref<'a>(
+    blocks: &'a [ContentBlock],
+    prefix: &str,
+    found: &mut Vec<(String, &'a MediaBlock)>,
+) {
+    for (j, block) in blocks.iter().enumerate() {
+        match block {
+            ContentBlock::Image(b) | ContentBlock::Document(b) => {
+                found.push((format!("{prefix}[{j}]"), b));
+            }
+            ContentBlock::ToolResult(r) => {
+                if let Some(ToolResultContent::Blocks(inner)) = &r.content {
+                    collect_ref(inner, &format!("{prefix}[{j}].content"), found);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// The annotation's path and hash, if the block has them.
 pub fn reference(block: &MediaBlock) -> Option<(String, String)> {
     let note = block.extra.get(ANNOTATION)?;
@@ -80,8 +111,7 @@ pub fn set_sha(block: &mut MediaBlock, sha: String) {
 /// Enabled attachments that have a file reference but no data (their file could not be read
 /// and nothing was embedded): `(field path, file)`. Such a request cannot be counted.
 pub fn without_data(workspace: &Workspace) -> Vec<(String, String)> {
-    let mut copy = workspace.clone();
-    media_blocks_mut(&mut copy)
+    media_blocks(workspace)
         .into_iter()
         .filter(|(_, b)| {
             b.source.data.is_none() && matches!(b.source.kind.as_str(), "base64" | "text")

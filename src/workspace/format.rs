@@ -25,6 +25,9 @@ struct WorkspaceFile {
     notes: String,
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     disabled_tools: BTreeSet<String>,
+    /// Top-level keys this budgie does not know, in file order (told, never saved back).
+    #[serde(flatten, skip_serializing)]
+    unknown: Map<String, Value>,
 }
 
 /// A workspace read from its JSON, and what is worth telling the user about it.
@@ -105,11 +108,11 @@ pub fn decode_value(path: &Path, map: Map<String, Value>) -> Result<Decoded, Wor
             message: "format version 0 does not exist".into(),
         });
     }
-    let unknown: Vec<String> = map
+    let unknown: Vec<&String> = map
         .keys()
         .filter(|k| !KNOWN_KEYS.contains(&k.as_str()))
-        .map(|k| format!("`{k}`"))
         .collect();
+    let warnings = unknown_fields_warning(path, unknown);
     let file: WorkspaceFile =
         serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| {
             let field = e.path().to_string();
@@ -130,16 +133,60 @@ pub fn decode_value(path: &Path, map: Map<String, Value>) -> Result<Decoded, Wor
             notes: file.notes,
             disabled_tools: file.disabled_tools,
         },
-        warnings: if unknown.is_empty() {
-            Vec::new()
-        } else {
-            vec![format!(
-                "{}: ignored unknown workspace fields {} (they will not be saved back)",
-                path.display(),
-                unknown.join(", ")
-            )]
+        warnings,
+    })
+}
+
+/// A workspace of this format, read straight from `reader` into its types: no JSON tree in
+/// between, which would hold a large request a second time. `None` for anything else or
+/// anything wrong (a newer or damaged workspace, bad JSON, a request without a model): the
+/// caller then reads it with [`decode_value`], which names what is wrong. `model` replaces
+/// the request's model.
+pub fn decode_reader(
+    path: &Path,
+    reader: impl std::io::Read,
+    model: Option<&str>,
+) -> Option<Decoded> {
+    decoded(path, serde_json::from_reader(reader).ok()?, model)
+}
+
+/// [`decode_reader`] for a file's bytes already in memory (faster to parse).
+pub fn decode_slice(path: &Path, bytes: &[u8], model: Option<&str>) -> Option<Decoded> {
+    decoded(path, serde_json::from_slice(bytes).ok()?, model)
+}
+
+fn decoded(path: &Path, file: WorkspaceFile, model: Option<&str>) -> Option<Decoded> {
+    if !(1..=FORMAT_VERSION).contains(&file.budgie_workspace) {
+        return None;
+    }
+    let mut request = file.request;
+    if let Some(model) = model {
+        request.model = model.to_string();
+    }
+    Some(Decoded {
+        warnings: unknown_fields_warning(path, file.unknown.keys()),
+        workspace: Workspace {
+            request,
+            budget: file.budget,
+            notes: file.notes,
+            disabled_tools: file.disabled_tools,
         },
     })
+}
+
+fn unknown_fields_warning<'a>(
+    path: &Path,
+    unknown: impl IntoIterator<Item = &'a String>,
+) -> Vec<String> {
+    let unknown: Vec<String> = unknown.into_iter().map(|k| format!("`{k}`")).collect();
+    if unknown.is_empty() {
+        return Vec::new();
+    }
+    vec![format!(
+        "{}: ignored unknown workspace fields {} (they will not be saved back)",
+        path.display(),
+        unknown.join(", ")
+    )]
 }
 
 /// Read what can be read of a workspace budgie could not decode (`why`: one from a newer

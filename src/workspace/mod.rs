@@ -20,6 +20,7 @@ pub mod format;
 pub mod recent;
 pub mod recovery;
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -78,6 +79,40 @@ impl Workspace {
         }
         request
     }
+
+    /// What [`Workspace::to_request`] gives, borrowed when it would be the request itself
+    /// (nothing disabled, no annotation): a large request is then not copied to be checked
+    /// or counted.
+    pub fn sent_request(&self) -> Cow<'_, Request> {
+        let tool_disabled = self
+            .request
+            .tools
+            .iter()
+            .flatten()
+            .any(|t| self.disabled_tools.contains(&t.name));
+        let annotated = self.request.messages.iter().any(|m| match &m.content {
+            Content::Blocks(blocks) => any_annotated(blocks),
+            Content::Text(_) => false,
+        });
+        if tool_disabled || annotated {
+            Cow::Owned(self.to_request())
+        } else {
+            Cow::Borrowed(&self.request)
+        }
+    }
+}
+
+/// Whether `strip_blocks` would change anything: an attachment carries budgie's annotation
+/// (every disabled one does), also inside tool results.
+fn any_annotated(blocks: &[ContentBlock]) -> bool {
+    blocks.iter().any(|block| match block {
+        ContentBlock::Image(b) | ContentBlock::Document(b) => b.extra.contains_key(ANNOTATION),
+        ContentBlock::ToolResult(result) => match &result.content {
+            Some(crate::request::ToolResultContent::Blocks(inner)) => any_annotated(inner),
+            _ => false,
+        },
+        _ => false,
+    })
 }
 
 /// Drop disabled attachments and budgie's annotations, also inside tool results.
@@ -211,5 +246,41 @@ fn guard_overwrite(path: &Path) -> Result<(), WorkspaceError> {
             "it is a workspace written by a newer budgie (format {version})"
         ))),
         Err(_) => Err(refuse("it is a corrupt workspace".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workspace(text: &str) -> Workspace {
+        Workspace::from_request(crate::request::parse(text).expect("request"))
+    }
+
+    #[test]
+    fn the_sent_request_is_borrowed_only_when_nothing_would_be_left_out() {
+        let plain = workspace(
+            r#"{"model":"m","tools":[{"name":"t"}],"messages":[{"role":"user","content":[
+                {"type":"tool_result","tool_use_id":"x","content":[{"type":"text","text":"a"}]}]}]}"#,
+        );
+        assert!(matches!(plain.sent_request(), Cow::Borrowed(_)));
+        assert_eq!(*plain.sent_request(), plain.to_request());
+
+        let mut tool_off = plain.clone();
+        tool_off.disabled_tools.insert("t".into());
+        assert!(matches!(tool_off.sent_request(), Cow::Owned(_)));
+        assert_eq!(*tool_off.sent_request(), tool_off.to_request());
+        assert_ne!(tool_off.to_request(), tool_off.request);
+
+        // An annotated attachment, inside a tool result: the annotation is stripped.
+        let annotated = workspace(
+            r#"{"model":"m","messages":[{"role":"user","content":[
+                {"type":"tool_result","tool_use_id":"x","content":[{"type":"image",
+                 "source":{"type":"base64","media_type":"image/png","data":"AA=="},
+                 "x_budgie":{"path":"a.png","enabled":false}}]}]}]}"#,
+        );
+        assert!(matches!(annotated.sent_request(), Cow::Owned(_)));
+        assert_eq!(*annotated.sent_request(), annotated.to_request());
+        assert_ne!(annotated.to_request(), annotated.request);
     }
 }

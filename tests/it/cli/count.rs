@@ -626,3 +626,40 @@ async fn a_pdf_that_is_not_a_pdf_and_a_mislabelled_png_are_refused_by_name() {
         "nothing the API would refuse was sent"
     );
 }
+
+#[test]
+fn an_offline_batch_counts_side_by_side_and_reports_in_input_order() {
+    // The largest file first: counted side by side, later files finish before it.
+    let texts: Vec<(String, String)> = (0..24)
+        .map(|i| {
+            let text = format!("Line {i} of a batch, with some words ü 漢字 {{}}.\n")
+                .repeat((24 - i) * 400);
+            let body = json!({
+                "model": "claude-sonnet-4-5",
+                "messages": [{ "role": "user", "content": text }],
+            });
+            (format!("r{i:02}.json"), body.to_string())
+        })
+        .collect();
+    let named: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let dir = files(&named);
+    let mut args = vec!["--offline", "--json"];
+    args.extend(named.iter().map(|(name, _)| *name));
+    let output = budgie(dir.path(), &args, None, "");
+    assert!(output.status.success(), "{output:?}");
+    let lines = json_lines(&output);
+    let reported: Vec<&str> = lines
+        .iter()
+        .map(|l| l["file"].as_str().expect("file"))
+        .collect();
+    let expected: Vec<&str> = named.iter().map(|(name, _)| *name).collect();
+    assert_eq!(reported, expected);
+    for ((name, text), line) in named.iter().zip(&lines) {
+        let request = budgie::request::parse(text).expect("request");
+        let tokens = budgie::estimate::estimate(&request).input_tokens;
+        assert_eq!(line["input_tokens"], json!(tokens), "{name}");
+    }
+}
