@@ -4,6 +4,7 @@
 pub mod budget;
 pub mod costs;
 pub mod doc;
+pub mod editor;
 pub mod example;
 pub mod history;
 pub mod keymap;

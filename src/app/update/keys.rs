@@ -37,7 +37,17 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
                     typed = area.undo();
                     typed
                 });
-                if typed { effects } else { undo(model, false) }
+                if typed {
+                    return effects;
+                }
+                // What the widget no longer remembers of a long block's typing is one
+                // entry of the undo history.
+                if let Some(editor) = &mut model.editor
+                    && let Some(change) = editor.take_undo()
+                {
+                    model.history.record("typing".into(), change);
+                }
+                undo(model, false)
             }
             Some(Command::Redo) => {
                 let mut typed = false;
@@ -147,6 +157,7 @@ fn insert_run(model: &mut Model, run: &str, lone: Option<(Slot, char)>) -> Vec<E
 }
 
 /// Run `change` on the open editor; if the text changed, write it back and recount it.
+/// Either way, the editor's window then follows the cursor (see `app::editor`).
 pub(super) fn edit(
     model: &mut Model,
     change: impl FnOnce(&mut TextArea<'static>) -> bool,
@@ -155,10 +166,32 @@ pub(super) fn edit(
         return Vec::new();
     };
     if !change(&mut editor.area) {
+        follow_cursor(model);
         return Vec::new();
     }
     let slot = editor.slot;
-    let text = editor.area.lines().join("\n");
+    let effects = if editor.whole() {
+        write_whole(model, slot)
+    } else {
+        // A window of a long block: splice it back in place (the block cannot become empty
+        // or appear, as there is text outside the window).
+        let Some(text) = doc::text_mut(&mut model.ws.request, slot) else {
+            return Vec::new();
+        };
+        editor.write_back(text);
+        model.offline.text_changed(slot, text);
+        content_changed(model)
+    };
+    follow_cursor(model);
+    effects
+}
+
+/// The editor holds the whole block: write it all back.
+fn write_whole(model: &mut Model, slot: Slot) -> Vec<Effect> {
+    let Some(editor) = &model.editor else {
+        return Vec::new();
+    };
+    let text = editor.window_text();
     let plain = doc::is_plain_text(&model.ws.request, slot);
     let was_none = model.ws.request.system.is_none() && matches!(slot, Slot::System(_));
     if !doc::set_text(&mut model.ws.request, slot, text) {
@@ -174,6 +207,21 @@ pub(super) fn edit(
     } else {
         // Thinking text, or the system prompt appearing/disappearing: the structure moved.
         structure_changed(model)
+    }
+}
+
+/// Move the editor's window when the cursor nears its edge; the typing done in the old
+/// window goes to the undo history.
+pub(super) fn follow_cursor(model: &mut Model) {
+    let Some(editor) = &mut model.editor else {
+        return;
+    };
+    let Some(text) = doc::content(&model.ws.request, editor.slot).and_then(doc::SlotContent::text)
+    else {
+        return;
+    };
+    if let Some(undo) = editor.follow(text) {
+        model.history.record("typing".into(), undo);
     }
 }
 
