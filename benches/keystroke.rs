@@ -68,7 +68,9 @@ fn mixed_system_prompt() -> String {
     let mut text = String::with_capacity(1 << 20);
     let mut i = 0;
     while text.len() < 1 << 20 {
-        text.push_str(&format!("## Rule {i}\n\n{prose}\n\n{rust}\n\n{prose}\n{python}\n\n"));
+        text.push_str(&format!(
+            "## Rule {i}\n\n{prose}\n\n{rust}\n\n{prose}\n{python}\n\n"
+        ));
         i += 1;
     }
     text
@@ -108,7 +110,10 @@ fn setup_inside_system() -> (Model, Terminal<TestBackend>) {
     press(&mut model, KeyCode::Home);
     press(&mut model, KeyCode::Enter);
     assert!(
-        model.editor.as_ref().is_some_and(|e| e.slot == Slot::System(0)),
+        model
+            .editor
+            .as_ref()
+            .is_some_and(|e| e.slot == Slot::System(0)),
         "the system prompt is open in the editor"
     );
     for _ in 0..lines / 2 {

@@ -152,14 +152,17 @@ impl Editor {
     }
 
     fn needs_moving(&self, text: &str) -> bool {
-        if self.whole() {
-            return false;
-        }
         let lines = self.area.lines();
         let DataCursor(row, _) = self.area.cursor();
+        // Grown too big (a paste, or a long block opened whole before): a window again.
         let window_bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
-        if window_bytes > 4 * (SIDE_BYTES + lines[row].len()) && lines.len() > 1 {
+        let too_big =
+            window_bytes > 4 * (SIDE_BYTES + lines[row].len()) || lines.len() > 4 * SIDE_LINES + 1;
+        if too_big {
             return true;
+        }
+        if self.whole() {
+            return false;
         }
         let bytes_above: usize = lines[..row].iter().map(|l| l.len() + 1).sum();
         let bytes_below: usize = lines[row + 1..].iter().map(|l| l.len() + 1).sum();
@@ -330,7 +333,10 @@ mod tests {
         // Walk down far: the window follows, the text never changes, the cursor line counts.
         for _ in 0..1_000 {
             e.area.move_cursor(CursorMove::Down);
-            assert!(e.follow(&text).is_none_or(|c| matches!(c, Change::SpliceText { .. })));
+            assert!(
+                e.follow(&text)
+                    .is_none_or(|c| matches!(c, Change::SpliceText { .. }))
+            );
         }
         assert_eq!(e.cursor_line(), 11_000);
         let cursor = e.cursor_byte();
@@ -352,7 +358,10 @@ mod tests {
             e.area.move_cursor(CursorMove::Down);
             undo = undo.or(e.follow(&text));
         }
-        let Some(Change::SpliceText { at, len, text: old, .. }) = undo else {
+        let Some(Change::SpliceText {
+            at, len, text: old, ..
+        }) = undo
+        else {
             panic!("moving the window hands over the typing's undo");
         };
         text.replace_range(at..at + len, &old);

@@ -67,6 +67,54 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
+/// One key read on its own (perhaps Esc and a key, read together: see `split_escape`).
+pub(super) fn on_key_event(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    match split_escape(model, &key) {
+        Some([esc, key]) => {
+            let mut effects = on_key(model, esc);
+            effects.extend(on_lone_key(model, key));
+            effects
+        }
+        None => on_lone_key(model, key),
+    }
+}
+
+/// The Alt keys the editor widget (ratatui-textarea) has bindings of its own for: word
+/// moves and deletes, top and bottom, paragraphs.
+const EDITOR_ALT_CHARS: &str = "bdfhnp<>[]";
+
+/// A terminal sends Alt+key as ESC followed by the key, and so it sends Esc pressed with a
+/// key right after it when both land in one read (a fast typist, tmux, a slow link):
+/// crossterm reports both as Alt+key. An Alt+key that nothing binds where the keys go now
+/// (the keymap, or the editor's own Alt keys) is taken as Esc, then the key; `None` keeps
+/// the key as it is.
+fn split_escape(model: &Model, key: &KeyEvent) -> Option<[KeyEvent; 2]> {
+    if key.modifiers - KeyModifiers::SHIFT != KeyModifiers::ALT {
+        return None;
+    }
+    let widget_binds = match key.code {
+        KeyCode::Char(c) => EDITOR_ALT_CHARS.contains(c),
+        KeyCode::Enter | KeyCode::Tab => false,
+        _ => return None,
+    };
+    let scope = super::overlays::scope(&model.overlay).unwrap_or_else(|| model.scope());
+    let in_widget = match model.overlay {
+        Overlay::None => model.editor.is_some(),
+        Overlay::ToolEditor { .. } => true,
+        _ => false,
+    };
+    let bound = model.keymap.lookup(Scope::Global, key).is_some()
+        || model.keymap.lookup(scope, key).is_some()
+        || (in_widget && widget_binds);
+    if bound {
+        return None;
+    }
+    let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
+    let mut plain = *key;
+    plain.modifiers.remove(KeyModifiers::ALT);
+    Some([esc, plain])
+}
+
 /// One key on its own. A character typed into the editor is remembered: when a burst of
 /// typing follows at once (a paste without bracketed paste, whose first key the terminal
 /// delivered alone), the burst takes it in, so one undo takes back the whole paste.
@@ -115,7 +163,13 @@ pub(super) fn on_keys(
     // The lone key's slot, while the burst has only typed into the same block since.
     let mut merge =
         lone_key.filter(|(slot, _)| model.editor.as_ref().is_some_and(|e| e.slot == *slot));
-    for key in keys {
+    let keys = keys
+        .into_iter()
+        .flat_map(|key| match split_escape(model, &key) {
+            Some(both) => both.to_vec(),
+            None => vec![key],
+        });
+    for key in keys.collect::<Vec<_>>() {
         let plain = !key
             .modifiers
             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
