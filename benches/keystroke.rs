@@ -210,7 +210,7 @@ fn main() {
         .skip(1)
         .find(|a| !a.starts_with('-'))
         .unwrap_or_default();
-    if benching && "type_in_last_turn".contains(&filter) || filter.is_empty() && benching {
+    if benching && "type_in_last_turn".contains(&filter) {
         percentiles("in the last turn", setup());
     }
     if benching && "type_inside_1MB_mixed_system".contains(&filter) {

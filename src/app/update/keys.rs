@@ -79,8 +79,9 @@ pub(super) fn on_key_event(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
-/// The Alt keys the editor widget (ratatui-textarea) has bindings of its own for: word
-/// moves and deletes, top and bottom, paragraphs.
+/// The Alt characters the editor widget (ratatui-textarea) has bindings of its own for:
+/// word moves and deletes, top and bottom, paragraphs (and Alt with Backspace, Delete and
+/// the arrows).
 const EDITOR_ALT_CHARS: &str = "bdfhnp<>[]";
 
 /// A terminal sends Alt+key as ESC followed by the key, and so it sends Esc pressed with a
@@ -94,8 +95,13 @@ fn split_escape(model: &Model, key: &KeyEvent) -> Option<[KeyEvent; 2]> {
     }
     let widget_binds = match key.code {
         KeyCode::Char(c) => EDITOR_ALT_CHARS.contains(c),
-        KeyCode::Enter | KeyCode::Tab => false,
-        _ => return None,
+        KeyCode::Backspace
+        | KeyCode::Delete
+        | KeyCode::Left
+        | KeyCode::Right
+        | KeyCode::Up
+        | KeyCode::Down => true,
+        _ => false,
     };
     let scope = super::overlays::scope(&model.overlay).unwrap_or_else(|| model.scope());
     let in_widget = match model.overlay {
