@@ -1,6 +1,7 @@
 //! Undo and redo of structural edits: turns added, deleted or switched, tools and
 //! attachments added, edited, removed or switched off, the model, thinking and the budget.
-//! (Typing inside a block has the editor's own undo.)
+//! (Typing inside a block has the editor's own undo; in a long block, typing the editor's
+//! window has moved on from comes back here as one `SpliceText`.)
 //!
 //! Every structural edit is a [`Change`] applied through [`Change::apply`], which returns
 //! the change that undoes it; the history keeps those. Undoing applies one and keeps what it
