@@ -5,6 +5,9 @@
 # 2,000 characters at once (tmux send-keys), and poll the screen until the last characters are
 # drawn. Prints both times and the ratio (target: budgie ≤ 2× vim). Then starts budgie on the
 # example workspace and polls until its first frame is on screen (target: < 100 ms).
+# Then typing into a 1 MB block of mixed prose and code (a turn budgie opens on; the same text
+# in vim): both editors start with the cursor at its end, and 2,000 keys are sent one by one
+# (one send-keys each, as a user types); the time runs from the first key to the last drawn.
 #
 # Usage: scripts/typing-latency.sh [runs]   (default 5 runs each; the median is reported)
 set -euo pipefail
@@ -92,6 +95,69 @@ done
 b=$(printf '%s\n' "${budgie_times[@]}" | median)
 v=$(printf '%s\n' "${vim_times[@]}" | median)
 echo "typing 2,000 characters, median of $RUNS runs:"
+echo "  budgie (release): $(ms "$b") ms"
+echo "  vim:              $(ms "$v") ms"
+awk -v b="$b" -v v="$v" 'BEGIN { printf "  ratio budgie/vim: %.2f (target <= 2)\n", b / v }'
+
+# Typing in a 1 MB block: a workspace whose user turn is ~1 MB of Markdown prose and
+# Rust/Python code; vim edits the same text.
+python3 - "$WORK" <<'PY'
+import json, sys
+work = sys.argv[1]
+prose = ("You review pull requests for a payments team. Point out what could lose or "
+         "double-charge money first, then what is hard to read; quote the line you mean.")
+rust = ("```rust\nfn settle(ledger: &mut Ledger, id: TxId) -> Result<(), Error> {\n"
+        "    let tx = ledger.pending.remove(&id).ok_or(Error::Unknown(id))?;\n"
+        "    ledger.balance += tx.amount;\n    Ok(())\n}\n```")
+python = ("```python\ndef refund(order, amount):\n    if amount > order.paid:\n"
+          "        raise ValueError(f\"refund {amount} exceeds {order.paid}\")\n"
+          "    return order.with_refund(amount)\n```")
+parts, size, i = [], 0, 0
+while size < 1 << 20:
+    part = f"## Rule {i}\n\n{prose}\n\n{rust}\n\n{prose}\n{python}\n\n"
+    parts.append(part); size += len(part); i += 1
+text = "".join(parts)
+text = text.rstrip("\n")
+request = {"model": "claude-sonnet-4-5", "system": "Review the rules below.",
+           "messages": [{"role": "user", "content": text}]}
+open(f"{work}/big.json", "w").write(json.dumps(request))
+open(f"{work}/big.txt", "w").write(text)
+PY
+KEYS=2000
+# Type one key per send-keys (letters, a space every sixth), the last ones a marker.
+type_one_by_one() {
+  local i c word="abcde" marker="ZZEND"
+  for ((i = 0; i < KEYS - ${#marker}; i++)); do
+    if (( i % 6 == 5 )); then c=" "; else c=${word:$((i % 5)):1}; fi
+    tm send-keys -t main -l "$c"
+  done
+  tm send-keys -t main -l "$marker"
+}
+
+big_budgie=()
+big_vim=()
+for _ in $(seq 1 "$RUNS"); do
+  # budgie opens with the cursor at the end of the last user turn: here, the 1 MB block.
+  fresh_session
+  cp "$WORK/big.json" "$WORK/big-run.json"
+  tm send-keys -t main "exec $BIN $WORK/big-run.json" Enter
+  wait_for "tokens" "$(now_ns)"
+  start=$(now_ns)
+  type_one_by_one
+  wait_for "ZZEND" "$start"
+  big_budgie+=("$WAITED")
+  fresh_session
+  tm send-keys -t main "exec vim -u NONE -N -n -c 'set wrap laststatus=2' -c 'normal! G' $WORK/big.txt" Enter
+  wait_for "big.txt" "$(now_ns)"
+  tm send-keys -t main -l "A"
+  start=$(now_ns)
+  type_one_by_one
+  wait_for "ZZEND" "$start"
+  big_vim+=("$WAITED")
+done
+b=$(printf '%s\n' "${big_budgie[@]}" | median)
+v=$(printf '%s\n' "${big_vim[@]}" | median)
+echo "typing $KEYS keys one by one at the end of a 1 MB block, median of $RUNS runs:"
 echo "  budgie (release): $(ms "$b") ms"
 echo "  vim:              $(ms "$v") ms"
 awk -v b="$b" -v v="$v" 'BEGIN { printf "  ratio budgie/vim: %.2f (target <= 2)\n", b / v }'

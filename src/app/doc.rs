@@ -90,6 +90,25 @@ pub fn content(request: &Request, slot: Slot) -> Option<SlotContent<'_>> {
     }
 }
 
+/// The text of a text slot, to change in place; `None` when the slot holds no text (an
+/// absent system prompt included).
+pub fn text_mut(request: &mut Request, slot: Slot) -> Option<&mut String> {
+    match slot {
+        Slot::System(i) => match request.system.as_mut()? {
+            System::Text(t) => Some(t),
+            System::Blocks(blocks) => blocks.get_mut(i).map(|b| &mut b.text),
+        },
+        Slot::Turn(t, b) => match &mut request.messages.get_mut(t)?.content {
+            Content::Text(text) => Some(text),
+            Content::Blocks(blocks) => match blocks.get_mut(b)? {
+                ContentBlock::Text(tb) => Some(&mut tb.text),
+                ContentBlock::Thinking(th) => Some(&mut th.thinking),
+                _ => None,
+            },
+        },
+    }
+}
+
 /// Replace the text of a text slot. Returns false when the slot holds no text.
 pub fn set_text(request: &mut Request, slot: Slot, text: String) -> bool {
     match slot {

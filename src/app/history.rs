@@ -1,6 +1,7 @@
 //! Undo and redo of structural edits: turns added, deleted or switched, tools and
 //! attachments added, edited, removed or switched off, the model, thinking and the budget.
-//! (Typing inside a block has the editor's own undo.)
+//! (Typing inside a block has the editor's own undo; in a long block, typing the editor's
+//! window has moved on from comes back here as one `SpliceText`.)
 //!
 //! Every structural edit is a [`Change`] applied through [`Change::apply`], which returns
 //! the change that undoes it; the history keeps those. Undoing applies one and keeps what it
@@ -73,6 +74,14 @@ pub enum Change {
         max_tokens: Option<Value>,
     },
     SetBudget(Option<u64>),
+    /// Replace `len` bytes at byte `at` of a text block with `text` (typing in a long block,
+    /// once the editor's window has moved on from it).
+    SpliceText {
+        slot: Slot,
+        at: usize,
+        len: usize,
+        text: String,
+    },
     /// Several changes made as one edit, applied in order.
     Many(Vec<Change>),
 }
@@ -189,6 +198,27 @@ impl Change {
                 }
                 Change::SetToolEnabled { name, enabled: was }
             }
+            Change::SpliceText {
+                slot,
+                at,
+                len,
+                text,
+            } => {
+                let block = doc::text_mut(request, slot)?;
+                let end = at.checked_add(len)?;
+                if end > block.len() || !block.is_char_boundary(at) || !block.is_char_boundary(end)
+                {
+                    return None;
+                }
+                let old = block[at..end].to_string();
+                block.replace_range(at..end, &text);
+                Change::SpliceText {
+                    slot,
+                    at,
+                    len: text.len(),
+                    text: old,
+                }
+            }
             Change::SetModel(model) => {
                 Change::SetModel(std::mem::replace(&mut request.model, model))
             }
@@ -254,7 +284,9 @@ impl Change {
             Change::SetRole { turn, .. }
             | Change::InsertBlock { turn, .. }
             | Change::RemoveBlock { turn, .. } => Some(*turn),
-            Change::SetAttachmentEnabled { slot, .. } => slot.turn(),
+            Change::SetAttachmentEnabled { slot, .. } | Change::SpliceText { slot, .. } => {
+                slot.turn()
+            }
             Change::Many(changes) => changes.iter().find_map(Change::turn),
             _ => None,
         }
@@ -313,6 +345,16 @@ impl History {
             self.undo.remove(0);
         }
         true
+    }
+
+    /// Remember an edit made already (typing), undone by `undo`. A new edit forgets what
+    /// was undone.
+    pub fn record(&mut self, what: String, undo: Change) {
+        self.redo.clear();
+        self.undo.push(Entry { what, change: undo });
+        if self.undo.len() > MAX_UNDO {
+            self.undo.remove(0);
+        }
     }
 
     /// Undo the last edit. `Ok((what, change undone))`; `Err` says why nothing happened.

@@ -5,6 +5,7 @@ pub mod breakdown;
 pub mod budget;
 pub mod costs;
 pub mod doc;
+pub mod editor;
 pub mod example;
 pub mod history;
 pub mod keymap;

@@ -4,12 +4,13 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use ratatui_textarea::{CursorMove, TextArea, WrapMode};
+use ratatui_textarea::TextArea;
 
 use super::breakdown::Attribution;
 use super::budget::BudgetView;
 use super::costs::{CacheView, CompareView, ExactCosts};
 use super::doc::{self, Slot, SlotContent};
+pub use super::editor::Editor;
 use super::history::History;
 use super::keymap::{Keymap, Scope};
 use super::msg::{LimitStatus, Loaded};
@@ -178,13 +179,6 @@ pub enum Overlay {
     Compare(Box<CompareView>),
     /// The prompt-cache plan on the workspace's model.
     Cache(Box<CacheView>),
-}
-
-/// The editor open on the focused text block.
-#[derive(Debug, Clone)]
-pub struct Editor {
-    pub slot: Slot,
-    pub area: TextArea<'static>,
 }
 
 /// How the runtime configured the workbench.
@@ -447,21 +441,18 @@ impl Model {
 
     /// Open the editor on the focused block, cursor at the end, if it holds text.
     pub fn open_editor(&mut self) -> bool {
+        self.open_editor_at(None)
+    }
+
+    /// Open the editor on the focused block with the cursor at byte `cursor` (the end when
+    /// `None`), if it holds text.
+    pub fn open_editor_at(&mut self, cursor: Option<usize>) -> bool {
         let Some(text) = doc::content(&self.ws.request, self.focus).and_then(SlotContent::text)
         else {
             self.editor = None;
             return false;
         };
-        let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
-        let mut area = TextArea::new(lines);
-        area.set_wrap_mode(WrapMode::WordOrGlyph);
-        area.set_cursor_line_style(ratatui::style::Style::default());
-        area.move_cursor(CursorMove::Bottom);
-        area.move_cursor(CursorMove::End);
-        self.editor = Some(Editor {
-            slot: self.focus,
-            area,
-        });
+        self.editor = Some(Editor::open(self.focus, text, cursor));
         true
     }
 

@@ -117,6 +117,7 @@ fn body(model: &Model, styles: &Styles, slot: Slot, area: Rect, buf: &mut Buffer
         }
         let gutter = layout::EDITOR_GUTTER.min(area.width);
         let text_area = Rect::new(area.x + gutter, area.y, area.width - gutter, area.height);
+        editor.drawn_at(text_area.width, text_area.height);
         editor.area.render(text_area, buf);
         return;
     }

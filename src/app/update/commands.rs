@@ -373,7 +373,12 @@ pub(super) fn undo(model: &mut Model, redo: bool) -> Vec<Effect> {
         }
     };
     model.editor = None;
-    if let Some(t) = applied.turn() {
+    if let Change::SpliceText { slot, at, .. } = &applied {
+        // Typing undone: back in the editor, where it was.
+        model.focus = *slot;
+        model.pane = Pane::Request;
+        model.open_editor_at(Some(*at));
+    } else if let Some(t) = applied.turn() {
         let slots = doc::slots(&model.ws.request);
         if let Some(slot) = slots.iter().find(|s| s.turn() == Some(t)) {
             model.focus = *slot;

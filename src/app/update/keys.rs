@@ -37,7 +37,17 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
                     typed = area.undo();
                     typed
                 });
-                if typed { effects } else { undo(model, false) }
+                if typed {
+                    return effects;
+                }
+                // What the widget no longer remembers of a long block's typing is one
+                // entry of the undo history.
+                if let Some(editor) = &mut model.editor
+                    && let Some(change) = editor.take_undo()
+                {
+                    model.history.record("typing".into(), change);
+                }
+                undo(model, false)
             }
             Some(Command::Redo) => {
                 let mut typed = false;
@@ -55,6 +65,60 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Some(command) => run(model, command),
         None => Vec::new(),
     }
+}
+
+/// One key read on its own (perhaps Esc and a key, read together: see `split_escape`).
+pub(super) fn on_key_event(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    match split_escape(model, &key) {
+        Some([esc, key]) => {
+            let mut effects = on_key(model, esc);
+            effects.extend(on_lone_key(model, key));
+            effects
+        }
+        None => on_lone_key(model, key),
+    }
+}
+
+/// The Alt characters the editor widget (ratatui-textarea) has bindings of its own for:
+/// word moves and deletes, top and bottom, paragraphs (and Alt with Backspace, Delete and
+/// the arrows).
+const EDITOR_ALT_CHARS: &str = "bdfhnp<>[]";
+
+/// A terminal sends Alt+key as ESC followed by the key, and so it sends Esc pressed with a
+/// key right after it when both land in one read (a fast typist, tmux, a slow link):
+/// crossterm reports both as Alt+key. An Alt+key that nothing binds where the keys go now
+/// (the keymap, or the editor's own Alt keys) is taken as Esc, then the key; `None` keeps
+/// the key as it is.
+fn split_escape(model: &Model, key: &KeyEvent) -> Option<[KeyEvent; 2]> {
+    if key.modifiers - KeyModifiers::SHIFT != KeyModifiers::ALT {
+        return None;
+    }
+    let widget_binds = match key.code {
+        KeyCode::Char(c) => EDITOR_ALT_CHARS.contains(c),
+        KeyCode::Backspace
+        | KeyCode::Delete
+        | KeyCode::Left
+        | KeyCode::Right
+        | KeyCode::Up
+        | KeyCode::Down => true,
+        _ => false,
+    };
+    let scope = super::overlays::scope(&model.overlay).unwrap_or_else(|| model.scope());
+    let in_widget = match model.overlay {
+        Overlay::None => model.editor.is_some(),
+        Overlay::ToolEditor { .. } => true,
+        _ => false,
+    };
+    let bound = model.keymap.lookup(Scope::Global, key).is_some()
+        || model.keymap.lookup(scope, key).is_some()
+        || (in_widget && widget_binds);
+    if bound {
+        return None;
+    }
+    let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
+    let mut plain = *key;
+    plain.modifiers.remove(KeyModifiers::ALT);
+    Some([esc, plain])
 }
 
 /// One key on its own. A character typed into the editor is remembered: when a burst of
@@ -105,7 +169,13 @@ pub(super) fn on_keys(
     // The lone key's slot, while the burst has only typed into the same block since.
     let mut merge =
         lone_key.filter(|(slot, _)| model.editor.as_ref().is_some_and(|e| e.slot == *slot));
-    for key in keys {
+    let keys = keys
+        .into_iter()
+        .flat_map(|key| match split_escape(model, &key) {
+            Some(both) => both.to_vec(),
+            None => vec![key],
+        });
+    for key in keys.collect::<Vec<_>>() {
         let plain = !key
             .modifiers
             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
@@ -147,6 +217,7 @@ fn insert_run(model: &mut Model, run: &str, lone: Option<(Slot, char)>) -> Vec<E
 }
 
 /// Run `change` on the open editor; if the text changed, write it back and recount it.
+/// Either way, the editor's window then follows the cursor (see `app::editor`).
 pub(super) fn edit(
     model: &mut Model,
     change: impl FnOnce(&mut TextArea<'static>) -> bool,
@@ -155,10 +226,32 @@ pub(super) fn edit(
         return Vec::new();
     };
     if !change(&mut editor.area) {
+        follow_cursor(model);
         return Vec::new();
     }
     let slot = editor.slot;
-    let text = editor.area.lines().join("\n");
+    let effects = if editor.whole() {
+        write_whole(model, slot)
+    } else {
+        // A window of a long block: splice it back in place (the block cannot become empty
+        // or appear, as there is text outside the window).
+        let Some(text) = doc::text_mut(&mut model.ws.request, slot) else {
+            return Vec::new();
+        };
+        editor.write_back(text);
+        model.offline.text_changed(slot, text);
+        content_changed(model)
+    };
+    follow_cursor(model);
+    effects
+}
+
+/// The editor holds the whole block: write it all back.
+fn write_whole(model: &mut Model, slot: Slot) -> Vec<Effect> {
+    let Some(editor) = &model.editor else {
+        return Vec::new();
+    };
+    let text = editor.window_text();
     let plain = doc::is_plain_text(&model.ws.request, slot);
     let was_none = model.ws.request.system.is_none() && matches!(slot, Slot::System(_));
     if !doc::set_text(&mut model.ws.request, slot, text) {
@@ -174,6 +267,21 @@ pub(super) fn edit(
     } else {
         // Thinking text, or the system prompt appearing/disappearing: the structure moved.
         structure_changed(model)
+    }
+}
+
+/// Move the editor's window when the cursor nears its edge; the typing done in the old
+/// window goes to the undo history.
+pub(super) fn follow_cursor(model: &mut Model) {
+    let Some(editor) = &mut model.editor else {
+        return;
+    };
+    let Some(text) = doc::content(&model.ws.request, editor.slot).and_then(doc::SlotContent::text)
+    else {
+        return;
+    };
+    if let Some(undo) = editor.follow(text) {
+        model.history.record("typing".into(), undo);
     }
 }
 

@@ -38,7 +38,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         _ => model.lone_key.take(),
     };
     match msg {
-        Msg::Key(key) => keys::on_lone_key(model, key),
+        Msg::Key(key) => keys::on_key_event(model, key),
         Msg::Keys(keys) => keys::on_keys(model, keys, lone_key),
         Msg::Paste(text) => keys::on_paste(model, &text),
         Msg::Pointer(pointer) => pointer::on_pointer(model, pointer),

@@ -21,7 +21,7 @@ use crate::request::Thinking;
 use serde_json::Value;
 
 /// The key scope of a window.
-fn scope(overlay: &Overlay) -> Option<Scope> {
+pub(super) fn scope(overlay: &Overlay) -> Option<Scope> {
     match overlay {
         Overlay::None => None,
         Overlay::Help { .. } => Some(Scope::Help),

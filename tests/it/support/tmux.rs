@@ -74,6 +74,14 @@ impl Tmux {
         self.cmd(&["send-keys", "-t", "main", name]);
     }
 
+    /// Press several named keys in one `send-keys`, so they reach the program in one write
+    /// (as a terminal sends Esc and the key typed right after it).
+    pub fn keys_together(&self, names: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "main"];
+        args.extend_from_slice(names);
+        self.cmd(&args);
+    }
+
     /// Resize the window (the program sees a terminal resize).
     pub fn resize(&self, width: u16, height: u16) {
         self.cmd(&[

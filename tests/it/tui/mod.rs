@@ -8,6 +8,7 @@ mod e2e;
 mod editing;
 mod exact_counter;
 mod files;
+mod long_text;
 mod props;
 mod reducer;
 mod screens;
