@@ -124,6 +124,8 @@ impl Cli {
             Some(Command::Export(_)) => "export",
             Some(Command::Calibrate(_)) => "calibrate",
             Some(Command::Models { .. }) => "models",
+            Some(Command::Completions { .. }) => "completions",
+            Some(Command::Man { .. }) => "man",
         };
         let given: Vec<&str> = [
             ("--model", self.model.model.is_some()),
@@ -175,6 +177,10 @@ impl Cli {
                 &args.rate,
             ),
             Some(Command::Models { config, .. }) => (config, None, &none.1, &none.2),
+            // Generated from the definitions alone: no settings apply.
+            Some(Command::Completions { .. } | Command::Man { .. }) => {
+                (&self.config, None, &none.1, &none.2)
+            }
         };
         crate::config::Flags {
             config: config.config.clone(),
@@ -227,6 +233,28 @@ pub enum Command {
 
         #[command(flatten)]
         config: ConfigArg,
+    },
+    /// Print a completion script for your shell (generated from budgie's own options).
+    ///
+    /// bash: `budgie completions bash > ~/.local/share/bash-completion/completions/budgie`;
+    /// zsh: `budgie completions zsh > ~/.zfunc/_budgie` (with `fpath+=~/.zfunc` before
+    /// `compinit` in ~/.zshrc); fish: `budgie completions fish >
+    /// ~/.config/fish/completions/budgie.fish`. Open a new shell afterwards.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print budgie's manual page (roff) on standard output, or write one page per command.
+    ///
+    /// `budgie man > ~/.local/share/man/man1/budgie.1` installs it for `man budgie`;
+    /// `budgie man --dir ~/.local/share/man/man1` writes budgie.1 and a page for each
+    /// subcommand (budgie-count.1, …), read with `man budgie-count`.
+    Man {
+        /// Write budgie.1 and budgie-COMMAND.1 into this existing folder instead of printing
+        /// budgie.1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
 }
 

@@ -7,6 +7,14 @@ use budgie::{commands, config};
 
 fn main() {
     let cli = Cli::parse();
+    // Generated from the command-line definitions alone: no settings to read.
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            std::process::exit(commands::shell::completions(*shell))
+        }
+        Some(Command::Man { dir }) => std::process::exit(commands::shell::man(dir.as_deref())),
+        _ => {}
+    }
     if let Some(message) = cli.misplaced_options() {
         eprintln!("budgie: {message}");
         std::process::exit(commands::exit::INPUT);
@@ -29,6 +37,7 @@ fn main() {
         Some(Command::Calibrate(args)) => commands::calibrate::run(&settings, &args.models, args),
         Some(Command::Models { json, .. }) => commands::models::run(&settings, *json),
         Some(Command::Export(args)) => commands::export::run(&settings, args),
+        Some(Command::Completions { .. } | Command::Man { .. }) => commands::exit::OK,
         None => match budgie::runtime::run(&cli, settings) {
             Ok(()) => commands::exit::OK,
             Err(e) => {

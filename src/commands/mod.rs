@@ -7,6 +7,7 @@ pub mod compare;
 pub mod count;
 pub mod export;
 pub mod models;
+pub mod shell;
 
 /// Exit statuses of the headless commands.
 pub mod exit {

@@ -6,3 +6,4 @@ mod costs;
 mod count;
 mod export;
 mod settings;
+mod shell;
