@@ -272,10 +272,23 @@ pub struct CountArgs {
     #[arg(long)]
     pub exact: bool,
 
-    /// One JSON object per line: {"file","model","input_tokens","source"} (with "cache", the
-    /// prompt-cache plan, when the request has cache_control breakpoints) or {"file","error"}.
-    #[arg(long)]
+    /// How results are written: `text` (a line per file), `json` (one JSON object per line,
+    /// as --json) or `markdown` (a table for a pull-request comment: file, model, tokens,
+    /// budget and, with --baseline, the change).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = CountFormat::Text)]
+    pub format: CountFormat,
+
+    /// The same as --format json: one JSON object per line, {"file","model","input_tokens",
+    /// "source"} (with "cache", the prompt-cache plan, when the request has cache_control
+    /// breakpoints) or {"file","error"}.
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+
+    /// With --format markdown: the output of an earlier `budgie count --json` run (JSON
+    /// lines) to compare with; each row says the change ("+412 tokens (+3.1 %)"), and files
+    /// new since or no longer counted say so.
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub baseline: Option<PathBuf>,
 
     /// Show how an offline count was made: tokenizer family and constants used.
     #[arg(long)]
@@ -319,6 +332,29 @@ pub struct CountArgs {
 
     #[command(flatten)]
     pub config: ConfigArg,
+}
+
+impl CountArgs {
+    /// The output format, `--json` being `--format json`.
+    pub fn output(&self) -> CountFormat {
+        if self.json {
+            CountFormat::Json
+        } else {
+            self.format
+        }
+    }
+}
+
+/// `budgie count --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum CountFormat {
+    /// A line per file (the default).
+    #[default]
+    Text,
+    /// One JSON object per line (the same as --json).
+    Json,
+    /// A Markdown table, for a pull-request comment.
+    Markdown,
 }
 
 #[derive(Debug, Args, Clone, Default)]

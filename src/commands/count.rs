@@ -13,15 +13,17 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
+use super::baseline::Baseline;
 use super::batch::{BatchOptions, ExpandError, Input, Pace, PaceFn, Progress, expand, run_batch};
 use super::cache_plan::{self, CacheReport};
 use super::exit;
+use super::markdown;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::api::{ApiError, Client, ErrorKind};
 use crate::attribution::{self, Share};
 use crate::calibration::drift;
-use crate::cli::CountArgs;
+use crate::cli::{CountArgs, CountFormat};
 use crate::config::{self, Resolved};
 use crate::estimate::prefixes::breakpoint_prefixes;
 use crate::estimate::{self, EstimateOptions, Estimator};
@@ -34,6 +36,17 @@ use crate::request::validate::{Endpoint, Problem};
 
 /// Run the command; returns the process exit status (see `commands::exit`).
 pub fn run(settings: &Resolved, args: &CountArgs) -> i32 {
+    if let Err(message) = check_format(args) {
+        eprintln!("budgie count: {message}");
+        return exit::INPUT;
+    }
+    let baseline = match args.baseline.as_deref().map(Baseline::read).transpose() {
+        Ok(baseline) => baseline,
+        Err(message) => {
+            eprintln!("budgie count: {message}");
+            return exit::INPUT;
+        }
+    };
     if args.compare {
         return super::compare::run(settings, args);
     }
@@ -47,10 +60,33 @@ pub fn run(settings: &Resolved, args: &CountArgs) -> i32 {
             return exit::API;
         }
     };
-    runtime.block_on(run_async(settings, args))
+    runtime.block_on(run_async(settings, args, baseline.as_ref()))
 }
 
-async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
+/// Options that make no sense together with the output format chosen.
+fn check_format(args: &CountArgs) -> Result<(), String> {
+    let markdown = args.output() == CountFormat::Markdown;
+    if markdown && args.compare {
+        return Err(
+            "--format markdown makes one row per file and cannot show --compare; \
+                    use --compare with text or --json"
+                .into(),
+        );
+    }
+    if markdown && (args.explain || args.breakdown) {
+        return Err(
+            "--format markdown makes one row per file: leave out --explain and --breakdown".into(),
+        );
+    }
+    if args.baseline.is_some() && !markdown {
+        return Err(
+            "--baseline is for --format markdown (its table says the change per file)".into(),
+        );
+    }
+    Ok(())
+}
+
+async fn run_async(settings: &Resolved, args: &CountArgs, baseline: Option<&Baseline>) -> i32 {
     settings.warn_on_stderr();
     let mut mode = match choose_mode(settings, args) {
         Ok(mode) => mode,
@@ -75,7 +111,12 @@ async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
         ctx.records = drift::summaries(&dirs.data);
         ctx.drift_dir = Some(dirs.data);
     }
-    let report = Report { json: args.json };
+    let format = args.output();
+    let report = Report {
+        json: format == CountFormat::Json,
+    };
+    // The table is written once every file is counted.
+    let mut table: Vec<Outcome> = Vec::new();
     let mut status = exit::OK;
     let interrupt = async {
         // A handler that cannot be installed must not read as an immediate Ctrl-C.
@@ -96,13 +137,24 @@ async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
         inputs,
         |input| async move { count_one(&input, ctx).await },
         |_, outcome: Outcome| {
-            report.print(&outcome);
             status = status.max(outcome.exit_status());
+            if format == CountFormat::Markdown {
+                // Failures also go to stderr, for the CI log.
+                if outcome.result.is_err() {
+                    report.print(&outcome);
+                }
+                table.push(outcome);
+            } else {
+                report.print(&outcome);
+            }
         },
         interrupt,
         options,
     )
     .await;
+    if format == CountFormat::Markdown {
+        print!("{}", markdown::table(&table, baseline));
+    }
     if summary.interrupted {
         return exit::INTERRUPTED;
     }

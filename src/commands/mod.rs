@@ -1,11 +1,13 @@
 //! Headless subcommands.
 
+pub mod baseline;
 pub mod batch;
 pub mod cache_plan;
 pub mod calibrate;
 pub mod compare;
 pub mod count;
 pub mod export;
+pub mod markdown;
 pub mod models;
 pub mod shell;
 

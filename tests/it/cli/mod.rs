@@ -5,5 +5,6 @@ mod breakdown;
 mod costs;
 mod count;
 mod export;
+mod markdown;
 mod settings;
 mod shell;
