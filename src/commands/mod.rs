@@ -9,6 +9,7 @@ pub mod count;
 pub mod export;
 pub mod markdown;
 pub mod models;
+pub mod new;
 pub mod shell;
 
 /// Exit statuses of the headless commands.

@@ -6,5 +6,6 @@ mod costs;
 mod count;
 mod export;
 mod markdown;
+mod new;
 mod settings;
 mod shell;
