@@ -331,6 +331,13 @@ pub struct CountArgs {
     #[arg(long, value_name = "FILE.jsonl")]
     pub baseline: Option<PathBuf>,
 
+    /// Test cases of `{{name}}` variable values — JSON lines, a JSON array of objects, or
+    /// CSV with a header row — to count one request per case: each file's line gives min,
+    /// median and max and names the largest case (its count is the one checked against the
+    /// budget). Values in a case beat the workspace's own `variables`.
+    #[arg(long, value_name = "CASES", conflicts_with = "compare")]
+    pub vars: Option<PathBuf>,
+
     /// Show how an offline count was made: tokenizer family and constants used.
     #[arg(long)]
     pub explain: bool,

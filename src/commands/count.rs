@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 use super::baseline::Baseline;
 use super::batch::{BatchOptions, ExpandError, Input, Pace, PaceFn, Progress, expand, run_batch};
 use super::cache_plan::{self, CacheReport};
+use super::cases::Case;
 use super::exit;
 use super::markdown;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -33,6 +34,7 @@ use crate::limiter::{HEADROOM, RateLimiter, batch_concurrency};
 use crate::request::Request;
 use crate::request::cache_control::{Breakpoint, Position, prefix_requests};
 use crate::request::validate::{Endpoint, Problem};
+use crate::workspace::variables::Unfilled;
 
 /// Run the command; returns the process exit status (see `commands::exit`).
 pub fn run(settings: &Resolved, args: &CountArgs) -> i32 {
@@ -42,6 +44,13 @@ pub fn run(settings: &Resolved, args: &CountArgs) -> i32 {
     }
     let baseline = match args.baseline.as_deref().map(Baseline::read).transpose() {
         Ok(baseline) => baseline,
+        Err(message) => {
+            eprintln!("budgie count: {message}");
+            return exit::INPUT;
+        }
+    };
+    let cases = match args.vars.as_deref().map(super::cases::read).transpose() {
+        Ok(cases) => cases,
         Err(message) => {
             eprintln!("budgie count: {message}");
             return exit::INPUT;
@@ -60,7 +69,7 @@ pub fn run(settings: &Resolved, args: &CountArgs) -> i32 {
             return exit::API;
         }
     };
-    runtime.block_on(run_async(settings, args, baseline.as_ref()))
+    runtime.block_on(run_async(settings, args, baseline.as_ref(), cases))
 }
 
 /// Options that make no sense together with the output format chosen.
@@ -86,7 +95,12 @@ fn check_format(args: &CountArgs) -> Result<(), String> {
     Ok(())
 }
 
-async fn run_async(settings: &Resolved, args: &CountArgs, baseline: Option<&Baseline>) -> i32 {
+async fn run_async(
+    settings: &Resolved,
+    args: &CountArgs,
+    baseline: Option<&Baseline>,
+    cases: Option<Vec<Case>>,
+) -> i32 {
     settings.warn_on_stderr();
     let mut mode = match choose_mode(settings, args) {
         Ok(mode) => mode,
@@ -104,6 +118,7 @@ async fn run_async(settings: &Resolved, args: &CountArgs, baseline: Option<&Base
         pace = Some(pace_of(limiter));
     }
     let mut ctx = Context::new(mode, settings, args);
+    ctx.cases = cases;
     if !args.no_cache {
         ctx.cache = config::dirs().and_then(|d| ExactCache::open(&d.data).ok());
     }
@@ -241,6 +256,8 @@ pub struct Context {
     pub drift_dir: Option<PathBuf>,
     /// How offline counts compared with exact ones, per model, when the run started.
     pub records: BTreeMap<String, drift::Summary>,
+    /// `--vars`: count one request per case.
+    pub cases: Option<Vec<Case>>,
 }
 
 impl Context {
@@ -260,6 +277,7 @@ impl Context {
             cache: None,
             drift_dir: None,
             records: BTreeMap::new(),
+            cases: None,
         }
     }
 
@@ -363,6 +381,19 @@ pub struct Count {
     /// The prompt-caching plan, when the request has `cache_control` breakpoints (prefixes
     /// counted the way the count was: exact or offline).
     pub cache: Option<CacheReport>,
+    /// `--vars`: the spread over the cases (the count itself is the largest case's).
+    pub cases: Option<CaseStats>,
+}
+
+/// Counts over `--vars` cases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseStats {
+    pub count: usize,
+    pub min: u64,
+    pub median: u64,
+    pub max: u64,
+    /// The largest case's label ("line 4").
+    pub largest: String,
 }
 
 impl Count {
@@ -475,15 +506,70 @@ impl Outcome {
 pub async fn count_one(input: &Input, ctx: &Context) -> Outcome {
     let file = input.to_string();
     let result = match load(input, ctx) {
-        Ok(opened) => count_opened(opened, ctx).await,
+        Ok(opened) => match &ctx.cases {
+            None => {
+                let (request, unfilled) = opened.workspace.filled_request(None);
+                warn_unfilled(&file, None, &unfilled);
+                count_request(request, opened.workspace.budget, ctx).await
+            }
+            Some(cases) => count_cases(&file, &opened, cases, ctx).await,
+        },
         Err(failure) => Err(failure),
     };
     Outcome { file, result }
 }
 
-async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
-    let request = opened.workspace.to_request();
-    let budget = ctx.settings.budget_for(opened.workspace.budget);
+/// One count per case; the largest case's count, with the spread.
+async fn count_cases(
+    file: &str,
+    opened: &Opened,
+    cases: &[Case],
+    ctx: &Context,
+) -> Result<Count, Failure> {
+    let mut counts = Vec::new();
+    for case in cases {
+        let (request, unfilled) = opened.workspace.filled_request(Some(&case.values));
+        warn_unfilled(file, Some(&case.label), &unfilled);
+        counts.push(count_request(request, opened.workspace.budget, ctx).await?);
+    }
+    let tokens: Vec<u64> = counts.iter().map(|c| c.input_tokens).collect();
+    let Some((min, median, max, largest)) = super::cases::stats(&tokens) else {
+        return Err(Failure::input("read_error", "no cases".into()));
+    };
+    let mut count = counts.swap_remove(largest);
+    count.cases = Some(CaseStats {
+        count: cases.len(),
+        min,
+        median,
+        max,
+        largest: cases[largest].label.clone(),
+    });
+    Ok(count)
+}
+
+/// Placeholders without a value are counted as written: say which, and where.
+fn warn_unfilled(file: &str, case: Option<&str>, unfilled: &[Unfilled]) {
+    if unfilled.is_empty() {
+        return;
+    }
+    let list: Vec<String> = unfilled
+        .iter()
+        .map(|u| format!("{{{{{}}}}} in {}", u.name, u.at))
+        .collect();
+    let case = case.map(|c| format!(" (case at {c})")).unwrap_or_default();
+    eprintln!(
+        "budgie count: {file}{case}: variables without a value, counted as the placeholder \
+         text: {} (give values in the workspace's \"variables\" or with --vars)",
+        list.join(", ")
+    );
+}
+
+async fn count_request(
+    request: Request,
+    own_budget: Option<u64>,
+    ctx: &Context,
+) -> Result<Count, Failure> {
+    let budget = ctx.settings.budget_for(own_budget);
     let Mode::Exact { client, required } = &ctx.mode else {
         return Ok(offline(&request, ctx, budget, None));
     };
@@ -520,6 +606,7 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
         breakdown: None,
         record: None,
         cache: None,
+        cases: None,
     };
     let explained = |mut count: Count| {
         if ctx.explain {
@@ -625,6 +712,7 @@ fn offline(request: &Request, ctx: &Context, budget: Option<u64>, note: Option<S
         breakdown,
         record: ctx.record(&request.model),
         cache,
+        cases: None,
     }
 }
 
@@ -791,6 +879,9 @@ impl Report {
         match &outcome.result {
             Ok(count) => {
                 println!("{}", plain_line(&outcome.file, count));
+                if let Some(cases) = &count.cases {
+                    println!("  {}", cases_line(cases));
+                }
                 for line in &count.explain {
                     println!("  {line}");
                 }
@@ -813,6 +904,15 @@ impl Report {
             }
         }
     }
+}
+
+/// "12 cases: min 410, median 455, max 530 (the largest: line 7)".
+pub fn cases_line(cases: &CaseStats) -> String {
+    let noun = if cases.count == 1 { "case" } else { "cases" };
+    format!(
+        "{} {noun}: min {}, median {}, max {} (the largest: {})",
+        cases.count, cases.min, cases.median, cases.max, cases.largest
+    )
 }
 
 /// One line per section: name, tokens, share of the count, source (and what stood in for the
@@ -947,6 +1047,13 @@ pub fn json_line(outcome: &Outcome) -> Value {
             if let Some(cache) = &count.cache {
                 line.insert("cache".into(), cache_plan::json(&cache.plan));
             }
+            if let Some(cases) = &count.cases {
+                line.insert(
+                    "cases".into(),
+                    json!({"count": cases.count, "min": cases.min, "median": cases.median,
+                           "max": cases.max, "largest": cases.largest}),
+                );
+            }
             Value::Object(line)
         }
         Err(failure) => {
@@ -993,6 +1100,7 @@ mod tests {
             breakdown: None,
             record: None,
             cache: None,
+            cases: None,
         }
     }
 

@@ -4,6 +4,7 @@ pub mod baseline;
 pub mod batch;
 pub mod cache_plan;
 pub mod calibrate;
+pub mod cases;
 pub mod compare;
 pub mod count;
 pub mod export;

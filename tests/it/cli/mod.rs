@@ -9,3 +9,4 @@ mod markdown;
 mod new;
 mod settings;
 mod shell;
+mod variables;
