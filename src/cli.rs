@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+use crate::request::Role;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -114,6 +116,28 @@ fn parse_limiter(text: &str) -> Result<crate::config::LimiterUrl, String> {
 }
 
 impl Cli {
+    /// Parse the process's arguments (exiting with clap's message on a usage error), with
+    /// what the derive cannot say: the order of `new`'s --user and --assistant turns.
+    pub fn parse_ordered() -> Self {
+        Self::try_parse_ordered_from(std::env::args_os()).unwrap_or_else(|e| e.exit())
+    }
+
+    /// [`Cli::parse_ordered`] on the given arguments (the first is the program's name).
+    pub fn try_parse_ordered_from<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let matches = Self::command().try_get_matches_from(args)?;
+        let mut cli = Self::from_arg_matches(&matches)?;
+        if let Some(Command::New(args)) = &mut cli.command
+            && let Some(sub) = matches.subcommand_matches("new")
+        {
+            args.turns = turns_in_order(sub);
+        }
+        Ok(cli)
+    }
+
     /// The workbench's options given with a subcommand (`budgie --model X count f`): each
     /// subcommand takes its own options after its name, so say where they go rather than
     /// drop them.
@@ -124,6 +148,9 @@ impl Cli {
             Some(Command::Export(_)) => "export",
             Some(Command::Calibrate(_)) => "calibrate",
             Some(Command::Models { .. }) => "models",
+            Some(Command::New(_)) => "new",
+            Some(Command::Completions { .. }) => "completions",
+            Some(Command::Man { .. }) => "man",
         };
         let given: Vec<&str> = [
             ("--model", self.model.model.is_some()),
@@ -175,6 +202,16 @@ impl Cli {
                 &args.rate,
             ),
             Some(Command::Models { config, .. }) => (config, None, &none.1, &none.2),
+            Some(Command::New(args)) => (
+                &args.config,
+                args.model.model.clone(),
+                &args.budget,
+                &none.2,
+            ),
+            // Generated from the definitions alone: no settings apply.
+            Some(Command::Completions { .. } | Command::Man { .. }) => {
+                (&self.config, None, &none.1, &none.2)
+            }
         };
         crate::config::Flags {
             config: config.config.clone(),
@@ -228,6 +265,38 @@ pub enum Command {
         #[command(flatten)]
         config: ConfigArg,
     },
+    /// Build a workspace from prompt files: a system prompt, tool definitions and turns.
+    ///
+    /// Each text file becomes a block with the file's text copied in; turns follow the order
+    /// of --user and --assistant on the command line. Tool files hold one tool definition
+    /// (name, description, input_schema), a list of them, or a request with "tools"; each is
+    /// checked as a tool definition, and a bad one is named with its file. The workspace is
+    /// written to --output (never over an existing file without --force) or to standard
+    /// output. Example: budgie new --system prompts/system.md --tools tools/*.json --user
+    /// examples/q1.md -o support.budgie.json
+    New(NewArgs),
+    /// Print a completion script for your shell (generated from budgie's own options).
+    ///
+    /// bash: `budgie completions bash > ~/.local/share/bash-completion/completions/budgie`;
+    /// zsh: `budgie completions zsh > ~/.zfunc/_budgie` (with `fpath+=~/.zfunc` before
+    /// `compinit` in ~/.zshrc); fish: `budgie completions fish >
+    /// ~/.config/fish/completions/budgie.fish`. Open a new shell afterwards.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print budgie's manual page (roff) on standard output, or write one page per command.
+    ///
+    /// `budgie man > ~/.local/share/man/man1/budgie.1` installs it for `man budgie`;
+    /// `budgie man --dir ~/.local/share/man/man1` writes budgie.1 and a page for each
+    /// subcommand (budgie-count.1, …), read with `man budgie-count`.
+    Man {
+        /// Write budgie.1 and budgie-COMMAND.1 into this existing folder instead of printing
+        /// budgie.1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -244,10 +313,30 @@ pub struct CountArgs {
     #[arg(long)]
     pub exact: bool,
 
-    /// One JSON object per line: {"file","model","input_tokens","source"} (with "cache", the
-    /// prompt-cache plan, when the request has cache_control breakpoints) or {"file","error"}.
-    #[arg(long)]
+    /// How results are written: `text` (a line per file), `json` (one JSON object per line,
+    /// as --json) or `markdown` (a table for a pull-request comment: file, model, tokens,
+    /// budget and, with --baseline, the change).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = CountFormat::Text)]
+    pub format: CountFormat,
+
+    /// The same as --format json: one JSON object per line, {"file","model","input_tokens",
+    /// "source"} (with "cache", the prompt-cache plan, when the request has cache_control
+    /// breakpoints) or {"file","error"}.
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+
+    /// With --format markdown: the output of an earlier `budgie count --json` run (JSON
+    /// lines) to compare with; each row says the change ("+412 tokens (+3.1 %)"), and files
+    /// new since or no longer counted say so.
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub baseline: Option<PathBuf>,
+
+    /// Test cases of `{{name}}` variable values — JSON lines, a JSON array of objects, or
+    /// CSV with a header row — to count one request per case: each file's line gives min,
+    /// median and max and names the largest case (its count is the one checked against the
+    /// budget). Values in a case beat the workspace's own `variables`.
+    #[arg(long, value_name = "CASES", conflicts_with = "compare")]
+    pub vars: Option<PathBuf>,
 
     /// Show how an offline count was made: tokenizer family and constants used.
     #[arg(long)]
@@ -291,6 +380,91 @@ pub struct CountArgs {
 
     #[command(flatten)]
     pub config: ConfigArg,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+#[command(group(clap::ArgGroup::new("sources")
+    .required(true)
+    .multiple(true)
+    .args(["system", "tools", "user", "assistant"])))]
+pub struct NewArgs {
+    /// A file whose text is the system prompt; give it again for more system blocks.
+    #[arg(long, value_name = "FILE")]
+    pub system: Vec<PathBuf>,
+
+    /// Files of tool definitions (JSON), or globs of them (`tools/*.json`).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub tools: Vec<String>,
+
+    /// A file whose text is a user turn; repeat for more turns.
+    #[arg(long, value_name = "FILE")]
+    pub user: Vec<PathBuf>,
+
+    /// A file whose text is an assistant turn (a few-shot answer); repeat for more turns.
+    #[arg(long, value_name = "FILE")]
+    pub assistant: Vec<PathBuf>,
+
+    /// Write the workspace here (by convention NAME.budgie.json) instead of standard output.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// Replace --output if it exists (only a budgie workspace is ever replaced).
+    #[arg(long, requires = "output")]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub model: ModelArg,
+
+    #[command(flatten)]
+    pub budget: BudgetArg,
+
+    #[command(flatten)]
+    pub config: ConfigArg,
+
+    /// The --user and --assistant files in the order given (filled in by
+    /// `Cli::parse_ordered`; the derive keeps each flag's values apart).
+    #[arg(skip)]
+    pub turns: Vec<(Role, PathBuf)>,
+}
+
+/// `new`'s --user and --assistant values, merged in command-line order.
+fn turns_in_order(matches: &ArgMatches) -> Vec<(Role, PathBuf)> {
+    let mut turns: Vec<(usize, Role, PathBuf)> = Vec::new();
+    for (id, role) in [("user", Role::User), ("assistant", Role::Assistant)] {
+        if let (Some(indices), Some(values)) =
+            (matches.indices_of(id), matches.get_many::<PathBuf>(id))
+        {
+            turns.extend(indices.zip(values).map(|(i, v)| (i, role, v.clone())));
+        }
+    }
+    turns.sort_by_key(|(index, _, _)| *index);
+    turns
+        .into_iter()
+        .map(|(_, role, path)| (role, path))
+        .collect()
+}
+
+impl CountArgs {
+    /// The output format, `--json` being `--format json`.
+    pub fn output(&self) -> CountFormat {
+        if self.json {
+            CountFormat::Json
+        } else {
+            self.format
+        }
+    }
+}
+
+/// `budgie count --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum CountFormat {
+    /// A line per file (the default).
+    #[default]
+    Text,
+    /// One JSON object per line (the same as --json).
+    Json,
+    /// A Markdown table, for a pull-request comment.
+    Markdown,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -359,4 +533,47 @@ pub enum ExportFormat {
     CurlInline,
     Python,
     Typescript,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_keeps_the_turns_in_command_line_order() {
+        let cli = Cli::try_parse_ordered_from([
+            "budgie",
+            "new",
+            "--user",
+            "q1.md",
+            "--assistant",
+            "a1.md",
+            "--system",
+            "s.md",
+            "--user",
+            "q2.md",
+        ])
+        .expect("parses");
+        let Some(Command::New(args)) = cli.command else {
+            panic!("not `new`");
+        };
+        assert_eq!(
+            args.turns,
+            vec![
+                (Role::User, PathBuf::from("q1.md")),
+                (Role::Assistant, PathBuf::from("a1.md")),
+                (Role::User, PathBuf::from("q2.md")),
+            ]
+        );
+    }
+
+    #[test]
+    fn new_needs_something_to_build_from() {
+        let error = Cli::try_parse_ordered_from(["budgie", "new", "-o", "x.budgie.json"])
+            .expect_err("nothing given");
+        assert_eq!(
+            error.kind(),
+            clap::error::ErrorKind::MissingRequiredArgument
+        );
+    }
 }

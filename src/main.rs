@@ -1,12 +1,18 @@
 //! Entry point: parse the command line, merge the settings once, hand over; no logic here.
 
-use clap::Parser;
-
 use budgie::cli::{Cli, Command};
 use budgie::{commands, config};
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = Cli::parse_ordered();
+    // Generated from the command-line definitions alone: no settings to read.
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            std::process::exit(commands::shell::completions(*shell))
+        }
+        Some(Command::Man { dir }) => std::process::exit(commands::shell::man(dir.as_deref())),
+        _ => {}
+    }
     if let Some(message) = cli.misplaced_options() {
         eprintln!("budgie: {message}");
         std::process::exit(commands::exit::INPUT);
@@ -29,6 +35,8 @@ fn main() {
         Some(Command::Calibrate(args)) => commands::calibrate::run(&settings, &args.models, args),
         Some(Command::Models { json, .. }) => commands::models::run(&settings, *json),
         Some(Command::Export(args)) => commands::export::run(&settings, args),
+        Some(Command::New(args)) => commands::new::run(&settings, args),
+        Some(Command::Completions { .. } | Command::Man { .. }) => commands::exit::OK,
         None => match budgie::runtime::run(&cli, settings) {
             Ok(()) => commands::exit::OK,
             Err(e) => {

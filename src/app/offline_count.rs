@@ -334,6 +334,7 @@ impl CloneStructure for Workspace {
             budget: self.budget,
             notes: String::new(),
             disabled_tools: self.disabled_tools.clone(),
+            variables: self.variables.clone(),
         }
     }
 }

@@ -48,7 +48,7 @@ pub fn parse_tools(text: &str, ws: &Workspace) -> Result<Vec<Tool>, String> {
     };
     let mut out: Vec<Tool> = Vec::new();
     for (i, value) in list.into_iter().enumerate() {
-        let tool = check_value(value, ws, &format!("[{i}]"), None)?;
+        let tool = check_value(value, ws, &format!("[{i}]."), None)?;
         if out.iter().any(|t| t.name == tool.name) {
             return Err(format!("[{i}].name: `{}` appears twice", tool.name));
         }
@@ -123,11 +123,12 @@ fn check_value(
     serde_json::from_value(value).map_err(|e| format!("{}{e}", prefix(at)))
 }
 
+/// `at` ("[2]." in a list, "" for the one tool typed) before a message about the whole tool.
 fn prefix(at: &str) -> String {
     if at.is_empty() {
         String::new()
     } else {
-        format!("{at}: ")
+        format!("{}: ", at.trim_end_matches('.'))
     }
 }
 

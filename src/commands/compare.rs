@@ -85,7 +85,7 @@ async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
     if !args.no_cache {
         ctx.cache = config::dirs().and_then(|d| ExactCache::open(&d.data).ok());
     }
-    let json = args.json;
+    let json = args.output() == crate::cli::CountFormat::Json;
     let inputs = expand(&args.files);
     let options = BatchOptions {
         concurrency: batch_concurrency(rpm),

@@ -5,6 +5,7 @@
 //! each into an `Outcome`, `Report` each outcome as it comes. The exit status is the worst
 //! outcome's (see `Outcome::exit_status`).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -13,15 +14,18 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
+use super::baseline::Baseline;
 use super::batch::{BatchOptions, ExpandError, Input, Pace, PaceFn, Progress, expand, run_batch};
 use super::cache_plan::{self, CacheReport};
+use super::cases::Case;
 use super::exit;
+use super::markdown;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::api::{ApiError, Client, ErrorKind};
 use crate::attribution::{self, Share};
 use crate::calibration::drift;
-use crate::cli::CountArgs;
+use crate::cli::{CountArgs, CountFormat};
 use crate::config::{self, Resolved};
 use crate::estimate::prefixes::breakpoint_prefixes;
 use crate::estimate::{self, EstimateOptions, Estimator};
@@ -31,9 +35,28 @@ use crate::limiter::{HEADROOM, RateLimiter, batch_concurrency};
 use crate::request::Request;
 use crate::request::cache_control::{Breakpoint, Position, breakpoints, cut_after};
 use crate::request::validate::{Endpoint, Problem};
+use crate::workspace::variables::Unfilled;
 
 /// Run the command; returns the process exit status (see `commands::exit`).
 pub fn run(settings: &Resolved, args: &CountArgs) -> i32 {
+    if let Err(message) = check_format(args) {
+        eprintln!("budgie count: {message}");
+        return exit::INPUT;
+    }
+    let baseline = match args.baseline.as_deref().map(Baseline::read).transpose() {
+        Ok(baseline) => baseline,
+        Err(message) => {
+            eprintln!("budgie count: {message}");
+            return exit::INPUT;
+        }
+    };
+    let cases = match args.vars.as_deref().map(super::cases::read).transpose() {
+        Ok(cases) => cases,
+        Err(message) => {
+            eprintln!("budgie count: {message}");
+            return exit::INPUT;
+        }
+    };
     if args.compare {
         return super::compare::run(settings, args);
     }
@@ -47,13 +70,41 @@ pub fn run(settings: &Resolved, args: &CountArgs) -> i32 {
             return exit::API;
         }
     };
-    let status = runtime.block_on(run_async(settings, args));
+    let status = runtime.block_on(run_async(settings, args, baseline.as_ref(), cases));
     // Offline counts still running after Ctrl-C are not waited for.
     runtime.shutdown_background();
     status
 }
 
-async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
+/// Options that make no sense together with the output format chosen.
+fn check_format(args: &CountArgs) -> Result<(), String> {
+    let markdown = args.output() == CountFormat::Markdown;
+    if markdown && args.compare {
+        return Err(
+            "--format markdown makes one row per file and cannot show --compare; \
+                    use --compare with text or --json"
+                .into(),
+        );
+    }
+    if markdown && (args.explain || args.breakdown) {
+        return Err(
+            "--format markdown makes one row per file: leave out --explain and --breakdown".into(),
+        );
+    }
+    if args.baseline.is_some() && !markdown {
+        return Err(
+            "--baseline is for --format markdown (its table says the change per file)".into(),
+        );
+    }
+    Ok(())
+}
+
+async fn run_async(
+    settings: &Resolved,
+    args: &CountArgs,
+    baseline: Option<&Baseline>,
+    cases: Option<Vec<Case>>,
+) -> i32 {
     settings.warn_on_stderr();
     let mut mode = match choose_mode(settings, args) {
         Ok(mode) => mode,
@@ -71,6 +122,7 @@ async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
         pace = Some(pace_of(limiter));
     }
     let mut ctx = Context::new(mode, settings, args);
+    ctx.cases = cases;
     if !args.no_cache {
         ctx.cache = config::dirs().and_then(|d| ExactCache::open(&d.data).ok());
     }
@@ -78,7 +130,12 @@ async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
         ctx.records = drift::summaries(&dirs.data);
         ctx.drift_dir = Some(dirs.data);
     }
-    let report = Report { json: args.json };
+    let format = args.output();
+    let report = Report {
+        json: format == CountFormat::Json,
+    };
+    // The table is written once every file is counted.
+    let mut table: Vec<Outcome> = Vec::new();
     let mut status = exit::OK;
     let interrupt = async {
         // A handler that cannot be installed must not read as an immediate Ctrl-C.
@@ -102,13 +159,24 @@ async fn run_async(settings: &Resolved, args: &CountArgs) -> i32 {
         inputs,
         |input| count_on_any_core(input, ctx.clone()),
         |_, outcome: Outcome| {
-            report.print(&outcome);
             status = status.max(outcome.exit_status());
+            if format == CountFormat::Markdown {
+                // Failures also go to stderr, for the CI log.
+                if outcome.result.is_err() {
+                    report.print(&outcome);
+                }
+                table.push(outcome);
+            } else {
+                report.print(&outcome);
+            }
         },
         interrupt,
         options,
     )
     .await;
+    if format == CountFormat::Markdown {
+        print!("{}", markdown::table(&table, baseline));
+    }
     if summary.interrupted {
         return exit::INTERRUPTED;
     }
@@ -195,6 +263,8 @@ pub struct Context {
     pub drift_dir: Option<PathBuf>,
     /// How offline counts compared with exact ones, per model, when the run started.
     pub records: BTreeMap<String, drift::Summary>,
+    /// `--vars`: count one request per case.
+    pub cases: Option<Vec<Case>>,
 }
 
 impl Context {
@@ -214,6 +284,7 @@ impl Context {
             cache: None,
             drift_dir: None,
             records: BTreeMap::new(),
+            cases: None,
         }
     }
 
@@ -317,6 +388,19 @@ pub struct Count {
     /// The prompt-caching plan, when the request has `cache_control` breakpoints (prefixes
     /// counted the way the count was: exact or offline).
     pub cache: Option<CacheReport>,
+    /// `--vars`: the spread over the cases (the count itself is the largest case's).
+    pub cases: Option<CaseStats>,
+}
+
+/// Counts over `--vars` cases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseStats {
+    pub count: usize,
+    pub min: u64,
+    pub median: u64,
+    pub max: u64,
+    /// The largest case's label ("line 4").
+    pub largest: String,
 }
 
 impl Count {
@@ -459,15 +543,77 @@ fn count_offline(input: &Input, ctx: &Context) -> Outcome {
 pub async fn count_one(input: &Input, ctx: &Context) -> Outcome {
     let file = input.to_string();
     let result = match load(input, ctx) {
-        Ok(opened) => count_opened(opened, ctx).await,
+        Ok(opened) => match &ctx.cases {
+            // Nothing to fill (the common case): the request itself, not a copy, so a large
+            // file is not held twice.
+            None if opened.workspace.variables.is_empty()
+                && !crate::workspace::variables::mentions_placeholder(&opened.workspace.request) =>
+            {
+                count_request(opened.workspace.sent_request(), opened.workspace.budget, ctx).await
+            }
+            None => {
+                let (request, unfilled) = opened.workspace.filled_request(None);
+                warn_unfilled(&file, None, &unfilled);
+                count_request(Cow::Owned(request), opened.workspace.budget, ctx).await
+            }
+            Some(cases) => count_cases(&file, &opened, cases, ctx).await,
+        },
         Err(failure) => Err(failure),
     };
     Outcome { file, result }
 }
 
-async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
-    let request = opened.workspace.sent_request();
-    let budget = ctx.settings.budget_for(opened.workspace.budget);
+/// One count per case; the largest case's count, with the spread.
+async fn count_cases(
+    file: &str,
+    opened: &Opened,
+    cases: &[Case],
+    ctx: &Context,
+) -> Result<Count, Failure> {
+    let mut counts = Vec::new();
+    for case in cases {
+        let (request, unfilled) = opened.workspace.filled_request(Some(&case.values));
+        warn_unfilled(file, Some(&case.label), &unfilled);
+        counts.push(count_request(Cow::Owned(request), opened.workspace.budget, ctx).await?);
+    }
+    let tokens: Vec<u64> = counts.iter().map(|c| c.input_tokens).collect();
+    let Some((min, median, max, largest)) = super::cases::stats(&tokens) else {
+        return Err(Failure::input("read_error", "no cases".into()));
+    };
+    let mut count = counts.swap_remove(largest);
+    count.cases = Some(CaseStats {
+        count: cases.len(),
+        min,
+        median,
+        max,
+        largest: cases[largest].label.clone(),
+    });
+    Ok(count)
+}
+
+/// Placeholders without a value are counted as written: say which, and where.
+fn warn_unfilled(file: &str, case: Option<&str>, unfilled: &[Unfilled]) {
+    if unfilled.is_empty() {
+        return;
+    }
+    let list: Vec<String> = unfilled
+        .iter()
+        .map(|u| format!("{{{{{}}}}} in {}", u.name, u.at))
+        .collect();
+    let case = case.map(|c| format!(" (case at {c})")).unwrap_or_default();
+    eprintln!(
+        "budgie count: {file}{case}: variables without a value, counted as the placeholder \
+         text: {} (give values in the workspace's \"variables\" or with --vars)",
+        list.join(", ")
+    );
+}
+
+async fn count_request(
+    request: Cow<'_, Request>,
+    own_budget: Option<u64>,
+    ctx: &Context,
+) -> Result<Count, Failure> {
+    let budget = ctx.settings.budget_for(own_budget);
     let Mode::Exact { client, required } = &ctx.mode else {
         return Ok(offline(&request, ctx, budget, None));
     };
@@ -504,6 +650,7 @@ async fn count_opened(opened: Opened, ctx: &Context) -> Result<Count, Failure> {
         breakdown: None,
         record: None,
         cache: None,
+        cases: None,
     };
     let explained = |mut count: Count| {
         if ctx.explain {
@@ -609,6 +756,7 @@ fn offline(request: &Request, ctx: &Context, budget: Option<u64>, note: Option<S
         breakdown,
         record: ctx.record(&request.model),
         cache,
+        cases: None,
     }
 }
 
@@ -779,6 +927,9 @@ impl Report {
         match &outcome.result {
             Ok(count) => {
                 println!("{}", plain_line(&outcome.file, count));
+                if let Some(cases) = &count.cases {
+                    println!("  {}", cases_line(cases));
+                }
                 for line in &count.explain {
                     println!("  {line}");
                 }
@@ -801,6 +952,15 @@ impl Report {
             }
         }
     }
+}
+
+/// "12 cases: min 410, median 455, max 530 (the largest: line 7)".
+pub fn cases_line(cases: &CaseStats) -> String {
+    let noun = if cases.count == 1 { "case" } else { "cases" };
+    format!(
+        "{} {noun}: min {}, median {}, max {} (the largest: {})",
+        cases.count, cases.min, cases.median, cases.max, cases.largest
+    )
 }
 
 /// One line per section: name, tokens, share of the count, source (and what stood in for the
@@ -935,6 +1095,13 @@ pub fn json_line(outcome: &Outcome) -> Value {
             if let Some(cache) = &count.cache {
                 line.insert("cache".into(), cache_plan::json(&cache.plan));
             }
+            if let Some(cases) = &count.cases {
+                line.insert(
+                    "cases".into(),
+                    json!({"count": cases.count, "min": cases.min, "median": cases.median,
+                           "max": cases.max, "largest": cases.largest}),
+                );
+            }
             Value::Object(line)
         }
         Err(failure) => {
@@ -981,6 +1148,7 @@ mod tests {
             breakdown: None,
             record: None,
             cache: None,
+            cases: None,
         }
     }
 

@@ -1,12 +1,17 @@
 //! Headless subcommands.
 
+pub mod baseline;
 pub mod batch;
 pub mod cache_plan;
 pub mod calibrate;
+pub mod cases;
 pub mod compare;
 pub mod count;
 pub mod export;
+pub mod markdown;
 pub mod models;
+pub mod new;
+pub mod shell;
 
 /// Exit statuses of the headless commands.
 pub mod exit {

@@ -1,7 +1,7 @@
 //! The on-disk workspace format, version 1 (docs/workspace-format.md): a request plus
 //! budgie's own state. Files of other kinds (request bodies, logs) are read by `intake`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,14 @@ use crate::request::{self, Request};
 /// The top-level key that marks a workspace and carries its format version.
 pub const MARKER: &str = "budgie_workspace";
 
-const KNOWN_KEYS: &[&str] = &[MARKER, "request", "budget", "notes", "disabled_tools"];
+const KNOWN_KEYS: &[&str] = &[
+    MARKER,
+    "request",
+    "budget",
+    "notes",
+    "disabled_tools",
+    "variables",
+];
 
 #[derive(Debug, Serialize, Deserialize)]
 struct WorkspaceFile {
@@ -25,6 +32,8 @@ struct WorkspaceFile {
     notes: String,
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     disabled_tools: BTreeSet<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    variables: BTreeMap<String, String>,
     /// Top-level keys this budgie does not know, in file order (told, never saved back).
     #[serde(flatten, skip_serializing)]
     unknown: Map<String, Value>,
@@ -60,6 +69,12 @@ pub fn to_value(workspace: &Workspace) -> Value {
         map.insert(
             "disabled_tools".into(),
             Value::from(workspace.disabled_tools.iter().cloned().collect::<Vec<_>>()),
+        );
+    }
+    if !workspace.variables.is_empty() {
+        map.insert(
+            "variables".into(),
+            serde_json::to_value(&workspace.variables).unwrap_or(Value::Null),
         );
     }
     Value::Object(map)
@@ -132,6 +147,7 @@ pub fn decode_value(path: &Path, map: Map<String, Value>) -> Result<Decoded, Wor
             budget: file.budget,
             notes: file.notes,
             disabled_tools: file.disabled_tools,
+            variables: file.variables,
         },
         warnings,
     })
@@ -170,6 +186,7 @@ fn decoded(path: &Path, file: WorkspaceFile, model: Option<&str>) -> Option<Deco
             budget: file.budget,
             notes: file.notes,
             disabled_tools: file.disabled_tools,
+            variables: file.variables,
         },
     })
 }

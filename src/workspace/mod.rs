@@ -19,6 +19,7 @@ mod error;
 pub mod format;
 pub mod recent;
 pub mod recovery;
+pub mod variables;
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -46,6 +47,8 @@ pub struct Workspace {
     pub notes: String,
     /// Names of tools toggled off (names are unique within a request).
     pub disabled_tools: BTreeSet<String>,
+    /// Values of the `{{name}}` placeholders in the request's text.
+    pub variables: variables::Values,
 }
 
 impl Workspace {
@@ -55,7 +58,21 @@ impl Workspace {
             budget: None,
             notes: String::new(),
             disabled_tools: BTreeSet::new(),
+            variables: variables::Values::new(),
         }
+    }
+
+    /// What is counted, with the workspace's variable values filled in (`extra` overriding
+    /// them: a test case's), and the placeholders left without a value.
+    pub fn filled_request(
+        &self,
+        extra: Option<&variables::Values>,
+    ) -> (Request, Vec<variables::Unfilled>) {
+        let mut values = self.variables.clone();
+        if let Some(extra) = extra {
+            values.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        variables::fill(&self.to_request(), &values)
     }
 
     /// What is counted and sent: disabled tools and attachments left out, annotations

@@ -5,4 +5,8 @@ mod breakdown;
 mod costs;
 mod count;
 mod export;
+mod markdown;
+mod new;
 mod settings;
+mod shell;
+mod variables;

@@ -26,6 +26,7 @@ fn draft() -> Workspace {
     ws.budget = Some(20_000);
     ws.notes = "try a shorter system prompt".into();
     ws.disabled_tools.insert("get_weather".into());
+    ws.variables.insert("company".into(), "Acme".into());
     ws
 }
 
@@ -61,6 +62,7 @@ fn save_then_open_keeps_everything() {
     assert_eq!(on_disk["budgie_workspace"], 1);
     assert_eq!(on_disk["request"]["max_tokens"], 512);
     assert_eq!(on_disk["disabled_tools"], json!(["get_weather"]));
+    assert_eq!(on_disk["variables"], json!({"company": "Acme"}));
     // What is counted: no create-only fields, no disabled tool.
     let body = opened.workspace.to_request().count_body();
     assert!(body.get("max_tokens").is_none() && body.get("tools").is_none());
