@@ -20,6 +20,7 @@ pub use doc::Slot;
 pub use keymap::{Command, Keymap, Scope};
 pub use model::{ExactState, Model, Options, Overlay, Pane, PromptKind, Retry, Then};
 pub use msg::{
-    CountEvent, CountFailure, Effect, LimitStatus, Loaded, Msg, Pointer, SaveFailure, Target,
+    CountEvent, CountFailure, EditTarget, Effect, LimitStatus, Loaded, Msg, Pointer, SaveFailure,
+    Target,
 };
 pub use update::update;

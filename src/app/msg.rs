@@ -75,6 +75,22 @@ pub enum Msg {
         hash: String,
         result: Result<u64, String>,
     },
+    /// The user's editor is done with `target`: the text it was given (`original`) and the
+    /// text it left (or why there is none: it failed to start, exited non-zero…).
+    EditedExternally {
+        target: EditTarget,
+        original: String,
+        result: Result<String, String>,
+    },
+}
+
+/// What the user's own editor is opened on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditTarget {
+    /// A text block's text.
+    Slot(Slot),
+    /// The tool at this place in the list, as pretty-printed JSON.
+    Tool(usize),
 }
 
 /// Why a save did not happen.
@@ -223,6 +239,15 @@ pub enum Effect {
         request: Box<crate::request::Request>,
         offline: u64,
         exact: u64,
+    },
+    /// Hand the terminal to the user's editor (`$VISUAL`, `$EDITOR`, else `vi`) on `text`,
+    /// in a temporary file named after `stem` with `extension`; the answer is
+    /// `Msg::EditedExternally`.
+    EditExternally {
+        target: EditTarget,
+        text: String,
+        stem: String,
+        extension: &'static str,
     },
     /// Count these requests exactly for the cost views (hash, request), one at a time through
     /// the limiter, answering each with `Msg::CostCounted`.

@@ -11,8 +11,11 @@
 //! - `setup`: what the workbench counts with, and the workspace it opens on
 //! - `terminal`: terminal events from a reader thread, in batches
 //! - `effects`: the blocking work, one function per effect
+//! - `external_editor`: the user's own editor run on a block or a tool (the loop hands it
+//!   the terminal: the reader stopped, the terminal restored, then taken back)
 
 mod effects;
+mod external_editor;
 mod setup;
 mod terminal;
 
@@ -26,7 +29,7 @@ use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::{Instant, Interval, sleep_until};
 
-use crate::app::{self, Effect, Model, Msg};
+use crate::app::{self, EditTarget, Effect, Model, Msg};
 use crate::cli::Cli;
 use crate::config::Resolved;
 use crate::exact_counter::{self, Job};
@@ -37,7 +40,7 @@ use crate::workspace::recovery::RecoveryStore;
 pub use effects::read_attachment;
 pub use setup::RESTORED_NOTE;
 use setup::{Services, prepare};
-use terminal::{Batches, Incoming};
+use terminal::{Batches, Incoming, ReaderControl};
 
 /// The shortest time between two frames.
 pub const FRAME: Duration = Duration::from_millis(16);
@@ -114,6 +117,16 @@ struct Runtime {
     dirty: bool,
     last_draw: Option<Instant>,
     recovery: Recovery,
+    /// The user's editor is to run on this once the pending messages are applied.
+    hand_over: Option<HandOver>,
+}
+
+/// What the user's editor opens (`Effect::EditExternally`).
+struct HandOver {
+    target: EditTarget,
+    text: String,
+    stem: String,
+    extension: &'static str,
 }
 
 /// The recovery file of the draft: written a moment after each edit, removed once the
@@ -176,6 +189,7 @@ impl Runtime {
             dirty: true,
             last_draw: None,
             recovery,
+            hand_over: None,
         }
     }
 
@@ -185,7 +199,7 @@ impl Runtime {
 
     /// Run until the user quits (after every job has finished) or the terminal fails.
     async fn run(&mut self, guard: &mut Guard) -> anyhow::Result<()> {
-        let mut events = terminal::spawn_reader();
+        let (mut events, reader) = terminal::spawn_reader();
         let mut tick = tokio::time::interval(TICK);
         loop {
             self.dispatch();
@@ -193,9 +207,46 @@ impl Runtime {
             if let Some(why) = self.quitting {
                 return self.finish(why).await;
             }
+            if let Some(job) = self.hand_over.take() {
+                self.edit_externally(guard, &reader, job).await?;
+                continue;
+            }
             self.draw_if_due(guard)?;
             self.wait(&mut events, &mut tick).await?;
         }
+    }
+
+    /// Run the user's editor on `job` in the terminal: the reader stops (no key meant for
+    /// the editor reaches budgie), the terminal goes back to how it was before budgie, and
+    /// after the editor exits budgie takes it back and repaints. What the editor left comes
+    /// back as `Msg::EditedExternally`.
+    async fn edit_externally(
+        &mut self,
+        guard: &mut Guard,
+        reader: &ReaderControl,
+        job: HandOver,
+    ) -> anyhow::Result<()> {
+        let stopping = reader.clone();
+        let _ = tokio::task::spawn_blocking(move || stopping.stop()).await;
+        guard.suspend();
+        let editor = external_editor::editor_command();
+        let result = external_editor::edit(&editor, &job.text, &job.stem, job.extension).await;
+        guard
+            .resume()
+            .context("cannot take the terminal back after the editor")?;
+        reader.resume();
+        let size = guard
+            .terminal
+            .size()
+            .context("cannot read the terminal size")?;
+        self.queue(Msg::Resize(size.width, size.height));
+        self.queue(Msg::EditedExternally {
+            target: job.target,
+            original: job.text,
+            result,
+        });
+        self.dirty = true;
+        Ok(())
     }
 
     /// Apply everything pending to the model and carry out what it asks.
@@ -295,6 +346,19 @@ impl Runtime {
                     }
                 }
             },
+            Effect::EditExternally {
+                target,
+                text,
+                stem,
+                extension,
+            } => {
+                self.hand_over = Some(HandOver {
+                    target,
+                    text,
+                    stem,
+                    extension,
+                });
+            }
             Effect::Complete { input } => self.blocking(move || {
                 Done::Msg(Msg::Completions {
                     options: effects::complete(&input),

@@ -63,6 +63,7 @@ pub(super) fn run(model: &mut Model, command: Command) -> Vec<Effect> {
             Vec::new()
         }
         Command::Edit => edit(model),
+        Command::ExternalEdit => super::external::open(model),
         Command::View => {
             view(model);
             Vec::new()
@@ -249,7 +250,7 @@ fn edit(model: &mut Model) -> Vec<Effect> {
     Vec::new()
 }
 
-fn open_tool_editor(model: &mut Model, text: &str, replacing: Option<usize>) {
+pub(super) fn open_tool_editor(model: &mut Model, text: &str, replacing: Option<usize>) {
     let mut editor = TextArea::new(text.lines().map(str::to_string).collect::<Vec<_>>());
     editor.set_wrap_mode(WrapMode::WordOrGlyph);
     let error = tool_edit::check(text, &model.ws, replacing).err();
@@ -369,7 +370,10 @@ pub(super) fn undo(model: &mut Model, redo: bool) -> Vec<Effect> {
         }
     };
     model.editor = None;
-    if let Some(t) = applied.turn() {
+    if let Some(slot) = applied.slot() {
+        model.focus = slot;
+        model.pane = Pane::Request;
+    } else if let Some(t) = applied.turn() {
         let slots = doc::slots(&model.ws.request);
         if let Some(slot) = slots.iter().find(|s| s.turn() == Some(t)) {
             model.focus = *slot;

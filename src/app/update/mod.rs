@@ -7,6 +7,7 @@
 //! - `commands`: what each bound command does to the draft (and the replies it waits for)
 //! - `files`: saving, opening and quitting, and the questions they ask first
 //! - `exact`: the exact count's news, and asking again after a failure
+//! - `external`: a block or tool opened in the user's own editor, and what comes back
 //! - `overlays`: keys while a window is open (help, model picker, prompts, tool editor…)
 //! - `pointer`: clicks and scrolling
 //! - `costs`: the model comparison and the cache view, cache breakpoints
@@ -14,6 +15,7 @@
 mod commands;
 mod costs;
 mod exact;
+mod external;
 mod files;
 mod keys;
 mod overlays;
@@ -103,6 +105,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             costs::on_counted(model, hash, result);
             Vec::new()
         }
+        Msg::EditedExternally {
+            target,
+            original,
+            result,
+        } => external::on_edited(model, target, &original, result),
         Msg::Completions { input, options } => {
             overlays::on_completions(model, input, options);
             Vec::new()
