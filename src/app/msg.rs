@@ -36,6 +36,8 @@ pub enum Msg {
         path: PathBuf,
         changes: u64,
         result: Result<(), SaveFailure>,
+        /// The hashes of the linked files as saved, per field (`workspace::links::hashes`).
+        linked: Vec<(String, Option<String>)>,
     },
     /// A file opened (or why not), to put in place of the workspace.
     Opened {
@@ -75,6 +77,12 @@ pub enum Msg {
         hash: String,
         result: Result<u64, String>,
     },
+    /// A linked file (named as its link names it) changed on disk: its text now, or why it
+    /// cannot be read.
+    LinkedFileChanged {
+        file: String,
+        result: Result<String, String>,
+    },
     /// The user's editor is done with `target`: the text it was given (`original`) and the
     /// text it left (or why there is none: it failed to start, exited non-zero…).
     EditedExternally {
@@ -98,6 +106,8 @@ pub enum EditTarget {
 pub enum SaveFailure {
     /// A file is there and the save was not told it may replace it: ask first.
     Exists,
+    /// These linked files changed on disk since budgie read them: ask before replacing.
+    LinkedChanged(Vec<String>),
     /// The words of the error.
     Failed(String),
 }
@@ -208,6 +218,8 @@ pub enum Effect {
         path: PathBuf,
         workspace: Box<Workspace>,
         replace: bool,
+        /// Replace linked files even when they changed on disk since they were read.
+        replace_links: bool,
         changes: u64,
     },
     /// Read a file as a workspace (a missing `*.budgie.json` is a new one).

@@ -11,6 +11,7 @@
 //! - `setup`: what the workbench counts with, and the workspace it opens on
 //! - `terminal`: terminal events from a reader thread, in batches
 //! - `effects`: the blocking work, one function per effect
+//! - `watch`: the files blocks are linked to, watched for changes on disk
 //! - `external_editor`: the user's own editor run on a block or a tool (the loop hands it
 //!   the terminal: the reader stopped, the terminal restored, then taken back)
 
@@ -18,6 +19,7 @@ mod effects;
 mod external_editor;
 mod setup;
 mod terminal;
+mod watch;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -119,6 +121,10 @@ struct Runtime {
     recovery: Recovery,
     /// The user's editor is to run on this once the pending messages are applied.
     hand_over: Option<HandOver>,
+    /// Watches the files blocks are linked to (none when the system offers no watcher).
+    watcher: Option<watch::LinkWatcher>,
+    /// The change count and the workspace's path the watched files were taken from.
+    watching: Option<(u64, Option<PathBuf>)>,
 }
 
 /// What the user's editor opens (`Effect::EditExternally`).
@@ -190,6 +196,8 @@ impl Runtime {
             last_draw: None,
             recovery,
             hand_over: None,
+            watcher: None,
+            watching: None,
         }
     }
 
@@ -201,9 +209,11 @@ impl Runtime {
     async fn run(&mut self, guard: &mut Guard) -> anyhow::Result<()> {
         let (mut events, reader) = terminal::spawn_reader();
         let mut tick = tokio::time::interval(TICK);
+        self.watcher = watch::LinkWatcher::new(self.tx.clone());
         loop {
             self.dispatch();
             self.autosave();
+            self.watch_linked_files();
             if let Some(why) = self.quitting {
                 return self.finish(why).await;
             }
@@ -214,6 +224,35 @@ impl Runtime {
             self.draw_if_due(guard)?;
             self.wait(&mut events, &mut tick).await?;
         }
+    }
+
+    /// Keep the watcher on the files the workspace's blocks are linked to (relative to the
+    /// workspace's folder), looked at again whenever the workspace changes.
+    fn watch_linked_files(&mut self) {
+        let now = (self.model.changes, self.model.path.clone());
+        if self.watching.as_ref() == Some(&now) {
+            return;
+        }
+        let Some(watcher) = &mut self.watcher else {
+            return;
+        };
+        let base = self
+            .model
+            .path
+            .as_deref()
+            .and_then(std::path::Path::parent)
+            .map(std::path::Path::to_path_buf)
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default();
+        let files = crate::workspace::links::files(&self.model.ws.request)
+            .into_iter()
+            .map(|file| {
+                let path = crate::workspace::links::path_of(&base, &file);
+                (std::path::absolute(&path).unwrap_or(path), file)
+            })
+            .collect();
+        watcher.watch(files);
+        self.watching = Some(now);
     }
 
     /// Run the user's editor on `job` in the terminal: the reader stops (no key meant for
@@ -298,9 +337,18 @@ impl Runtime {
                 path,
                 workspace,
                 replace,
+                replace_links,
                 changes,
             } => {
-                self.blocking(move || Done::Msg(effects::save(path, &workspace, replace, changes)));
+                self.blocking(move || {
+                    Done::Msg(effects::save(
+                        path,
+                        *workspace,
+                        replace,
+                        replace_links,
+                        changes,
+                    ))
+                });
             }
             Effect::Open { path } => self.blocking(move || Done::Msg(effects::open(path))),
             Effect::Export { path, contents } => {

@@ -9,6 +9,7 @@
 //! - `exact`: the exact count's news, and asking again after a failure
 //! - `external`: a block or tool opened in the user's own editor, and what comes back
 //! - `overlays`: keys while a window is open (help, model picker, prompts, tool editor…)
+//! - `linked`: a file a block is linked to changed on disk
 //! - `pointer`: clicks and scrolling
 //! - `costs`: the model comparison and the cache view, cache breakpoints
 
@@ -18,6 +19,7 @@ mod exact;
 mod external;
 mod files;
 mod keys;
+mod linked;
 mod overlays;
 mod pointer;
 
@@ -80,7 +82,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             path,
             changes,
             result,
-        } => files::on_saved(model, path, changes, result),
+            linked,
+        } => {
+            crate::workspace::links::set_hashes(&mut model.ws, &linked);
+            files::on_saved(model, path, changes, result)
+        }
         Msg::Opened { path, result } => files::on_opened(model, path, result),
         Msg::Exported { path, result } => {
             match result {
@@ -105,6 +111,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             costs::on_counted(model, hash, result);
             Vec::new()
         }
+        Msg::LinkedFileChanged { file, result } => linked::on_changed(model, &file, result),
         Msg::EditedExternally {
             target,
             original,
