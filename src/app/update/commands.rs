@@ -222,7 +222,9 @@ fn edit(model: &mut Model) -> Vec<Effect> {
                 notice(model, "no tool to edit".into());
                 return Vec::new();
             };
-            let text = serde_json::to_string_pretty(tool).unwrap_or_default();
+            let mut tool = tool.clone();
+            tool.extra.remove(ANNOTATION);
+            let text = serde_json::to_string_pretty(&tool).unwrap_or_default();
             let at = model.tool_sel;
             open_tool_editor(model, &text, Some(at));
         }
@@ -627,6 +629,21 @@ pub(super) fn save_tool(
 ) -> Vec<Effect> {
     match replacing {
         Some(at) => {
+            let mut tool = tool;
+            // The editors show the definition without budgie's annotation (a linked file):
+            // the edited tool keeps the old one.
+            if let Some(note) = model
+                .ws
+                .request
+                .tools
+                .as_ref()
+                .and_then(|t| t.get(at))
+                .and_then(|t| t.extra.get(ANNOTATION))
+            {
+                tool.extra
+                    .entry(ANNOTATION.to_string())
+                    .or_insert_with(|| note.clone());
+            }
             let what = format!("tool {} edited", tool.name);
             tool_added(model, what, Change::SetTool { at, tool }, at)
         }

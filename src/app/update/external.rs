@@ -43,7 +43,10 @@ pub(super) fn open(model: &mut Model) -> Vec<Effect> {
                 notice(model, "no tool to edit".into());
                 return Vec::new();
             };
-            let mut json = serde_json::to_string_pretty(tool).unwrap_or_default();
+            // Without budgie's annotation (a linked file): it stays on the tool.
+            let mut tool = tool.clone();
+            tool.extra.remove(crate::workspace::ANNOTATION);
+            let mut json = serde_json::to_string_pretty(&tool).unwrap_or_default();
             json.push('\n');
             let stem = format!("tool-{}", tool.name);
             (EditTarget::Tool(model.tool_sel), json, stem, "json")

@@ -173,3 +173,82 @@ fn the_workbench_reloads_writes_back_and_asks_when_the_file_changed_under_it() {
     t.key("C-q");
     assert_restored(&t);
 }
+
+/// The reducer's side: a reload is one undoable change that leaves the workspace as saved as
+/// it was; edits of its own keep the block from reloading; a linked tool edited in an editor
+/// stays linked.
+#[test]
+fn a_change_on_disk_reloads_only_a_block_without_edits_of_its_own() {
+    use crate::support::workbench::{ch, key, model, send};
+    use budgie::app::doc::{self, Slot, SlotContent};
+    use budgie::app::{EditTarget, Msg};
+    use crossterm::event::KeyCode;
+
+    let dir = prompt_repo();
+    let opened = budgie::intake::open(&dir.path().join("w.budgie.json")).expect("opens");
+    assert!(opened.problems.is_empty(), "{:?}", opened.problems);
+    let mut m = model(opened.workspace, Some("no API key"));
+    let system = |m: &budgie::app::Model| {
+        doc::content(&m.ws.request, Slot::System(0))
+            .and_then(SlotContent::text)
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(system(&m), SYSTEM);
+    let before = m.offline.total();
+    let changed = |text: &str| Msg::LinkedFileChanged {
+        file: "prompts/system.md".into(),
+        result: Ok(text.into()),
+    };
+    send(&mut m, [changed("Short.")]);
+    assert_eq!(system(&m), "Short.");
+    assert!(m.offline.total() < before, "counted at once");
+    assert!(!m.unsaved, "the workspace file itself did not change");
+    send(&mut m, [key(KeyCode::Esc), ch('u')]);
+    assert_eq!(system(&m), SYSTEM, "undo goes back");
+
+    // Edited here since the file was read: the edits stay.
+    send(&mut m, [changed("Short.")]);
+    send(
+        &mut m,
+        [Msg::EditedExternally {
+            target: EditTarget::Slot(Slot::System(0)),
+            original: "Short.".into(),
+            result: Ok("Short, edited in budgie.".into()),
+        }],
+    );
+    send(&mut m, [changed("A colleague's version.")]);
+    assert_eq!(system(&m), "Short, edited in budgie.");
+    let notice = m
+        .notice
+        .as_ref()
+        .map(|(n, _)| n.clone())
+        .unwrap_or_default();
+    assert!(notice.contains("your edits here are kept"), "{notice}");
+
+    // A linked tool edited in an editor keeps its link (the editor does not show it).
+    send(&mut m, [ch('t')]);
+    let effects = send(&mut m, [ch('E')]);
+    let Some(budgie::app::Effect::EditExternally { target, text, .. }) = effects.first().cloned()
+    else {
+        panic!("E hands the tool over: {effects:?}");
+    };
+    assert!(!text.contains("x_budgie"), "{text}");
+    send(
+        &mut m,
+        [Msg::EditedExternally {
+            target,
+            original: text.clone(),
+            result: Ok(text.replace("Current weather", "The weather now")),
+        }],
+    );
+    let tool = &m.ws.request.tools.as_ref().expect("tools")[0];
+    assert_eq!(
+        tool.description.as_deref(),
+        Some("The weather now for a city")
+    );
+    assert_eq!(
+        budgie::workspace::links::linked_file(&tool.extra),
+        Some("tools/weather.json")
+    );
+}
