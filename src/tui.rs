@@ -48,6 +48,28 @@ impl Guard {
     }
 }
 
+impl Guard {
+    /// Hand the terminal to another program (the user's editor): the terminal as it was
+    /// before budgie, until [`resume`](Self::resume).
+    pub fn suspend(&mut self) {
+        restore();
+    }
+
+    /// Take the terminal back after [`suspend`](Self::suspend); the next draw repaints the
+    /// whole screen.
+    pub fn resume(&mut self) -> io::Result<()> {
+        enable_raw_mode()?;
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            EnableBracketedPaste,
+            EnableMouseCapture,
+            cursor::Hide
+        )?;
+        self.terminal.clear()
+    }
+}
+
 impl Drop for Guard {
     fn drop(&mut self) {
         restore();

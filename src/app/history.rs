@@ -82,6 +82,11 @@ pub enum Change {
         len: usize,
         text: String,
     },
+    /// Replace a block's whole text (edited in the user's own editor).
+    SetText {
+        slot: Slot,
+        text: String,
+    },
     /// Several changes made as one edit, applied in order.
     Many(Vec<Change>),
 }
@@ -239,6 +244,13 @@ impl Change {
             Change::SetBudget(budget) => {
                 Change::SetBudget(std::mem::replace(&mut ws.budget, budget))
             }
+            Change::SetText { slot, text } => {
+                let old = doc::content(request, slot)?.text()?.to_string();
+                if !doc::set_text(request, slot, text) {
+                    return None;
+                }
+                Change::SetText { slot, text: old }
+            }
             Change::Many(changes) => {
                 let mut undo = Vec::with_capacity(changes.len());
                 for change in changes {
@@ -284,10 +296,19 @@ impl Change {
             Change::SetRole { turn, .. }
             | Change::InsertBlock { turn, .. }
             | Change::RemoveBlock { turn, .. } => Some(*turn),
-            Change::SetAttachmentEnabled { slot, .. } | Change::SpliceText { slot, .. } => {
-                slot.turn()
-            }
+            Change::SetAttachmentEnabled { slot, .. }
+            | Change::SpliceText { slot, .. }
+            | Change::SetText { slot, .. } => slot.turn(),
             Change::Many(changes) => changes.iter().find_map(Change::turn),
+            _ => None,
+        }
+    }
+
+    /// The block whose text the change replaced, to show it after an undo.
+    pub fn slot(&self) -> Option<Slot> {
+        match self {
+            Change::SetText { slot, .. } => Some(*slot),
+            Change::Many(changes) => changes.iter().find_map(Change::slot),
             _ => None,
         }
     }
@@ -441,6 +462,10 @@ mod tests {
             },
             Change::SetModel("other".into()),
             Change::SetBudget(Some(5)),
+            Change::SetText {
+                slot: Slot::Turn(0, 0),
+                text: "edited elsewhere".into(),
+            },
             Change::SetThinking {
                 thinking: None,
                 max_tokens: Some(Value::from(9)),

@@ -133,6 +133,7 @@ commands! {
     Help "help" "this help",
     Navigate "navigate" "leave the editor for navigation",
     Edit "edit" "edit the selected block, tool (its JSON) or attachment (another file)",
+    ExternalEdit "external_edit" "edit the selected block or tool in your editor ($VISUAL, $EDITOR)",
     View "view" "read the selected block, tool or attachment in full",
     Log "log" "read every message and error in full",
     Up "up" "select the block or item above",

@@ -22,7 +22,7 @@ pub use doc::Slot;
 pub use keymap::{Command, Keymap, Scope};
 pub use model::{ExactState, Model, Options, Overlay, Pane, PromptKind, Retry, Then};
 pub use msg::{
-    AttributionEvent, CountEvent, CountFailure, Effect, LimitStatus, Loaded, Msg, Pointer,
-    SaveFailure, Target,
+    AttributionEvent, CountEvent, CountFailure, EditTarget, Effect, LimitStatus, Loaded, Msg,
+    Pointer, SaveFailure, Target,
 };
 pub use update::update;

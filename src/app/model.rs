@@ -170,10 +170,12 @@ pub enum Overlay {
     Unsaved {
         then: Then,
     },
-    /// `path` exists: replace it? Then `then`.
+    /// `path` exists: replace it? Then `then`. With `linked` files: those changed on disk
+    /// since budgie read them; replace them with budgie's texts (saving to `path`)?
     Overwrite {
         path: PathBuf,
         then: Then,
+        linked: Vec<String>,
     },
     /// The request on every model.
     Compare(Box<CompareView>),

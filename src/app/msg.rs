@@ -36,6 +36,8 @@ pub enum Msg {
         path: PathBuf,
         changes: u64,
         result: Result<(), SaveFailure>,
+        /// The hashes of the linked files as saved, per field (`workspace::links::hashes`).
+        linked: Vec<(String, Option<String>)>,
     },
     /// A file opened (or why not), to put in place of the workspace.
     Opened {
@@ -77,6 +79,28 @@ pub enum Msg {
     },
     /// News of the exact attribution (`B`).
     Attribution(AttributionEvent),
+    /// A linked file (named as its link names it) changed on disk: its text now, or why it
+    /// cannot be read.
+    LinkedFileChanged {
+        file: String,
+        result: Result<String, String>,
+    },
+    /// The user's editor is done with `target`: the text it was given (`original`) and the
+    /// text it left (or why there is none: it failed to start, exited non-zero…).
+    EditedExternally {
+        target: EditTarget,
+        original: String,
+        result: Result<String, String>,
+    },
+}
+
+/// What the user's own editor is opened on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditTarget {
+    /// A text block's text.
+    Slot(Slot),
+    /// The tool at this place in the list, as pretty-printed JSON.
+    Tool(usize),
 }
 
 /// How the exact attribution of the content of `revision` goes.
@@ -103,6 +127,8 @@ pub enum AttributionEvent {
 pub enum SaveFailure {
     /// A file is there and the save was not told it may replace it: ask first.
     Exists,
+    /// These linked files changed on disk since budgie read them: ask before replacing.
+    LinkedChanged(Vec<String>),
     /// The words of the error.
     Failed(String),
 }
@@ -221,6 +247,8 @@ pub enum Effect {
         path: PathBuf,
         workspace: Box<Workspace>,
         replace: bool,
+        /// Replace linked files even when they changed on disk since they were read.
+        replace_links: bool,
         changes: u64,
     },
     /// Read a file as a workspace (a missing `*.budgie.json` is a new one).
@@ -252,6 +280,15 @@ pub enum Effect {
         request: Box<crate::request::Request>,
         offline: u64,
         exact: u64,
+    },
+    /// Hand the terminal to the user's editor (`$VISUAL`, `$EDITOR`, else `vi`) on `text`,
+    /// in a temporary file named after `stem` with `extension`; the answer is
+    /// `Msg::EditedExternally`.
+    EditExternally {
+        target: EditTarget,
+        text: String,
+        stem: String,
+        extension: &'static str,
     },
     /// Count these requests exactly for the cost views (hash, request), one at a time through
     /// the limiter, answering each with `Msg::CostCounted`.

@@ -547,9 +547,16 @@ pub async fn count_one(input: &Input, ctx: &Context) -> Outcome {
             // Nothing to fill (the common case): the request itself, not a copy, so a large
             // file is not held twice.
             None if opened.workspace.variables.is_empty()
-                && !crate::workspace::variables::mentions_placeholder(&opened.workspace.request) =>
+                && !crate::workspace::variables::mentions_placeholder(
+                    &opened.workspace.request,
+                ) =>
             {
-                count_request(opened.workspace.sent_request(), opened.workspace.budget, ctx).await
+                count_request(
+                    opened.workspace.sent_request(),
+                    opened.workspace.budget,
+                    ctx,
+                )
+                .await
             }
             None => {
                 let (request, unfilled) = opened.workspace.filled_request(None);

@@ -109,10 +109,14 @@ pub fn open_with(source: &str, options: OpenOptions<'_>) -> Result<Opened, Input
             .into_iter()
             .map(|w| format!("{}: {w}", path.display())),
     );
-    let problems = problems(
+    // Blocks backed by files: a file that cannot be read is a problem naming the block.
+    let link_problems = workspace::links::resolve(&mut workspace, base);
+    let mut problems = problems(
         &workspace,
         options.endpoint.unwrap_or(Endpoint::CountTokens),
     );
+    problems.retain(|p| !link_problems.iter().any(|l| p.path.starts_with(&l.path)));
+    problems.splice(0..0, link_problems);
     Ok(Opened {
         workspace,
         kind,

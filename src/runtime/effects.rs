@@ -95,12 +95,21 @@ pub async fn attribute(
     let _ = out.send(Msg::Attribution(event));
 }
 
-/// Write the workspace to `path` (through a symbolic link, to the file it points at).
-/// Without `replace`, a file already there is left alone: the answer says it exists, so the
-/// user can be asked. budgie's own drafts folder is made when missing.
-pub fn save(path: PathBuf, workspace: &Workspace, replace: bool, changes: u64) -> Msg {
+/// Write the workspace to `path` (through a symbolic link, to the file it points at), and
+/// the texts of linked blocks to their files first. Without `replace`, a file already there
+/// is left alone: the answer says it exists, so the user can be asked; without
+/// `replace_links`, so is a linked file that changed on disk since it was read. budgie's own
+/// drafts folder is made when missing.
+pub fn save(
+    path: PathBuf,
+    mut workspace: Workspace,
+    replace: bool,
+    replace_links: bool,
+    changes: u64,
+) -> Msg {
     // The workbench keeps absolute paths: the same file is the same path, wherever typed.
     let path = std::path::absolute(&path).unwrap_or(path);
+    let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let result = if !replace && path.exists() {
         Err(SaveFailure::Exists)
     } else {
@@ -109,8 +118,14 @@ pub fn save(path: PathBuf, workspace: &Workspace, replace: bool, changes: u64) -
         {
             let _ = std::fs::create_dir_all(&drafts);
         }
-        workspace::save(workspace, &path, SaveOptions::default())
-            .map_err(|e| SaveFailure::Failed(e.to_string()))
+        match workspace::links::write_back(&mut workspace, &base, replace_links) {
+            Err((file, e)) => Err(SaveFailure::Failed(format!(
+                "cannot write the linked file {file} ({e})"
+            ))),
+            Ok(Err(conflict)) => Err(SaveFailure::LinkedChanged(conflict.files)),
+            Ok(Ok(_)) => workspace::save(&workspace, &path, SaveOptions::default())
+                .map_err(|e| SaveFailure::Failed(e.to_string())),
+        }
     };
     if result.is_ok() {
         let _ = recent::push(&path);
@@ -119,6 +134,7 @@ pub fn save(path: PathBuf, workspace: &Workspace, replace: bool, changes: u64) -
         path,
         changes,
         result,
+        linked: workspace::links::hashes(&workspace),
     }
 }
 

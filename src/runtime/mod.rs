@@ -11,10 +11,15 @@
 //! - `setup`: what the workbench counts with, and the workspace it opens on
 //! - `terminal`: terminal events from a reader thread, in batches
 //! - `effects`: the blocking work, one function per effect
+//! - `watch`: the files blocks are linked to, watched for changes on disk
+//! - `external_editor`: the user's own editor run on a block or a tool (the loop hands it
+//!   the terminal: the reader stopped, the terminal restored, then taken back)
 
 mod effects;
+mod external_editor;
 mod setup;
 mod terminal;
+mod watch;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -26,7 +31,7 @@ use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::{Instant, Interval, sleep_until};
 
-use crate::app::{self, Effect, Model, Msg};
+use crate::app::{self, EditTarget, Effect, Model, Msg};
 use crate::cli::Cli;
 use crate::config::Resolved;
 use crate::exact_counter::{self, Job};
@@ -37,7 +42,7 @@ use crate::workspace::recovery::RecoveryStore;
 pub use effects::read_attachment;
 pub use setup::RESTORED_NOTE;
 use setup::{Services, prepare};
-use terminal::{Batches, Incoming};
+use terminal::{Batches, Incoming, ReaderControl};
 
 /// The shortest time between two frames.
 pub const FRAME: Duration = Duration::from_millis(16);
@@ -118,6 +123,20 @@ struct Runtime {
     dirty: bool,
     last_draw: Option<Instant>,
     recovery: Recovery,
+    /// The user's editor is to run on this once the pending messages are applied.
+    hand_over: Option<HandOver>,
+    /// Watches the files blocks are linked to (none when the system offers no watcher).
+    watcher: Option<watch::LinkWatcher>,
+    /// The change count and the workspace's path the watched files were taken from.
+    watching: Option<(u64, Option<PathBuf>)>,
+}
+
+/// What the user's editor opens (`Effect::EditExternally`).
+struct HandOver {
+    target: EditTarget,
+    text: String,
+    stem: String,
+    extension: &'static str,
 }
 
 /// The recovery file of the draft: written a moment after each edit, removed once the
@@ -184,6 +203,9 @@ impl Runtime {
             dirty: true,
             last_draw: None,
             recovery,
+            hand_over: None,
+            watcher: None,
+            watching: None,
         }
     }
 
@@ -193,17 +215,85 @@ impl Runtime {
 
     /// Run until the user quits (after every job has finished) or the terminal fails.
     async fn run(&mut self, guard: &mut Guard) -> anyhow::Result<()> {
-        let mut events = terminal::spawn_reader();
+        let (mut events, reader) = terminal::spawn_reader();
         let mut tick = tokio::time::interval(TICK);
+        self.watcher = watch::LinkWatcher::new(self.tx.clone());
         loop {
             self.dispatch();
             self.autosave();
+            self.watch_linked_files();
             if let Some(why) = self.quitting {
                 return self.finish(why).await;
+            }
+            if let Some(job) = self.hand_over.take() {
+                self.edit_externally(guard, &reader, job).await?;
+                continue;
             }
             self.draw_if_due(guard)?;
             self.wait(&mut events, &mut tick).await?;
         }
+    }
+
+    /// Keep the watcher on the files the workspace's blocks are linked to (relative to the
+    /// workspace's folder), looked at again whenever the workspace changes.
+    fn watch_linked_files(&mut self) {
+        let now = (self.model.changes, self.model.path.clone());
+        if self.watching.as_ref() == Some(&now) {
+            return;
+        }
+        let Some(watcher) = &mut self.watcher else {
+            return;
+        };
+        let base = self
+            .model
+            .path
+            .as_deref()
+            .and_then(std::path::Path::parent)
+            .map(std::path::Path::to_path_buf)
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default();
+        let files = crate::workspace::links::files(&self.model.ws.request)
+            .into_iter()
+            .map(|file| {
+                let path = crate::workspace::links::path_of(&base, &file);
+                (std::path::absolute(&path).unwrap_or(path), file)
+            })
+            .collect();
+        watcher.watch(files);
+        self.watching = Some(now);
+    }
+
+    /// Run the user's editor on `job` in the terminal: the reader stops (no key meant for
+    /// the editor reaches budgie), the terminal goes back to how it was before budgie, and
+    /// after the editor exits budgie takes it back and repaints. What the editor left comes
+    /// back as `Msg::EditedExternally`.
+    async fn edit_externally(
+        &mut self,
+        guard: &mut Guard,
+        reader: &ReaderControl,
+        job: HandOver,
+    ) -> anyhow::Result<()> {
+        let stopping = reader.clone();
+        let _ = tokio::task::spawn_blocking(move || stopping.stop()).await;
+        guard.suspend();
+        let editor = external_editor::editor_command();
+        let result = external_editor::edit(&editor, &job.text, &job.stem, job.extension).await;
+        guard
+            .resume()
+            .context("cannot take the terminal back after the editor")?;
+        reader.resume();
+        let size = guard
+            .terminal
+            .size()
+            .context("cannot read the terminal size")?;
+        self.queue(Msg::Resize(size.width, size.height));
+        self.queue(Msg::EditedExternally {
+            target: job.target,
+            original: job.text,
+            result,
+        });
+        self.dirty = true;
+        Ok(())
     }
 
     /// Apply everything pending to the model and carry out what it asks.
@@ -255,9 +345,18 @@ impl Runtime {
                 path,
                 workspace,
                 replace,
+                replace_links,
                 changes,
             } => {
-                self.blocking(move || Done::Msg(effects::save(path, &workspace, replace, changes)));
+                self.blocking(move || {
+                    Done::Msg(effects::save(
+                        path,
+                        *workspace,
+                        replace,
+                        replace_links,
+                        changes,
+                    ))
+                });
             }
             Effect::Open { path } => self.blocking(move || Done::Msg(effects::open(path))),
             Effect::Export { path, contents } => {
@@ -330,6 +429,19 @@ impl Runtime {
                 if let Some(job) = self.attribution.take() {
                     job.abort();
                 }
+            }
+            Effect::EditExternally {
+                target,
+                text,
+                stem,
+                extension,
+            } => {
+                self.hand_over = Some(HandOver {
+                    target,
+                    text,
+                    stem,
+                    extension,
+                });
             }
             Effect::Complete { input } => self.blocking(move || {
                 Done::Msg(Msg::Completions {

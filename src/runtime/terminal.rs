@@ -6,6 +6,7 @@
 //! `use-dev-tty` source (level-triggered poll) a blocking reader sees every byte at once,
 //! while `EventStream` would hand each event over through its wake thread.
 
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use crossterm::event::{Event, KeyEventKind, MouseEvent};
@@ -23,17 +24,34 @@ pub enum Incoming {
 
 pub type Batches = mpsc::UnboundedReceiver<std::io::Result<Vec<Event>>>;
 
+/// How long the reader waits for input before it looks whether it should stop reading.
+const POLL: Duration = Duration::from_millis(50);
+
 /// Start the reader thread; each message is a batch of events, or the error that ended it.
-pub fn spawn_reader() -> Batches {
+/// The control stops the reader while another program (the user's editor) has the terminal.
+pub fn spawn_reader() -> (Batches, ReaderControl) {
     let (tx, rx) = mpsc::unbounded_channel();
+    let control = ReaderControl::default();
+    let shared = control.clone();
     let spawned = std::thread::Builder::new()
         .name("budgie-input".into())
         .spawn(move || {
             loop {
+                shared.park_if_asked();
+                match crossterm::event::poll(POLL) {
+                    Ok(false) => continue,
+                    Ok(true) => {}
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        shared.ended();
+                        return;
+                    }
+                }
                 let batch = read_batch();
                 let failed = batch.is_err();
                 // A closed channel means the app has ended.
                 if tx.send(batch).is_err() || failed {
+                    shared.ended();
                     return;
                 }
             }
@@ -41,12 +59,80 @@ pub fn spawn_reader() -> Batches {
     if let Err(e) = spawned {
         let (tx, rx) = mpsc::unbounded_channel();
         let _ = tx.send(Err(e));
-        return rx;
+        return (rx, ReaderControl::default());
     }
-    rx
+    (rx, control)
 }
 
-/// One event (waiting for it), then every event already available: a burst of typing
+/// Whether the reader reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum ReaderState {
+    #[default]
+    Reading,
+    /// Asked to stop before its next read.
+    StopAsked,
+    /// Not reading until resumed.
+    Stopped,
+    /// The thread has ended.
+    Ended,
+}
+
+/// Stops and restarts the reader thread: while another program runs in the terminal, no
+/// key it is typed must be read by budgie.
+#[derive(Debug, Clone, Default)]
+pub struct ReaderControl {
+    shared: Arc<(Mutex<ReaderState>, Condvar)>,
+}
+
+impl ReaderControl {
+    fn state(&self) -> MutexGuard<'_, ReaderState> {
+        self.shared.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Stop reading; returns once the reader is between reads (at most [`POLL`] later) and
+    /// will not read again until [`resume`](Self::resume). Blocks: call it off the loop.
+    pub fn stop(&self) {
+        let mut state = self.state();
+        if *state == ReaderState::Reading {
+            *state = ReaderState::StopAsked;
+        }
+        let _ = self
+            .shared
+            .1
+            .wait_timeout_while(state, 10 * POLL, |s| *s == ReaderState::StopAsked);
+    }
+
+    pub fn resume(&self) {
+        let mut state = self.state();
+        if *state != ReaderState::Ended {
+            *state = ReaderState::Reading;
+        }
+        self.shared.1.notify_all();
+    }
+
+    /// The reader's side: stop here while asked to.
+    fn park_if_asked(&self) {
+        let mut state = self.state();
+        if *state == ReaderState::StopAsked {
+            *state = ReaderState::Stopped;
+            self.shared.1.notify_all();
+        }
+        while *state == ReaderState::Stopped {
+            state = self
+                .shared
+                .1
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    fn ended(&self) {
+        *self.state() = ReaderState::Ended;
+        self.shared.1.notify_all();
+    }
+}
+
+/// One event (the reader polled: one is there), then every event already available: a burst of typing
 /// crosses the channel, and wakes the loop, once.
 fn read_batch() -> std::io::Result<Vec<Event>> {
     const MOST: usize = 8192;

@@ -109,6 +109,10 @@ fn hints(model: &Model) -> Vec<(String, &'static str)> {
             (Scope::Unsaved, Command::Discard, "discard"),
             (Scope::Unsaved, Command::Cancel, "stay"),
         ],
+        Overlay::Overwrite { linked, .. } if !linked.is_empty() => vec![
+            (Scope::Overwrite, Command::Confirm, "replace"),
+            (Scope::Overwrite, Command::Cancel, "do not save"),
+        ],
         Overlay::Overwrite { .. } => vec![
             (Scope::Overwrite, Command::Confirm, "replace"),
             (Scope::Overwrite, Command::Cancel, "another name"),

@@ -180,6 +180,23 @@ pub fn draw(model: &Model, styles: &Styles, area: Rect, buf: &mut Buffer) {
             ];
             question(styles, area, buf, "Unsaved changes", text);
         }
+        Overlay::Overwrite { linked, .. } if !linked.is_empty() => {
+            let keys = |c| model.keymap.hint(Scope::Overwrite, c).unwrap_or_default();
+            let text = vec![
+                Line::from(format!(
+                    "{} changed on disk since budgie read it. Replace it with budgie's text?",
+                    linked.join(", ")
+                )),
+                Line::from(""),
+                Line::from(vec![
+                    styled(keys(Command::Confirm), styles.key),
+                    Span::raw(" replace it   "),
+                    styled(keys(Command::Cancel), styles.key),
+                    Span::raw(" do not save"),
+                ]),
+            ];
+            question(styles, area, buf, "Linked file changed", text);
+        }
         Overlay::Overwrite { path, .. } => {
             let keys = |c| model.keymap.hint(Scope::Overwrite, c).unwrap_or_default();
             let text = vec![

@@ -77,6 +77,10 @@ fn header(model: &Model, styles: &Styles, slot: Slot, area: Rect, buf: &mut Buff
             (format!("{} #{}", doc::role_name(role), t + 1), style)
         }
     };
+    let label = match linked_names(request, slot) {
+        Some(names) => format!("{label} · {names}"),
+        None => label,
+    };
     // The same figure as the breakdown's row for this turn (or the system prompt).
     let (tokens, source) = crate::app::breakdown::header_figure(model, slot);
     let approx = if source == crate::attribution::Source::Offline {
@@ -104,6 +108,33 @@ fn header(model: &Model, styles: &Styles, slot: Slot, area: Rect, buf: &mut Buff
         vec![styled(left, style)]
     };
     line(buf, area, area.y, spans);
+}
+
+/// The files the blocks under this header are linked to ("system.md"), if any.
+fn linked_names(request: &crate::request::Request, slot: Slot) -> Option<String> {
+    use crate::workspace::links::linked_file;
+    let extras: Vec<&serde_json::Map<String, serde_json::Value>> = match slot {
+        Slot::System(_) => match &request.system {
+            Some(crate::request::System::Blocks(b)) => b.iter().map(|b| &b.extra).collect(),
+            _ => Vec::new(),
+        },
+        Slot::Turn(t, _) => match request.messages.get(t).map(|m| &m.content) {
+            Some(crate::request::Content::Blocks(b)) => b
+                .iter()
+                .filter_map(|b| match b {
+                    crate::request::ContentBlock::Text(tb) => Some(&tb.extra),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
+    };
+    let names: Vec<&str> = extras
+        .into_iter()
+        .filter_map(linked_file)
+        .map(|f| f.rsplit('/').next().unwrap_or(f))
+        .collect();
+    (!names.is_empty()).then(|| names.join(", "))
 }
 
 fn body(model: &Model, styles: &Styles, slot: Slot, area: Rect, buf: &mut Buffer) {

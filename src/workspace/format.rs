@@ -128,6 +128,10 @@ pub fn decode_value(path: &Path, map: Map<String, Value>) -> Result<Decoded, Wor
         .filter(|k| !KNOWN_KEYS.contains(&k.as_str()))
         .collect();
     let warnings = unknown_fields_warning(path, unknown);
+    let mut map = map;
+    if let Some(request) = map.get_mut("request") {
+        super::links::fill_placeholders(request);
+    }
     let file: WorkspaceFile =
         serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| {
             let field = e.path().to_string();

@@ -11,12 +11,15 @@
 //! An attachment block (image or document) may carry budgie's annotation under the key
 //! `x_budgie` in the block: `{"path": "...", "sha256": "...", "enabled": false}`. It is
 //! budgie's own and never sent: `Workspace::to_request` strips it and leaves out disabled
-//! attachments and tools. The full format is in docs/workspace-format.md.
+//! attachments and tools. A text block or a tool may instead be linked to a file
+//! (`x_budgie: {"file": "prompts/system.md"}`, see `links`). The full format is in
+//! docs/workspace-format.md.
 
 pub mod attach;
 pub mod autosave;
 mod error;
 pub mod format;
+pub mod links;
 pub mod recent;
 pub mod recovery;
 pub mod variables;
@@ -94,6 +97,7 @@ impl Workspace {
                 strip_blocks(blocks);
             }
         }
+        links::strip_annotations(&mut request);
         request
     }
 
@@ -203,7 +207,9 @@ pub fn save(
 ) -> Result<(), WorkspaceError> {
     guard_overwrite(path)?;
     let base = path.parent().unwrap_or(Path::new("."));
-    let on_disk = attach::prepare_for_save(workspace, base, options.embed);
+    let mut on_disk = attach::prepare_for_save(workspace, base, options.embed);
+    // A linked block's text lives in its file (written by `links::write_back`).
+    links::strip_for_save(&mut on_disk);
     crate::atomic_file::write(path, format::encode(&on_disk).as_bytes()).map_err(|source| {
         WorkspaceError::Write {
             path: path.into(),

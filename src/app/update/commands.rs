@@ -63,6 +63,7 @@ pub(super) fn run(model: &mut Model, command: Command) -> Vec<Effect> {
             Vec::new()
         }
         Command::Edit => edit(model),
+        Command::ExternalEdit => super::external::open(model),
         Command::View => {
             view(model);
             Vec::new()
@@ -222,7 +223,9 @@ fn edit(model: &mut Model) -> Vec<Effect> {
                 notice(model, "no tool to edit".into());
                 return Vec::new();
             };
-            let text = serde_json::to_string_pretty(tool).unwrap_or_default();
+            let mut tool = tool.clone();
+            tool.extra.remove(ANNOTATION);
+            let text = serde_json::to_string_pretty(&tool).unwrap_or_default();
             let at = model.tool_sel;
             open_tool_editor(model, &text, Some(at));
         }
@@ -251,7 +254,7 @@ fn edit(model: &mut Model) -> Vec<Effect> {
     Vec::new()
 }
 
-fn open_tool_editor(model: &mut Model, text: &str, replacing: Option<usize>) {
+pub(super) fn open_tool_editor(model: &mut Model, text: &str, replacing: Option<usize>) {
     let mut editor = TextArea::new(text.lines().map(str::to_string).collect::<Vec<_>>());
     editor.set_wrap_mode(WrapMode::WordOrGlyph);
     let error = tool_edit::check(text, &model.ws, replacing).err();
@@ -378,6 +381,9 @@ pub(super) fn undo(model: &mut Model, redo: bool) -> Vec<Effect> {
         model.focus = *slot;
         model.pane = Pane::Request;
         model.open_editor_at(Some(*at));
+    } else if let Some(slot) = applied.slot() {
+        model.focus = slot;
+        model.pane = Pane::Request;
     } else if let Some(t) = applied.turn() {
         let slots = doc::slots(&model.ws.request);
         if let Some(slot) = slots.iter().find(|s| s.turn() == Some(t)) {
@@ -639,6 +645,21 @@ pub(super) fn save_tool(
 ) -> Vec<Effect> {
     match replacing {
         Some(at) => {
+            let mut tool = tool;
+            // The editors show the definition without budgie's annotation (a linked file):
+            // the edited tool keeps the old one.
+            if let Some(note) = model
+                .ws
+                .request
+                .tools
+                .as_ref()
+                .and_then(|t| t.get(at))
+                .and_then(|t| t.extra.get(ANNOTATION))
+            {
+                tool.extra
+                    .entry(ANNOTATION.to_string())
+                    .or_insert_with(|| note.clone());
+            }
             let what = format!("tool {} edited", tool.name);
             tool_added(model, what, Change::SetTool { at, tool }, at)
         }

@@ -30,7 +30,7 @@ pub(super) fn save(model: &mut Model, then: Then) -> Vec<Effect> {
     match model.path.clone() {
         Some(path) if !model.read_only => {
             let replace = model.overwrite_ok;
-            vec![save_effect(model, path, replace)]
+            vec![save_effect(model, path, replace, false)]
         }
         _ => {
             ask_name(model, None);
@@ -66,14 +66,15 @@ fn suggested_path(model: &Model) -> Option<PathBuf> {
 pub(super) fn save_to(model: &mut Model, path: PathBuf) -> Vec<Effect> {
     // The workspace's own file is replaced without asking; any other file is asked about.
     let own = model.overwrite_ok && !model.read_only && model.path.as_deref() == Some(&path);
-    vec![save_effect(model, path, own)]
+    vec![save_effect(model, path, own, false)]
 }
 
-fn save_effect(model: &Model, path: PathBuf, replace: bool) -> Effect {
+fn save_effect(model: &Model, path: PathBuf, replace: bool, replace_links: bool) -> Effect {
     Effect::Save {
         path,
         workspace: Box::new(model.ws.clone()),
         replace,
+        replace_links,
         changes: model.changes,
     }
 }
@@ -101,7 +102,16 @@ pub(super) fn on_saved(
         }
         Err(SaveFailure::Exists) => {
             model.editor = None;
-            model.overlay = Overlay::Overwrite { path, then };
+            model.overlay = Overlay::Overwrite {
+                path,
+                then,
+                linked: Vec::new(),
+            };
+            Vec::new()
+        }
+        Err(SaveFailure::LinkedChanged(linked)) => {
+            model.editor = None;
+            model.overlay = Overlay::Overwrite { path, then, linked };
             Vec::new()
         }
         Err(SaveFailure::Failed(e)) => {
@@ -157,11 +167,24 @@ pub(super) fn on_overwrite_key(
     command: Option<Command>,
     path: PathBuf,
     then: Then,
+    linked: Vec<String>,
 ) -> Vec<Effect> {
     match command {
         Some(Command::Confirm) => {
             model.after_save = Some(then);
-            vec![save_effect(model, path, true)]
+            // Asked about linked files: the workspace file itself was cleared to be written.
+            let links = !linked.is_empty();
+            vec![save_effect(model, path, true, links)]
+        }
+        Some(Command::Cancel) if !linked.is_empty() => {
+            notice(
+                model,
+                format!(
+                    "not saved: {} changed on disk; budgie's text is kept",
+                    linked.join(", ")
+                ),
+            );
+            Vec::new()
         }
         Some(Command::Cancel) => {
             model.after_save = Some(then);
@@ -173,7 +196,7 @@ pub(super) fn on_overwrite_key(
             Vec::new()
         }
         _ => {
-            model.overlay = Overlay::Overwrite { path, then };
+            model.overlay = Overlay::Overwrite { path, then, linked };
             Vec::new()
         }
     }

@@ -7,7 +7,9 @@
 //! - `commands`: what each bound command does to the draft (and the replies it waits for)
 //! - `files`: saving, opening and quitting, and the questions they ask first
 //! - `exact`: the exact count's news, and asking again after a failure
+//! - `external`: a block or tool opened in the user's own editor, and what comes back
 //! - `overlays`: keys while a window is open (help, model picker, prompts, tool editor…)
+//! - `linked`: a file a block is linked to changed on disk
 //! - `pointer`: clicks and scrolling
 //! - `costs`: the model comparison and the cache view, cache breakpoints
 
@@ -15,8 +17,10 @@ mod breakdown;
 mod commands;
 mod costs;
 mod exact;
+mod external;
 mod files;
 mod keys;
+mod linked;
 mod overlays;
 mod pointer;
 
@@ -85,7 +89,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             path,
             changes,
             result,
-        } => files::on_saved(model, path, changes, result),
+            linked,
+        } => {
+            crate::workspace::links::set_hashes(&mut model.ws, &linked);
+            files::on_saved(model, path, changes, result)
+        }
         Msg::Opened { path, result } => files::on_opened(model, path, result),
         Msg::Exported { path, result } => {
             match result {
@@ -110,6 +118,12 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             costs::on_counted(model, hash, result);
             Vec::new()
         }
+        Msg::LinkedFileChanged { file, result } => linked::on_changed(model, &file, result),
+        Msg::EditedExternally {
+            target,
+            original,
+            result,
+        } => external::on_edited(model, target, &original, result),
         Msg::Completions { input, options } => {
             overlays::on_completions(model, input, options);
             Vec::new()

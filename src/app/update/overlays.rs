@@ -96,7 +96,9 @@ pub(super) fn on_overlay_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Overlay::Unsaved { then } => files::on_unsaved_key(model, command, then),
-        Overlay::Overwrite { path, then } => files::on_overwrite_key(model, command, path, then),
+        Overlay::Overwrite { path, then, linked } => {
+            files::on_overwrite_key(model, command, path, then, linked)
+        }
         Overlay::ModelPicker {
             mut filter,
             mut selected,

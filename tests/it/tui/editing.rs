@@ -344,6 +344,7 @@ fn a_failed_save_never_quits() {
             path,
             changes,
             result: Err(SaveFailure::Failed("Permission denied".into())),
+            linked: Vec::new(),
         },
     );
     assert!(!effects.contains(&Effect::Quit), "{effects:?}");
@@ -369,6 +370,7 @@ fn a_save_that_worked_quits_when_that_was_asked() {
             path: PathBuf::from("/tmp/w.budgie.json"),
             changes,
             result: Ok(()),
+            linked: Vec::new(),
         },
     );
     assert_eq!(effects, vec![Effect::Quit]);
@@ -409,6 +411,7 @@ fn an_untitled_draft_is_saved_under_a_name_of_its_own() {
             path: path.clone(),
             changes,
             result: Err(SaveFailure::Exists),
+            linked: Vec::new(),
         },
     );
     assert!(matches!(m.overlay, Overlay::Overwrite { .. }));

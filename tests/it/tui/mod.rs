@@ -7,6 +7,7 @@ mod costs_e2e;
 mod e2e;
 mod editing;
 mod exact_counter;
+mod external_editor;
 mod files;
 mod long_text;
 mod props;

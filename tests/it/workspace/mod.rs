@@ -3,3 +3,4 @@
 mod crash;
 mod crash_recovery;
 mod files;
+mod links;
