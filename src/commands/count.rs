@@ -528,15 +528,10 @@ async fn count_on_any_core(input: Input, ctx: Arc<Context>) -> Outcome {
     }
 }
 
-/// Read, parse, validate and count one input offline, without waiting on anything.
+/// [`count_one`] offline, on this thread: offline, it waits on nothing (no network, no
+/// timer), so a plain executor runs it to the end.
 fn count_offline(input: &Input, ctx: &Context) -> Outcome {
-    Outcome {
-        file: input.to_string(),
-        result: load(input, ctx).map(|opened| {
-            let budget = ctx.settings.budget_for(opened.workspace.budget);
-            offline(&opened.workspace.sent_request(), ctx, budget, None)
-        }),
-    }
+    futures::executor::block_on(count_one(input, ctx))
 }
 
 /// Read, parse, validate and count one input.

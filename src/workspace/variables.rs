@@ -211,3 +211,17 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod placeholder_probe {
+    #[test]
+    fn a_placeholder_in_the_system_prompt_is_seen() {
+        let r = crate::request::parse(
+            r#"{"model":"claude-sonnet-4-5","system":"Hi {{who}}","messages":[{"role":"user","content":"x"}]}"#,
+        )
+        .expect("valid");
+        assert!(super::mentions_placeholder(&r));
+        let plain = crate::request::Request::single_text("claude-sonnet-4-5", "no braces {here}");
+        assert!(!super::mentions_placeholder(&plain));
+    }
+}
