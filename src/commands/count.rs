@@ -509,9 +509,10 @@ impl Outcome {
     }
 }
 
-/// How many inputs an offline batch counts at once: one per core.
+/// How many inputs an offline batch counts at once: two per core, so a core that finishes one
+/// finds the next already waiting (one per core measured 1.55× on 2 cores, two 1.74×).
 fn offline_concurrency() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get) * 2
 }
 
 /// [`count_one`], offline on a blocking thread of its own: an offline count is all CPU work,
