@@ -115,7 +115,9 @@ impl Workspace {
             Content::Blocks(blocks) => any_annotated(blocks),
             Content::Text(_) => false,
         });
-        if tool_disabled || annotated {
+        // A block or tool linked to a file carries its link, which is never sent.
+        let linked = !links::files(&self.request).is_empty();
+        if tool_disabled || annotated || linked {
             Cow::Owned(self.to_request())
         } else {
             Cow::Borrowed(&self.request)
@@ -305,5 +307,18 @@ mod tests {
         assert!(matches!(annotated.sent_request(), Cow::Owned(_)));
         assert_eq!(*annotated.sent_request(), annotated.to_request());
         assert_ne!(annotated.to_request(), annotated.request);
+        // A text block linked to a file: the link is not sent.
+        let linked = workspace(
+            r#"{"model":"m","system":[{"type":"text","text":"Be terse.",
+                "x_budgie":{"file":"prompts/system.md"}}],
+                "messages":[{"role":"user","content":"hi"}]}"#,
+        );
+        let sent = linked.sent_request();
+        assert!(matches!(sent, Cow::Owned(_)));
+        assert!(
+            !serde_json::to_string(&sent.count_body())
+                .expect("json")
+                .contains(ANNOTATION)
+        );
     }
 }

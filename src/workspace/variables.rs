@@ -34,18 +34,32 @@ pub fn names(request: &Request) -> Vec<String> {
 }
 
 /// The request with every placeholder that has a value replaced by it, and the ones left.
-/// Whether any text of `request` holds "{{" (a placeholder may be there), found without
-/// copying the request: its JSON is written to a sink that only looks.
+/// Whether any text of `request` holds a placeholder (`{{name}}`, by [`placeholders`]' own
+/// rule), found without copying the request: its JSON is written to a sink that only looks.
+/// Code full of `{{` that names nothing (a template, a Rust format string) is not one.
 pub fn mentions_placeholder(request: &Request) -> bool {
+    /// The longest placeholder looked at, braces included.
+    const LONGEST: usize = 80;
     struct Look {
+        /// What follows an opening "{{", up to its "}}".
+        open: Option<Vec<u8>>,
         last: u8,
         found: bool,
     }
     impl std::io::Write for Look {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
             for &b in buf {
-                if b == b'{' && self.last == b'{' {
-                    self.found = true;
+                if let Some(inner) = &mut self.open {
+                    inner.push(b);
+                    if inner.ends_with(b"}}") {
+                        let text = format!("{{{{{}", String::from_utf8_lossy(inner));
+                        self.found |= !placeholders(&text).is_empty();
+                        self.open = None;
+                    } else if inner.len() > LONGEST {
+                        self.open = None;
+                    }
+                } else if b == b'{' && self.last == b'{' {
+                    self.open = Some(Vec::new());
                 }
                 self.last = b;
             }
@@ -56,6 +70,7 @@ pub fn mentions_placeholder(request: &Request) -> bool {
         }
     }
     let mut look = Look {
+        open: None,
         last: 0,
         found: false,
     };
@@ -221,7 +236,11 @@ mod placeholder_probe {
         )
         .expect("valid");
         assert!(super::mentions_placeholder(&r));
-        let plain = crate::request::Request::single_text("claude-sonnet-4-5", "no braces {here}");
-        assert!(!super::mentions_placeholder(&plain));
+        for text in ["no braces {here}", "fn f() {{ a + b }} {{no way}}", "{{"] {
+            let plain = crate::request::Request::single_text("claude-sonnet-4-5", text);
+            assert!(!super::mentions_placeholder(&plain), "{text}");
+        }
+        let spaced = crate::request::Request::single_text("claude-sonnet-4-5", "a {{ y_1 }} b");
+        assert!(super::mentions_placeholder(&spaced));
     }
 }
