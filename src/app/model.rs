@@ -527,6 +527,19 @@ impl Model {
         self.ws.request.tools.as_ref().map_or(0, Vec::len)
     }
 
+    /// The tool selected in the tools pane, if there is one.
+    pub fn selected_tool(&self) -> Option<&crate::request::Tool> {
+        self.ws.request.tools.as_ref()?.get(self.tool_sel)
+    }
+
+    /// The selected tool as JSON to edit (budgie's annotation left out: a linked file stays
+    /// on the tool), pretty-printed.
+    pub fn selected_tool_json(&self) -> Option<String> {
+        let mut tool = self.selected_tool()?.clone();
+        tool.extra.remove(crate::workspace::ANNOTATION);
+        Some(serde_json::to_string_pretty(&tool).unwrap_or_default())
+    }
+
     /// The models the picker offers, filtered: the registry, then API-only ids.
     pub fn model_choices(&self, filter: &str) -> Vec<(String, String)> {
         let registry = crate::registry::Registry::builtin();

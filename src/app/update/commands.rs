@@ -213,19 +213,10 @@ fn edit(model: &mut Model) -> Vec<Effect> {
             }
         }
         Pane::Tools => {
-            let Some(tool) = model
-                .ws
-                .request
-                .tools
-                .as_ref()
-                .and_then(|t| t.get(model.tool_sel))
-            else {
+            let Some(text) = model.selected_tool_json() else {
                 notice(model, "no tool to edit".into());
                 return Vec::new();
             };
-            let mut tool = tool.clone();
-            tool.extra.remove(ANNOTATION);
-            let text = serde_json::to_string_pretty(&tool).unwrap_or_default();
             let at = model.tool_sel;
             open_tool_editor(model, &text, Some(at));
         }
@@ -485,13 +476,7 @@ fn attachment_label(block: &ContentBlock) -> String {
 fn remove(model: &mut Model) -> Vec<Effect> {
     let (what, edit) = match model.pane {
         Pane::Tools => {
-            let Some(tool) = model
-                .ws
-                .request
-                .tools
-                .as_ref()
-                .and_then(|t| t.get(model.tool_sel))
-            else {
+            let Some(tool) = model.selected_tool() else {
                 return Vec::new();
             };
             (

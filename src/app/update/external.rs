@@ -33,20 +33,11 @@ pub(super) fn open(model: &mut Model) -> Vec<Effect> {
             }
         }
         Pane::Tools => {
-            let Some(tool) = model
-                .ws
-                .request
-                .tools
-                .as_ref()
-                .and_then(|t| t.get(model.tool_sel))
+            let (Some(mut json), Some(tool)) = (model.selected_tool_json(), model.selected_tool())
             else {
                 notice(model, "no tool to edit".into());
                 return Vec::new();
             };
-            // Without budgie's annotation (a linked file): it stays on the tool.
-            let mut tool = tool.clone();
-            tool.extra.remove(crate::workspace::ANNOTATION);
-            let mut json = serde_json::to_string_pretty(&tool).unwrap_or_default();
             json.push('\n');
             let stem = format!("tool-{}", tool.name);
             (EditTarget::Tool(model.tool_sel), json, stem, "json")
